@@ -1,0 +1,3 @@
+from kgprep.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,214 @@
+"""The ``kgprep`` command line: stage commands, validate and inspect, with meaningful exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kgprep import __version__
+from kgprep.config import ConfigError, PipelineConfig, load_config
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # an unexpected error, or validate found problems
+EXIT_CONFIG = 2  # bad command line, pipeline file or config value
+EXIT_INPUT = 3  # missing inputs or upstream artifacts
+EXIT_LOCKED = 4  # another run holds the work directory
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES_HELP = textwrap.dedent(
+    """\
+    exit codes:
+      0    success
+      1    unexpected failure, or validate found problems
+      2    invalid command line, pipeline file or config key (the message names the key)
+      3    a missing input or upstream artifact (run the earlier stage first)
+      4    the work directory is locked by another running kgprep
+      130  interrupted
+    """
+)
+
+STAGE_HELP = {
+    "extract": "Split documents into sentences with spaCy and extract subject-predicate-object "
+    "triples with character spans, provenance, negation, modality and confidence. Writes "
+    "extract/part-*.parquet and extract/rejects.jsonl.",
+    "graph": "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
+    "Parquet) and write N-Quads with one named graph per document to rdf/.",
+    "subnets": "Build seeded domain subnetworks with personalized PageRank from the domains file, "
+    "prune weak edges, and write membership, subnetworks and one Turtle file per domain.",
+    "shards": "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
+    "stream shards with per-token role, entity and subnetwork annotations, plus manifest.json.",
+}
+
+log = logging.getLogger("kgprep")
+
+
+def _parse_override(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise ConfigError(f"--set expects KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value  # a bare word is a string
+    return key.strip(), parsed
+
+
+def _load(args: argparse.Namespace) -> PipelineConfig:
+    overrides = dict(_parse_override(item) for item in args.set or [])
+    if getattr(args, "workers", None) is not None:
+        overrides["run.workers"] = args.workers
+    return load_config(args.pipeline, overrides)
+
+
+def _run_stages(cfg: PipelineConfig, stages: list[str]) -> None:
+    from kgprep.extract import run_extract
+    from kgprep.graph import run_graph
+    from kgprep.io import work_dir_lock
+    from kgprep.shards import run_shards
+    from kgprep.subnets import run_subnets
+
+    runners: dict[str, Callable[[PipelineConfig], Any]] = {
+        "extract": run_extract, "graph": run_graph, "subnets": run_subnets, "shards": run_shards,
+    }
+    with work_dir_lock(cfg.work_path):
+        for stage in stages:
+            report = runners[stage](cfg)
+            report.write(cfg.work_path)
+            print(report.render(), flush=True)
+
+
+def cmd_stage(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    stages = ["extract", "graph", "subnets", "shards"] if args.command == "run" else [args.command]
+    _run_stages(cfg, stages)
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kgprep.validate import MAX_ERRORS_SHOWN, validate_shards
+
+    result = validate_shards(Path(args.shards_dir), check_alignment=not args.no_alignment)
+    for error in result.errors[:MAX_ERRORS_SHOWN]:
+        print(f"error: {error}", file=sys.stderr)
+    if len(result.errors) > MAX_ERRORS_SHOWN:
+        print(f"... and {len(result.errors) - MAX_ERRORS_SHOWN} more errors", file=sys.stderr)
+    checked = ", ".join(f"{k}={v:,}" for k, v in result.checked.items())
+    print(f"{'OK' if result.ok else 'FAILED'}: {args.shards_dir} ({checked})")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    import pyarrow.parquet as pq
+    from tokenizers import Tokenizer
+
+    from kgprep.io import read_json
+    from kgprep.validate import read_shard, render_row
+
+    shards_dir = Path(args.shards_dir)
+    manifest = read_json(shards_dir / "manifest.json")
+    work = shards_dir.parent
+    tokenizer = Tokenizer.from_file(str(work / manifest["tokenizer"]["path"]))
+    labels: dict[str, list[str]] = {}
+    for name, file in (("nodes", "nodes.parquet"), ("relations", "relations.parquet")):
+        path = work / "graph" / file
+        if path.is_file():
+            labels[name] = pq.read_table(path, columns=["label"])["label"].to_pylist()
+    entries = manifest["shards"]
+    if not 0 <= args.shard < len(entries):
+        print(f"error: --shard must be in 0..{len(entries) - 1}", file=sys.stderr)
+        return EXIT_CONFIG
+    table = read_shard(shards_dir / entries[args.shard]["file"])
+    rows = table.slice(args.start, args.rows).to_pylist()
+    for offset, row in enumerate(rows):
+        print(f"--- {entries[args.shard]['file']} row {args.start + offset} "
+              f"({row['n_tokens']} tokens, {len(row['triples'])} triples)")
+        print(render_row(tokenizer, row, labels))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kgprep",
+        description="Turn raw pretraining text into knowledge-annotated, training-ready Arrow "
+        "shards: extract -> graph -> subnets -> shards. Each stage is resumable and can run on "
+        "its own; `kgprep run` runs them all in order.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kgprep {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def stage_parser(name: str, help_text: str) -> None:
+        p = sub.add_parser(name, help=help_text.split(". ")[0], description=help_text,
+                           epilog=EXIT_CODES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("pipeline", type=Path, help="pipeline TOML file, e.g. pipelines/default.toml")
+        p.add_argument("--workers", type=int, default=None,
+                       help="worker processes for extract (default: run.workers, 0 = all cores)")
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a config key, e.g. --set shards.seq_len=1024 (repeatable)")
+        p.set_defaults(func=cmd_stage)
+
+    stage_parser("run", "Run all four stages in order: extract, graph, subnets, shards. Parts "
+                 "already done with the same input and config are skipped.")
+    for name, text in STAGE_HELP.items():
+        stage_parser(name, text)
+
+    p = sub.add_parser("validate", help="Re-check shards against their manifest",
+                       description="Re-check a shards directory: checksums and sizes against "
+                       "manifest.json, the schema, the manifest totals, and that every triple's "
+                       "tokens decode back to the text of its character span.",
+                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("shards_dir", help="a shards directory, e.g. work/default/shards")
+    p.add_argument("--no-alignment", action="store_true",
+                   help="skip the alignment check (no tokenizer or extract parts needed)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("inspect", help="Print shard rows decoded, roles marked",
+                       description="Print shard rows as text with subject [S ...], predicate "
+                       "[P ...] and object [O ...] tokens marked, followed by each row's triples "
+                       "with their graph labels, subnetwork and confidence.")
+    p.add_argument("shards_dir", help="a shards directory, e.g. work/default/shards")
+    p.add_argument("--shard", type=int, default=0, help="shard index in the manifest (default 0)")
+    p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
+    p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
+    p.set_defaults(func=cmd_inspect)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from kgprep.io import LockedError
+    from kgprep.subnets import DomainsError
+
+    try:
+        return int(args.func(args))
+    except (ConfigError, DomainsError) as exc:
+        print(f"kgprep: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except FileNotFoundError as exc:
+        print(f"kgprep: missing input: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except LockedError as exc:
+        print(f"kgprep: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except KeyboardInterrupt:
+        print("kgprep: interrupted; rerun the same command to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        print(f"kgprep: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED

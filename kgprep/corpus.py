@@ -1,0 +1,204 @@
+"""Input reading: documents in a stable order, bad records as rejects, grouped into parts.
+
+JSONL is read line by line here rather than through ``datasets`` so that one malformed line becomes
+a reject with its line number instead of failing the whole file. Parquet, plain text and datasets
+saved with ``save_to_disk`` are streamed through HF ``datasets``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kgprep.config import InputConfig
+
+# C0/C1 control characters other than tab, newline and carriage return.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Reject:
+    source: str
+    position: str  # "line 12" or "row 7"
+    reason: str
+    excerpt: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "position": self.position,
+            "reason": self.reason,
+            "excerpt": self.excerpt,
+        }
+
+
+@dataclass(frozen=True)
+class Part:
+    index: int
+    documents: list[Document]
+    fingerprint: str  # sha256 over the part's ids, texts and sources
+
+
+def normalise_text(text: str) -> str:
+    """NFC, control characters removed: the exact string every character offset indexes."""
+    return _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", text))
+
+
+def content_id(text: str) -> str:
+    return "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _excerpt(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text[:limit]
+
+
+def _detect_format(path: Path) -> str:
+    if path.is_dir():
+        if (path / "dataset_info.json").exists() or (path / "state.json").exists():
+            return "disk"
+        return "dir"
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    if suffixes.endswith((".jsonl", ".json", ".ndjson")):
+        return "jsonl"
+    if suffixes.endswith(".parquet"):
+        return "parquet"
+    if suffixes.endswith(".txt"):
+        return "text"
+    raise ValueError(f"cannot tell the input format of {path}; set input.format")
+
+
+def expand_inputs(cfg: InputConfig) -> list[tuple[Path, str]]:
+    """Input files with their formats, in a stable, sorted order."""
+    out: list[tuple[Path, str]] = []
+    for raw in cfg.paths:
+        path = Path(raw)
+        fmt = cfg.format if cfg.format != "auto" else _detect_format(path)
+        if fmt == "dir" or (path.is_dir() and fmt in ("jsonl", "parquet", "text")):
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.name.startswith("."):
+                    continue
+                child_fmt = cfg.format if cfg.format != "auto" else _detect_format(child)
+                out.append((child, child_fmt))
+        else:
+            out.append((path, fmt))
+    return out
+
+
+def _make_document(
+    record: Any, cfg: InputConfig, source: str, position: str
+) -> Document | Reject:
+    if not isinstance(record, dict):
+        return Reject(source, position, "record is not a JSON object", _excerpt(record))
+    if cfg.text_field not in record:
+        return Reject(source, position, f"missing text field '{cfg.text_field}'", _excerpt(record))
+    text = record[cfg.text_field]
+    if not isinstance(text, str):
+        reason = f"text field '{cfg.text_field}' is {type(text).__name__}, not a string"
+        return Reject(source, position, reason, _excerpt(record))
+    text = normalise_text(text)
+    if not text.strip():
+        return Reject(source, position, "empty or whitespace-only text", _excerpt(record))
+    raw_id = record.get(cfg.id_field)
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        doc_id = content_id(text)
+    elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
+        doc_id = str(raw_id)
+    else:
+        reason = f"id field '{cfg.id_field}' is {type(raw_id).__name__}, not a string or integer"
+        return Reject(source, position, reason, _excerpt(record))
+    return Document(doc_id=doc_id, text=text, source=source)
+
+
+def _read_jsonl(path: Path, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
+    with open(path, "rb") as fh:
+        for line_no, raw_line in enumerate(fh, start=1):
+            position = f"line {line_no}"
+            if not raw_line.strip():
+                continue
+            try:
+                line = raw_line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Reject(source, position, f"invalid UTF-8: {exc.reason}", repr(raw_line[:200]))
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Reject(source, position, f"invalid JSON: {exc.msg}", line[:200])
+                continue
+            yield _make_document(record, cfg, source, position)
+
+
+def _read_with_datasets(
+    path: Path, fmt: str, cfg: InputConfig, source: str
+) -> Iterator[Document | Reject]:
+    import datasets
+
+    datasets.disable_progress_bars()
+    if fmt == "disk":
+        dataset: Iterable[dict[str, Any]] = datasets.load_from_disk(str(path))
+    elif fmt == "parquet":
+        dataset = datasets.load_dataset(
+            "parquet", data_files=str(path), split="train", streaming=True
+        )
+    else:  # text: one document per blank-line-separated paragraph
+        dataset = datasets.load_dataset(
+            "text", data_files=str(path), split="train", streaming=True, sample_by="paragraph"
+        )
+    for row_no, record in enumerate(dataset):
+        yield _make_document(record, cfg, source, f"row {row_no}")
+
+
+def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Document | Reject]:
+    """Every input record in input order, as a Document or a Reject."""
+    for path, fmt in expand_inputs(cfg):
+        source = os.path.relpath(path, base_dir)
+        if fmt == "jsonl":
+            yield from _read_jsonl(path, cfg, source)
+        elif fmt in ("parquet", "text", "disk"):
+            yield from _read_with_datasets(path, fmt, cfg, source)
+        else:
+            raise ValueError(f"unsupported input format {fmt!r} for {path}")
+
+
+def _fingerprint(documents: list[Document]) -> str:
+    digest = hashlib.sha256()
+    for doc in documents:
+        for value in (doc.doc_id, doc.source, doc.text):
+            encoded = value.encode("utf-8")
+            digest.update(len(encoded).to_bytes(8, "little"))
+            digest.update(encoded)
+    return digest.hexdigest()
+
+
+def iter_parts(
+    records: Iterable[Document | Reject], part_size: int, rejects: list[Reject]
+) -> Iterator[Part]:
+    """Group documents into contiguous parts of ``part_size``; rejects are appended to ``rejects``."""
+    batch: list[Document] = []
+    index = 0
+    for record in records:
+        if isinstance(record, Reject):
+            rejects.append(record)
+            continue
+        batch.append(record)
+        if len(batch) == part_size:
+            yield Part(index, batch, _fingerprint(batch))
+            index += 1
+            batch = []
+    if batch:
+        yield Part(index, batch, _fingerprint(batch))

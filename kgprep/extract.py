@@ -1,0 +1,226 @@
+"""Stage 1, extract: documents -> sentences and triples, one Parquet file per part (DESIGN §4.1)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from kgprep.config import ExtractConfig, PipelineConfig
+from kgprep.corpus import Document, Part, Reject, iter_parts, iter_records
+from kgprep.io import (
+    atomic_open,
+    remove_stale_temporaries,
+    sha256_file,
+    write_json,
+    write_parquet,
+)
+from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
+from kgprep.triples import extract_triples
+
+# Components the extractor reads: POS and lemmas, the parse, and entity types.
+NEEDED_COMPONENTS = frozenset(
+    {"tok2vec", "transformer", "tagger", "morphologizer", "attribute_ruler", "lemmatizer",
+     "parser", "ner", "senter"}
+)
+
+_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+_ARG = pa.struct(
+    [
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("head_start", pa.int32()),
+        ("head_end", pa.int32()),
+        ("key", pa.string()),
+        ("type", pa.string()),
+    ]
+)
+TRIPLE_TYPE = pa.struct(
+    [
+        ("sentence", pa.int32()),
+        ("subj", _ARG),
+        ("pred", pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lemma", pa.string()),
+                            ("key", pa.string())])),
+        ("obj", _ARG),
+        ("extra_args", pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()),
+                                           ("prep", pa.string())]))),
+        ("negated", pa.bool_()),
+        ("modality", pa.string()),
+        ("attributed_to", pa.string()),
+        ("confidence", pa.float32()),
+        ("rule", pa.string()),
+    ]
+)
+DOC_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("text", pa.string()),
+        ("source", pa.string()),
+        ("sentences", pa.list_(_SPAN)),
+        ("triples", pa.list_(TRIPLE_TYPE)),
+    ]
+)
+
+
+def part_path(out_dir: Path, index: int) -> Path:
+    return out_dir / f"part-{index:05d}.parquet"
+
+
+def load_nlp(model: str) -> Any:
+    """Load an installed spaCy pipeline with the components the extractor does not read disabled."""
+    import spacy
+
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise RuntimeError(
+            f"spaCy pipeline '{model}' (config key extract.spacy_model) is not installed: {exc}"
+        ) from exc
+    unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
+    if unused:
+        nlp.select_pipes(disable=unused)
+    return nlp
+
+
+def process_documents(
+    nlp: Any, documents: list[Document], cfg: ExtractConfig
+) -> tuple[pa.Table, dict[str, int]]:
+    """Parse and extract one part: the pure core of the stage, with no file I/O."""
+    rows: dict[str, list[Any]] = {name: [] for name in DOC_SCHEMA.names}
+    counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0}
+    texts = (doc.text for doc in documents)
+    for source_doc, parsed in zip(documents, nlp.pipe(texts, batch_size=cfg.batch_size),
+                                  strict=True):
+        triples, extra = extract_triples(parsed)
+        triples = [t for t in triples if t["confidence"] >= cfg.min_confidence]
+        sentences = [{"start": s.start_char, "end": s.end_char} for s in parsed.sents]
+        rows["doc_id"].append(source_doc.doc_id)
+        rows["text"].append(source_doc.text)
+        rows["source"].append(source_doc.source)
+        rows["sentences"].append(sentences)
+        rows["triples"].append(triples)
+        counters["sentences"] += len(sentences)
+        counters["triples"] += len(triples)
+        counters["pronouns_dropped"] += extra["pronouns_dropped"]
+        counters["words"] += sum(1 for t in parsed if not (t.is_punct or t.is_space))
+    return pa.Table.from_pydict(rows, schema=DOC_SCHEMA), counters
+
+
+# Worker-process state: one spaCy model per worker, loaded once (setup), then parts (process).
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_setup(model: str) -> None:
+    _WORKER["nlp"] = load_nlp(model)
+
+
+def _run_part(
+    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str
+) -> dict[str, Any]:
+    table, counters = process_documents(_WORKER["nlp"], part.documents, cfg)
+    out = part_path(out_dir, part.index)
+    write_parquet(out, table, {"kgprep.config_hash": config_hash})
+    record = {
+        "part": part.index,
+        "file": out.name,
+        "fingerprint": part.fingerprint,
+        "config_hash": config_hash,
+        "documents": table.num_rows,
+        "sha256": sha256_file(out),
+        **counters,
+    }
+    write_json(out.with_suffix(".done.json"), record)
+    return record
+
+
+def _schedule(
+    parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path, config_hash: str
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Run parts that are not done yet, in order; yields (record, was_skipped)."""
+    workers = cfg.effective_workers()
+
+    def pending(part: Part) -> dict[str, Any] | None:
+        marker = part_path(out_dir, part.index).with_suffix(".done.json")
+        expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
+        if stage_done(marker, expected) and part_path(out_dir, part.index).is_file():
+            return json.loads(marker.read_text())
+        return None
+
+    if workers <= 1:
+        for part in parts:
+            done = pending(part)
+            if done is not None:
+                yield done, True
+                continue
+            if "nlp" not in _WORKER:
+                _worker_setup(cfg.extract.spacy_model)
+            yield _run_part(part, cfg.extract, out_dir, config_hash), False
+        return
+
+    # Bounded in-flight window: memory stays flat however many parts the corpus has.
+    window: list[tuple[Future[dict[str, Any]] | dict[str, Any], bool]] = []
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_setup, initargs=(cfg.extract.spacy_model,)
+    ) as pool:
+        for part in parts:
+            done = pending(part)
+            if done is not None:
+                window.append((done, True))
+            else:
+                window.append(
+                    (pool.submit(_run_part, part, cfg.extract, out_dir, config_hash), False)
+                )
+            while len(window) > 2 * workers:
+                item, skipped = window.pop(0)
+                yield (item.result() if isinstance(item, Future) else item), skipped
+        for item, skipped in window:
+            yield (item.result() if isinstance(item, Future) else item), skipped
+
+
+def run_extract(cfg: PipelineConfig) -> StageReport:
+    config_hash = stage_config_hash("extract", cfg)
+    report = StageReport("extract", config_hash, rate_unit="words")
+    out_dir = cfg.work_path / "extract"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    rejects: list[Reject] = []
+    parts = iter_parts(iter_records(cfg.input, cfg.base_dir), cfg.input.part_size, rejects)
+    records: list[dict[str, Any]] = []
+    skipped = 0
+    words_parsed = 0
+    for record, was_skipped in progress(_schedule(parts, cfg, out_dir, config_hash), None,
+                                        "extract"):
+        records.append(record)
+        skipped += was_skipped
+        words_parsed += 0 if was_skipped else record["words"]
+    # Parts past the end of the current input belong to an older, longer input.
+    keep = {r["file"] for r in records}
+    for stale in out_dir.glob("part-*.parquet"):
+        if stale.name not in keep:
+            stale.unlink()
+            stale.with_suffix(".done.json").unlink(missing_ok=True)
+    with atomic_open(out_dir / "rejects.jsonl") as fh:
+        for reject in rejects:
+            fh.write((json.dumps(reject.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
+    totals = {
+        key: sum(r[key] for r in records)
+        for key in ("documents", "sentences", "triples", "words", "pronouns_dropped")
+    }
+    write_json(
+        out_dir / "manifest.json",
+        {"stage": "extract", "config_hash": config_hash, "parts": records,
+         "rejects": len(rejects), "totals": totals},
+    )
+    report.counts = {
+        "parts": len(records),
+        "parts_skipped": skipped,
+        **totals,
+        "rejects": len(rejects),
+    }
+    report.rate_count = words_parsed
+    report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl")}
+    return report.finish()

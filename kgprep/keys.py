@@ -1,0 +1,77 @@
+"""Canonical keys: the normalised names the graph merges entities and relations on.
+
+A key is the lower-cased lemma sequence of a compact noun phrase (compounds and adjectives kept,
+determiners and possessives dropped). Acronyms defined in a document, as in "the Food and Drug
+Administration (FDA)", map to the long form's key so that both spellings meet in one node.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span, Token
+
+# Modifiers that belong to a compact noun phrase.
+COMPACT_DEPS = frozenset({"compound", "amod", "nmod", "nummod", "npadvmod", "quantmod"})
+_DROP_POS = frozenset({"DET", "PUNCT", "PRON", "CCONJ", "PART"})
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z]s?$")
+
+
+def token_key(token: Token) -> str:
+    """A token's canonical form: the lemma, except for proper nouns and acronyms."""
+    if token.pos_ == "PROPN" or token.text.isupper():
+        return token.text.lower()
+    return (token.lemma_ or token.text).lower()
+
+
+def compact_tokens(head: Token) -> list[Token]:
+    """The head plus its contiguous left modifiers (compounds, adjectives), in text order."""
+    chosen = {head.i}
+    for child in head.lefts:
+        if child.dep_ in COMPACT_DEPS:
+            chosen.update(t.i for t in child.subtree)
+    # Keep only the contiguous run that ends at the head, so spans never skip over tokens.
+    start = head.i
+    while start - 1 in chosen:
+        start -= 1
+    doc = head.doc
+    tokens = [doc[i] for i in range(start, head.i + 1)]
+    # A compound's subtree may start with a determiner or punctuation; trim those edges.
+    while len(tokens) > 1 and tokens[0].pos_ in _DROP_POS:
+        tokens = tokens[1:]
+    return tokens
+
+
+def phrase_key(tokens: list[Token]) -> str:
+    words = [token_key(t) for t in tokens if t.pos_ not in _DROP_POS and t.dep_ != "poss"]
+    if not words:
+        words = [token_key(t) for t in tokens]
+    return " ".join(w for w in words if w.strip())
+
+
+def find_acronyms(doc: Doc) -> dict[str, str]:
+    """Map acronyms defined as "Long Form (LF)" in ``doc`` to the long form's key."""
+    found: dict[str, str] = {}
+    for token in doc:
+        if token.text != "(" or token.i + 2 >= len(doc) or doc[token.i + 2].text != ")":
+            continue
+        acronym = doc[token.i + 1].text
+        if not _ACRONYM.match(acronym) or token.i == 0:
+            continue
+        letters = [c for c in acronym if c.isupper()]
+        # Walk back over capitalised words (and small function words) to match the letters.
+        end = token.i
+        start = end
+        caps = 0
+        while start > 0 and caps < len(letters):
+            prev = doc[start - 1]
+            if prev.is_punct or prev.is_space:
+                break
+            start -= 1
+            if prev.text[:1].isupper():
+                caps += 1
+        long_form: Span = doc[start:end]
+        initials = [t.text[0] for t in long_form if t.text[:1].isupper()]
+        if initials == letters:
+            found[acronym.lower()] = phrase_key(list(long_form))
+    return found

@@ -1,0 +1,389 @@
+"""Stage 4, shards: tokenise, align triples to tokens, pack rows and write Arrow IPC streams.
+
+One extract part gives one shard, so parts stay the unit of resumption. The manifest is written
+last and is the commit point: readers trust only the shards it lists (DESIGN §4.2-4.3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from tokenizers import Tokenizer
+
+from kgprep import FORMAT_VERSION, __version__
+from kgprep.align import align_spans, token_bounds
+from kgprep.config import PipelineConfig
+from kgprep.io import (
+    atomic_open,
+    read_json,
+    remove_stale_temporaries,
+    sha256_file,
+    write_json,
+)
+from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
+from kgprep.tokenizer import TokenizerInfo, describe, train_byte_level_bpe
+
+ROLE_CODES = {"none": 0, "subject": 1, "predicate": 2, "object": 3}
+_ROLE_OF = {"subj": 1, "pred": 2, "obj": 3}
+
+ROW_TRIPLE = pa.struct(
+    [("subj_start", pa.int32()), ("subj_end", pa.int32()),
+     ("pred_start", pa.int32()), ("pred_end", pa.int32()),
+     ("obj_start", pa.int32()), ("obj_end", pa.int32()),
+     ("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
+     ("subnet", pa.int16()), ("negated", pa.bool_()), ("confidence", pa.float32()),
+     ("triple_index", pa.int32())]
+)
+ROW_DOC = pa.struct([("doc_id", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+
+
+def shard_schema(seq_len: int, packing: str) -> pa.Schema:
+    def col(dtype: pa.DataType) -> pa.DataType:
+        return pa.list_(dtype, seq_len) if packing == "packed" else pa.list_(dtype)
+
+    return pa.schema(
+        [("input_ids", col(pa.uint32())), ("role", col(pa.uint8())), ("entity", col(pa.int32())),
+         ("subnet", col(pa.int16())), ("triples", pa.list_(ROW_TRIPLE)),
+         ("docs", pa.list_(ROW_DOC)), ("n_tokens", pa.int32())]
+    )
+
+
+@dataclass
+class DocTokens:
+    """One document's tokens with per-token annotations and its aligned triples."""
+
+    doc_id: str
+    ids: np.ndarray
+    role: np.ndarray
+    entity: np.ndarray
+    subnet: np.ndarray
+    # Per triple: token bounds (subj, pred, obj) and the graph ids; local to the document.
+    spans: np.ndarray  # (n, 6) int64
+    ids_info: np.ndarray  # (n, 4) int64: subj_node, relation_id, obj_node, subnet
+    negated: np.ndarray
+    confidence: np.ndarray
+    triple_index: np.ndarray
+
+
+@dataclass(frozen=True)
+class GraphLookup:
+    node_keys: pa.Array
+    relation_keys: pa.Array
+    edge_subnets: pa.Table  # subj_node, relation_id, obj_node, subnet_id
+
+
+def load_lookup(work: Path) -> GraphLookup:
+    nodes = pq.read_table(work / "graph" / "nodes.parquet", columns=["key"])
+    relations = pq.read_table(work / "graph" / "relations.parquet", columns=["key"])
+    edges = pq.read_table(work / "subnets" / "edges.parquet")
+    return GraphLookup(nodes["key"].combine_chunks(), relations["key"].combine_chunks(), edges)
+
+
+def _triple_graph_ids(triples: pa.Array, lookup: GraphLookup) -> np.ndarray:
+    """(n, 4): subject node, relation, object node and edge subnetwork per triple."""
+    subj = pc.index_in(pc.struct_field(triples, ["subj", "key"]), value_set=lookup.node_keys)
+    rel = pc.index_in(pc.struct_field(triples, ["pred", "key"]), value_set=lookup.relation_keys)
+    obj = pc.index_in(pc.struct_field(triples, ["obj", "key"]), value_set=lookup.node_keys)
+    table = pa.table(
+        {"row": pa.array(np.arange(len(triples), dtype=np.int64)),
+         "subj_node": pc.cast(pc.fill_null(subj, -1), pa.int32()),
+         "relation_id": pc.cast(pc.fill_null(rel, -1), pa.int32()),
+         "obj_node": pc.cast(pc.fill_null(obj, -1), pa.int32())}
+    )
+    joined = table.join(lookup.edge_subnets, ["subj_node", "relation_id", "obj_node"],
+                        join_type="left outer").sort_by("row")
+    subnet = pc.fill_null(joined["subnet_id"], -1)
+    negated = pc.struct_field(triples, "negated").to_numpy(zero_copy_only=False)
+    out = np.stack(
+        [joined["subj_node"].to_numpy(), joined["relation_id"].to_numpy(),
+         joined["obj_node"].to_numpy(), subnet.to_numpy().astype(np.int64)],
+        axis=1,
+    ).astype(np.int64)
+    out[negated, 3] = -1  # negated triples are not edges of any subnetwork
+    return out
+
+
+def annotate_part(
+    docs: pa.Table, tokenizer: Tokenizer, lookup: GraphLookup
+) -> tuple[list[DocTokens], int]:
+    """Tokenise a part's documents and align every triple; returns docs and unalignable triples."""
+    texts = docs["text"].to_pylist()
+    encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
+    triples_col = docs["triples"].combine_chunks()
+    flat = triples_col.flatten()
+    graph_ids = _triple_graph_ids(flat, lookup) if len(flat) else np.zeros((0, 4), np.int64)
+    offsets = triples_col.offsets.to_numpy()
+    cols = {}
+    for arg, names in (("subj", ("start", "end", "head_start", "head_end")),
+                       ("pred", ("start", "end")),
+                       ("obj", ("start", "end", "head_start", "head_end"))):
+        field = pc.struct_field(flat, arg)
+        for name in names:
+            cols[f"{arg}.{name}"] = pc.struct_field(field, name).to_numpy(zero_copy_only=False)
+    negated_all = pc.struct_field(flat, "negated").to_numpy(zero_copy_only=False)
+    confidence_all = pc.struct_field(flat, "confidence").to_numpy(zero_copy_only=False)
+    out: list[DocTokens] = []
+    unaligned = 0
+    for d, (doc_id, enc) in enumerate(zip(docs["doc_id"].to_pylist(), encodings, strict=True)):
+        ids = np.asarray(enc.ids, dtype=np.uint32)
+        n = len(ids)
+        role = np.zeros(n, np.uint8)
+        entity = np.full(n, -1, np.int32)
+        subnet = np.full(n, -1, np.int16)
+        lo, hi = int(offsets[d]), int(offsets[d + 1])
+        starts, ends = token_bounds(enc.offsets)
+        bounds = {}
+        for key in ("subj", "pred", "obj", "subj_head", "obj_head"):
+            arg, _, head = key.partition("_")
+            s_name, e_name = ("head_start", "head_end") if head else ("start", "end")
+            bounds[key] = align_spans(starts, ends, cols[f"{arg}.{s_name}"][lo:hi],
+                                      cols[f"{arg}.{e_name}"][lo:hi])
+        valid = np.ones(hi - lo, bool)
+        for first, last in bounds.values():
+            valid &= first < last
+        unaligned += int((~valid).sum())
+        info = graph_ids[lo:hi]
+        # First triple in text order wins a token: later triples never overwrite annotations.
+        for t in np.flatnonzero(valid):
+            for arg in ("subj", "pred", "obj"):
+                a, b = bounds[arg][0][t], bounds[arg][1][t]
+                free = role[a:b] == 0
+                role[a:b][free] = _ROLE_OF[arg]
+                if info[t, 3] >= 0:
+                    sub = subnet[a:b]
+                    sub[sub < 0] = info[t, 3]
+            for arg, node_col in (("subj_head", 0), ("obj_head", 2)):
+                a, b = bounds[arg][0][t], bounds[arg][1][t]
+                ent = entity[a:b]
+                ent[ent < 0] = info[t, node_col]
+        spans = np.stack([bounds[k][i] for k in ("subj", "pred", "obj") for i in (0, 1)],
+                         axis=1)[valid] if hi > lo else np.zeros((0, 6), np.int64)
+        out.append(
+            DocTokens(
+                doc_id=doc_id, ids=ids, role=role, entity=entity, subnet=subnet,
+                spans=spans, ids_info=info[valid],
+                negated=negated_all[lo:hi][valid], confidence=confidence_all[lo:hi][valid],
+                triple_index=np.flatnonzero(valid),
+            )
+        )
+    return out, unaligned
+
+
+def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[str, Any]]:
+    rows = []
+    for t in np.flatnonzero(keep):
+        s = doc.spans[t] - shift
+        rows.append({
+            "subj_start": int(s[0]), "subj_end": int(s[1]), "pred_start": int(s[2]),
+            "pred_end": int(s[3]), "obj_start": int(s[4]), "obj_end": int(s[5]),
+            "subj_node": int(doc.ids_info[t, 0]), "relation_id": int(doc.ids_info[t, 1]),
+            "obj_node": int(doc.ids_info[t, 2]), "subnet": int(doc.ids_info[t, 3]),
+            "negated": bool(doc.negated[t]), "confidence": float(doc.confidence[t]),
+            "triple_index": int(doc.triple_index[t]),
+        })
+    return rows
+
+
+def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
+              ) -> tuple[dict[str, list[Any]], dict[str, int]]:
+    """Concatenate documents with EOS between them and cut fixed rows of ``seq_len`` tokens."""
+    parts_ids, parts_role, parts_entity, parts_subnet = [], [], [], []
+    doc_ranges: list[tuple[str, int, int]] = []
+    pos = 0
+    for doc in docs:
+        n = len(doc.ids)
+        doc_ranges.append((doc.doc_id, pos, pos + n))
+        parts_ids += [doc.ids, np.array([eos_id], np.uint32)]
+        parts_role += [doc.role, np.zeros(1, np.uint8)]
+        parts_entity += [doc.entity, np.full(1, -1, np.int32)]
+        parts_subnet += [doc.subnet, np.full(1, -1, np.int16)]
+        pos += n + 1
+    total = pos
+    n_rows = -(-total // seq_len) if total else 0
+    padded = n_rows * seq_len
+    ids = np.full(padded, pad_id, np.uint32)
+    role = np.zeros(padded, np.uint8)
+    entity = np.full(padded, -1, np.int32)
+    subnet = np.full(padded, -1, np.int16)
+    if total:
+        ids[:total] = np.concatenate(parts_ids)
+        role[:total] = np.concatenate(parts_role)
+        entity[:total] = np.concatenate(parts_entity)
+        subnet[:total] = np.concatenate(parts_subnet)
+    row_triples: list[list[dict[str, Any]]] = [[] for _ in range(n_rows)]
+    row_docs: list[list[dict[str, Any]]] = [[] for _ in range(n_rows)]
+    dropped = 0
+    for doc, (doc_id, start, end) in zip(docs, doc_ranges, strict=True):
+        for r in range(start // seq_len, (max(end, start + 1) - 1) // seq_len + 1):
+            a, b = max(start, r * seq_len), min(end, (r + 1) * seq_len)
+            if a < b:
+                row_docs[r].append({"doc_id": doc_id, "start": a - r * seq_len,
+                                    "end": b - r * seq_len})
+        if len(doc.spans) == 0:
+            continue
+        glob = doc.spans + start
+        first_row = glob[:, [0, 2, 4]].min(axis=1) // seq_len
+        last_row = (glob[:, [1, 3, 5]].max(axis=1) - 1) // seq_len
+        inside = first_row == last_row
+        dropped += int((~inside).sum())
+        for r in np.unique(first_row[inside]):
+            keep = inside & (first_row == r)
+            row_triples[int(r)].extend(_triple_structs(doc, keep, int(r) * seq_len - start))
+    columns = {
+        "input_ids": ids, "role": role, "entity": entity, "subnet": subnet,
+        "triples": row_triples, "docs": row_docs,
+        "n_tokens": [min(seq_len, total - r * seq_len) for r in range(n_rows)],
+    }
+    return columns, {"rows": n_rows, "tokens": total, "dropped_at_boundary": dropped,
+                     "triples": sum(len(t) for t in row_triples)}
+
+
+def unpacked_rows(docs: list[DocTokens], eos_id: int) -> tuple[dict[str, list[Any]],
+                                                               dict[str, int]]:
+    """One document a row, EOS appended, with variable-length list columns."""
+    cols: dict[str, list[Any]] = {k: [] for k in ("input_ids", "role", "entity", "subnet",
+                                                  "triples", "docs", "n_tokens")}
+    for doc in docs:
+        n = len(doc.ids)
+        cols["input_ids"].append(np.append(doc.ids, np.uint32(eos_id)))
+        cols["role"].append(np.append(doc.role, np.uint8(0)))
+        cols["entity"].append(np.append(doc.entity, np.int32(-1)))
+        cols["subnet"].append(np.append(doc.subnet, np.int16(-1)))
+        cols["triples"].append(_triple_structs(doc, np.ones(len(doc.spans), bool), 0))
+        cols["docs"].append([{"doc_id": doc.doc_id, "start": 0, "end": n}])
+        cols["n_tokens"].append(n + 1)
+    stats = {"rows": len(docs), "tokens": sum(cols["n_tokens"]), "dropped_at_boundary": 0,
+             "triples": sum(len(t) for t in cols["triples"])}
+    return cols, stats
+
+
+def rows_to_table(cols: dict[str, Any], schema: pa.Schema, seq_len: int, packing: str
+                  ) -> pa.Table:
+    arrays = []
+    for name in ("input_ids", "role", "entity", "subnet"):
+        dtype = schema.field(name).type.value_type
+        if packing == "packed":
+            arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(cols[name], dtype), seq_len))
+        else:
+            arrays.append(pa.array([a.tolist() for a in cols[name]], pa.list_(dtype)))
+    arrays.append(pa.array(cols["triples"], pa.list_(ROW_TRIPLE)))
+    arrays.append(pa.array(cols["docs"], pa.list_(ROW_DOC)))
+    arrays.append(pa.array(cols["n_tokens"], pa.int32()))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_stream(path: Path, table: pa.Table, batch_rows: int = 1024) -> None:
+    """Arrow IPC *stream* format, uncompressed, so datasets.Dataset.from_file can memory-map it."""
+    with atomic_open(path) as fh, pa.ipc.new_stream(fh, table.schema) as writer:
+        for batch in table.to_batches(max_chunksize=batch_rows):
+            writer.write_batch(batch)
+
+
+def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
+                      ) -> tuple[Tokenizer, TokenizerInfo]:
+    """The configured tokenizer, or a byte-level BPE trained on the extracted corpus."""
+    if cfg.shards.tokenizer:
+        path = Path(cfg.shards.tokenizer)
+        display = os.path.relpath(path, work)
+    else:
+        path = work / "tokenizer" / "tokenizer.json"
+        display = os.path.relpath(path, work)
+        marker = path.with_name("tokenizer.done.json")
+        expected = {"extract_totals": manifest["totals"],
+                    "parts": [p["sha256"] for p in manifest["parts"]],
+                    "vocab_size": cfg.shards.vocab_size}
+        if not (stage_done(marker, expected) and path.is_file()):
+            files = [work / "extract" / p["file"] for p in manifest["parts"]]
+
+            def texts() -> Any:
+                for f in files:
+                    yield from pq.read_table(f, columns=["text"])["text"].to_pylist()
+
+            train_byte_level_bpe(texts(), cfg.shards.vocab_size, path)
+            write_json(marker, expected)
+    tokenizer = Tokenizer.from_file(str(path))
+    info = describe(tokenizer, path, cfg.shards.eos_token, cfg.shards.pad_token, display)
+    return tokenizer, info
+
+
+def run_shards(cfg: PipelineConfig) -> StageReport:
+    config_hash = stage_config_hash("shards", cfg)
+    report = StageReport("shards", config_hash, rate_unit="tokens")
+    work = cfg.work_path
+    for needed in ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json"):
+        if not (work / needed).is_file():
+            raise FileNotFoundError(f"{work / needed} is missing: run the earlier stages first")
+    manifest = read_json(work / "extract" / "manifest.json")
+    out_dir = work / "shards"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    tokenizer, tok_info = prepare_tokenizer(cfg, work, manifest)
+    lookup = load_lookup(work)
+    upstream = {
+        "config_hash": config_hash,
+        "tokenizer_sha256": tok_info.sha256,
+        "graph": sha256_file(work / "graph" / "manifest.json"),
+        "subnets": sha256_file(work / "subnets" / "manifest.json"),
+    }
+    seq_len, packing = cfg.shards.seq_len, cfg.shards.packing
+    schema = shard_schema(seq_len, packing)
+    entries: list[dict[str, Any]] = []
+    totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
+              "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
+    tokens_written = 0
+    for part in progress(manifest["parts"], len(manifest["parts"]), "shards"):
+        name = f"shard-{part['part']:05d}.arrow"
+        path = out_dir / name
+        marker = path.with_suffix(".done.json")
+        expected = {**upstream, "part_sha256": part["sha256"]}
+        if stage_done(marker, expected) and path.is_file():
+            entry = read_json(marker)["entry"]
+        else:
+            docs = pq.read_table(work / "extract" / part["file"],
+                                 columns=["doc_id", "text", "triples"])
+            doc_tokens, unaligned = annotate_part(docs, tokenizer, lookup)
+            if packing == "packed":
+                cols, stats = pack_rows(doc_tokens, seq_len, tok_info.eos_id, tok_info.pad_id)
+            else:
+                cols, stats = unpacked_rows(doc_tokens, tok_info.eos_id)
+            write_stream(path, rows_to_table(cols, schema, seq_len, packing))
+            entry = {"file": name, "bytes": path.stat().st_size, "rows": stats["rows"],
+                     "tokens": stats["tokens"], "triples": stats["triples"],
+                     "sha256": sha256_file(path), "parts": [part["file"]],
+                     "documents": len(doc_tokens),
+                     "triples_dropped_at_boundary": stats["dropped_at_boundary"],
+                     "triples_unaligned": unaligned}
+            write_json(marker, {**expected, "entry": entry})
+            tokens_written += stats["tokens"]
+        entries.append(entry)
+        for key in totals:
+            totals[key] += entry[key]
+    keep = {e["file"] for e in entries}
+    for stale in out_dir.glob("shard-*.arrow"):
+        if stale.name not in keep:
+            stale.unlink()
+            stale.with_suffix(".done.json").unlink(missing_ok=True)
+    write_json(out_dir / "manifest.json", {
+        "format_version": FORMAT_VERSION,
+        "kgprep_version": __version__,
+        "config_hash": config_hash,
+        "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "tokenizer": {k: v for k, v in asdict(tok_info).items()},
+        "seq_len": seq_len,
+        "packing": packing,
+        "roles": ROLE_CODES,
+        "totals": totals,
+        "shards": entries,
+    })
+    report.counts = {"shards": len(entries), **totals}
+    report.rate_count = tokens_written
+    report.outputs = {"shards": str(out_dir), "manifest": str(out_dir / "manifest.json")}
+    return report.finish()

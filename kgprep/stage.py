@@ -1,0 +1,103 @@
+"""What every stage shares: config hashes chained across stages, progress, and the end summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kgprep import FORMAT_VERSION, __version__
+from kgprep.config import PipelineConfig, section_dict, stable_hash
+from kgprep.io import read_json, sha256_file, write_json
+
+T = TypeVar("T")
+STAGES = ("extract", "graph", "subnets", "shards")
+
+
+def stage_config_hash(stage: str, cfg: PipelineConfig) -> str:
+    """Hash of every setting that can change ``stage``'s output, its upstream stages' included."""
+    parts: list[Any] = [FORMAT_VERSION, section_dict(cfg.input), section_dict(cfg.extract)]
+    if stage in ("graph", "subnets", "shards"):
+        parts.append(section_dict(cfg.graph))
+    if stage in ("subnets", "shards"):
+        subnets = section_dict(cfg.subnets)
+        domains = cfg.subnets.domains_file
+        subnets["domains_file"] = sha256_file(Path(domains)) if domains else ""
+        parts.append(subnets)
+    if stage == "shards":
+        shards = section_dict(cfg.shards)
+        if cfg.shards.tokenizer:
+            shards["tokenizer"] = sha256_file(Path(cfg.shards.tokenizer))
+        parts.append(shards)
+    # Input paths are absolute after loading; hash them relative to the pipeline file.
+    parts[1]["paths"] = [str(Path(p).relative_to(cfg.base_dir)) if Path(p).is_relative_to(
+        cfg.base_dir) else p for p in cfg.input.paths]
+    return stable_hash(*parts)
+
+
+def progress(items: Iterable[T], total: int | None, desc: str) -> Iterator[T]:
+    """A progress bar on a terminal; silent in batch jobs and tests."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(items, total=total, desc=desc, unit="part", leave=False)
+
+
+@dataclass
+class StageReport:
+    stage: str
+    config_hash: str
+    counts: dict[str, int | float] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float = 0.0
+    rate_unit: str = ""
+    rate_count: int = 0
+
+    def finish(self) -> StageReport:
+        self.seconds = time.perf_counter() - self.started
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        rate = self.rate_count / self.seconds if self.seconds > 0 else 0.0
+        return {
+            "stage": self.stage,
+            "kgprep_version": __version__,
+            "config_hash": self.config_hash,
+            "counts": self.counts,
+            "seconds": round(self.seconds, 3),
+            "throughput": {f"{self.rate_unit}_per_s": round(rate, 1)} if self.rate_unit else {},
+            "outputs": self.outputs,
+        }
+
+    def write(self, work_dir: Path) -> None:
+        write_json(work_dir / "stats" / f"{self.stage}.json", self.to_json())
+
+    def render(self) -> str:
+        lines = [f"== {self.stage} done in {self.seconds:.2f} s"]
+        width = max((len(k) for k in self.counts), default=0)
+        for key, value in self.counts.items():
+            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+            lines.append(f"   {key:<{width}}  {shown}")
+        if self.rate_unit and self.seconds > 0:
+            rate = self.rate_count / self.seconds
+            lines.append(f"   throughput  {rate:,.0f} {self.rate_unit}/s")
+        for name, path in self.outputs.items():
+            lines.append(f"   -> {name}: {path}")
+        return "\n".join(lines)
+
+
+def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
+    """True when ``marker`` exists and records exactly ``expected`` (fingerprints, hashes)."""
+    if not marker.is_file():
+        return False
+    try:
+        recorded = read_json(marker)
+    except (OSError, ValueError):
+        return False
+    return all(recorded.get(k) == v for k, v in expected.items())

@@ -1,0 +1,406 @@
+"""Rule-based open information extraction over a spaCy dependency parse.
+
+Pure functions: a parsed ``Doc`` in, triple records (DESIGN §4.1) out. Each rule names itself in
+``rule``, and confidence starts from the rule's reliability and is lowered by parse features that go
+with extraction errors (long arguments, pronouns, unresolved heads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from kgprep.keys import compact_tokens, find_acronyms, phrase_key
+
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+OBJECT_DEPS = frozenset({"dobj", "obj"})
+# Dependents that are not part of an argument's full span when it is split out.
+SPAN_EXCLUDED = frozenset({"conj", "cc", "appos", "relcl", "acl", "punct", "advcl", "preconj"})
+RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
+ATTRIBUTION_VERBS = frozenset(
+    {"say", "claim", "believe", "report", "suggest", "think", "argue", "state", "assert",
+     "allege", "announce", "estimate", "hypothesize", "propose", "insist", "deny", "fear"}
+)
+TEMPORAL_ENTS = frozenset({"DATE", "TIME"})
+MODAL_LEMMAS = frozenset({"may", "might", "can", "could", "should", "must", "would", "will",
+                          "shall"})
+RULE_CONFIDENCE = {
+    "svo": 0.9,
+    "passive_agent": 0.85,
+    "copula_of": 0.8,
+    "copula": 0.75,
+    "verb_prep": 0.75,
+    "apposition": 0.7,
+}
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
+THING_PRONOUNS = frozenset({"it", "they", "them"})
+
+
+@dataclass
+class Argument:
+    head: Token
+    tokens: list[Token]  # full span tokens, contiguous
+    compact: list[Token]
+    key: str
+    ent_type: str
+    resolved: bool = False  # a pronoun replaced by its antecedent's key
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "start": self.tokens[0].idx,
+            "end": self.tokens[-1].idx + len(self.tokens[-1].text),
+            "head_start": self.compact[0].idx,
+            "head_end": self.compact[-1].idx + len(self.compact[-1].text),
+            "key": self.key,
+            "type": self.ent_type,
+        }
+
+
+@dataclass
+class DocContext:
+    """Per-document state: acronyms and recent mentions for pronoun resolution."""
+
+    acronyms: dict[str, str]
+    last_person: tuple[str, str] | None = None
+    last_thing: tuple[str, str] | None = None
+    dropped_pronouns: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def _contiguous(head: Token, allowed: set[int]) -> list[Token]:
+    start = end = head.i
+    while start - 1 in allowed:
+        start -= 1
+    while end + 1 in allowed:
+        end += 1
+    span = head.doc[start : end + 1]
+    tokens = list(span)
+    while len(tokens) > 1 and tokens[0].is_punct:
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1].is_punct:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def full_span(head: Token) -> list[Token]:
+    """The argument's subtree without coordinated, appositive or clausal dependents."""
+    allowed: set[int] = set()
+
+    def walk(tok: Token) -> None:
+        allowed.add(tok.i)
+        for child in tok.children:
+            if tok is head and child.dep_ in SPAN_EXCLUDED:
+                continue
+            if child.dep_ in ("relcl", "acl", "appos") or (child.dep_ == "conj" and tok is head):
+                continue
+            walk(child)
+
+    walk(head)
+    return _contiguous(head, allowed)
+
+
+def _entity_type(head: Token) -> str:
+    return head.ent_type_ or ("CONCEPT" if head.pos_ in ("NOUN", "PROPN") else head.pos_)
+
+
+def make_argument(head: Token, ctx: DocContext) -> Argument | None:
+    if head.pos_ == "PRON":
+        lower = head.text.lower()
+        if lower in RELATIVE_PRONOUNS:
+            return None
+        ref = None
+        if lower in PERSON_PRONOUNS:
+            ref = ctx.last_person
+        elif lower in THING_PRONOUNS:
+            ref = ctx.last_thing
+        if ref is None:
+            ctx.dropped_pronouns += 1
+            return None
+        return Argument(head, [head], [head], ref[0], ref[1], resolved=True)
+    if head.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "X", "SYM"):
+        return None
+    compact = compact_tokens(head)
+    key = phrase_key(compact)
+    key = ctx.acronyms.get(key, key)
+    if not key:
+        return None
+    return Argument(head, full_span(head), compact, key, _entity_type(head))
+
+
+def _remember(arg: Argument, ctx: DocContext) -> None:
+    if arg.resolved:
+        return
+    if arg.ent_type == "PERSON":
+        ctx.last_person = (arg.key, arg.ent_type)
+    elif arg.head.pos_ in ("NOUN", "PROPN"):
+        ctx.last_thing = (arg.key, arg.ent_type)
+
+
+def _with_conjuncts(tok: Token) -> list[Token]:
+    return [tok, *tok.conjuncts] if tok.dep_ != "conj" else [tok]
+
+
+def _subject_heads(verb: Token) -> tuple[list[Token], str]:
+    """Subject heads of ``verb`` and how they were found."""
+    for child in verb.children:
+        if child.dep_ in SUBJECT_DEPS:
+            if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+                return [verb.head], "relative"
+            return _with_conjuncts(child), "direct"
+    if verb.dep_ == "relcl" or verb.dep_ == "acl":
+        return [verb.head], "relative"
+    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        heads, how = _subject_heads(verb.head)
+        return heads, how
+    return [], "none"
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def _negated(verb: Token) -> bool:
+    return any(c.dep_ == "neg" for c in verb.children)
+
+
+def _modality(verb: Token) -> str | None:
+    for child in verb.children:
+        if child.dep_ == "aux" and child.tag_ == "MD":
+            return child.lemma_.lower() if child.lemma_.lower() in MODAL_LEMMAS else "modal"
+    return None
+
+
+def _attribution(verb: Token, ctx: DocContext) -> str | None:
+    """The key of who claims the clause that ``verb`` heads, if it is reported speech."""
+    node = verb
+    while node.dep_ == "conj":
+        node = node.head
+    if node.dep_ != "ccomp" or node.head.lemma_.lower() not in ATTRIBUTION_VERBS:
+        return None
+    for child in node.head.children:
+        if child.dep_ == "nsubj":
+            arg = make_argument(child, ctx)
+            if arg is not None:
+                return arg.key
+    return node.head.lemma_.lower()
+
+
+def _prep_objects(verb: Token) -> list[tuple[Token, Token]]:
+    """(preposition, object) pairs attached to the verb, in text order."""
+    pairs = []
+    for child in verb.children:
+        if child.dep_ in ("prep", "dative") and child.pos_ == "ADP":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    pairs.extend((child, o) for o in _with_conjuncts(pobj))
+    return pairs
+
+
+def _span_record(tokens: list[Token]) -> tuple[int, int]:
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+
+def _confidence(rule: str, subj: Argument, obj: Argument, sent: Span) -> float:
+    score = RULE_CONFIDENCE[rule]
+    if subj.resolved or obj.resolved:
+        score *= 0.8
+    longest = max(len(subj.tokens), len(obj.tokens))
+    if longest > 8:
+        score *= 0.85
+    if len(sent) > 40:
+        score *= 0.9
+    if not subj.head.ent_type_ and not obj.head.ent_type_:
+        score *= 0.95
+    return round(score, 4)
+
+
+@dataclass
+class _Builder:
+    sentence_index: int
+    sent: Span
+    ctx: DocContext
+    out: list[dict[str, Any]]
+    seen: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def add(
+        self,
+        rule: str,
+        subj: Argument,
+        pred_tokens: list[Token],
+        pred_key: str,
+        obj: Argument,
+        verb: Token | None,
+        extras: list[tuple[Token, Token]] = (),  # type: ignore[assignment]
+    ) -> None:
+        if subj.key == obj.key:
+            return
+        p_start, p_end = _span_record(pred_tokens)
+        signature = (subj.key, pred_key, obj.key, p_start, subj.tokens[0].idx, obj.tokens[0].idx)
+        if signature in self.seen:
+            return
+        self.seen.add(signature)
+        extra_args = []
+        for prep, pobj in extras:
+            tokens = full_span(pobj)
+            start, end = prep.idx, tokens[-1].idx + len(tokens[-1].text)
+            extra_args.append({"start": start, "end": end, "prep": prep.lower_})
+        self.out.append(
+            {
+                "sentence": self.sentence_index,
+                "subj": subj.record(),
+                "pred": {
+                    "start": p_start,
+                    "end": p_end,
+                    "lemma": verb.lemma_.lower() if verb is not None else pred_key,
+                    "key": pred_key,
+                },
+                "obj": obj.record(),
+                "extra_args": extra_args,
+                "negated": verb is not None and _negated(verb),
+                "modality": _modality(verb) if verb is not None else None,
+                "attributed_to": _attribution(verb, self.ctx) if verb is not None else None,
+                "confidence": _confidence(rule, subj, obj, self.sent),
+                "rule": rule,
+            }
+        )
+
+
+def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
+    tokens = [verb]
+    words = [verb.lemma_.lower()]
+    for child in verb.children:
+        if child.dep_ == "prt":
+            tokens.append(child)
+            words.append(child.lower_)
+    tokens.sort(key=lambda t: t.i)
+    return tokens, words
+
+
+def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
+    lo = min(t.i for t in tokens)
+    hi = max(t.i for t in tokens)
+    return list(doc[lo : hi + 1])
+
+
+def _extract_verb(verb: Token, b: _Builder) -> None:
+    heads, _ = _subject_heads(verb)
+    subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
+    if not subjects:
+        return
+    doc = verb.doc
+    base_tokens, base_words = _verb_phrase(verb)
+    preps = _prep_objects(verb)
+    objects = [
+        o for c in verb.children if c.dep_ in OBJECT_DEPS for o in _with_conjuncts(c)
+    ]
+    agent_pairs = [
+        (c, p) for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
+    ]
+    for subj in subjects:
+        if objects:
+            for obj_head in objects:
+                obj = make_argument(obj_head, b.ctx)
+                if obj is not None:
+                    b.add("svo", subj, base_tokens, " ".join(base_words), obj, verb, preps)
+        elif agent_pairs and _is_passive(verb):
+            # Passive with an agent: stated in the active voice, so both voices meet in one edge.
+            for _, agent_head in agent_pairs:
+                for head in _with_conjuncts(agent_head):
+                    agent = make_argument(head, b.ctx)
+                    if agent is not None:
+                        b.add("passive_agent", agent, base_tokens, " ".join(base_words), subj,
+                              verb, preps)
+        elif preps:
+            content = [p for p in preps if p[1].ent_type_ not in TEMPORAL_ENTS] or preps
+            prep, pobj_head = content[0]
+            obj = make_argument(pobj_head, b.ctx)
+            if obj is not None:
+                extras = [p for p in preps if p[0] is not prep]
+                pred_tokens = base_tokens + [prep]
+                if prep.i == max(t.i for t in base_tokens) + 1:
+                    pred_span = pred_tokens
+                else:
+                    pred_span = base_tokens
+                key = " ".join([*base_words, prep.lower_])
+                b.add("verb_prep", subj, pred_span, key, obj, verb, extras)
+        if verb.lemma_ == "be" or any(c.dep_ == "attr" for c in verb.children):
+            _extract_copula(verb, subj, b)
+
+
+
+def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
+    for attr in verb.children:
+        if attr.dep_ not in ("attr", "acomp") or attr.pos_ not in ("NOUN", "PROPN", "ADJ"):
+            continue
+        of_objects = [
+            (prep, pobj)
+            for prep in attr.children
+            if prep.dep_ == "prep"
+            for pobj in prep.children
+            if pobj.dep_ == "pobj"
+        ]
+        attr_key = phrase_key(compact_tokens(attr))
+        if of_objects and attr.pos_ != "ADJ":
+            prep, pobj_head = of_objects[0]
+            obj = make_argument(pobj_head, b.ctx)
+            if obj is not None:
+                pred_tokens = _contiguous_range(verb.doc, [verb, *compact_tokens(attr), prep])
+                key = f"be {attr_key} {prep.lower_}"
+                b.add("copula_of", subj, pred_tokens, key, obj, verb)
+                continue
+        for attr_head in _with_conjuncts(attr):
+            obj = make_argument(attr_head, b.ctx)
+            if obj is not None:
+                b.add("copula", subj, [verb], "be", obj, verb)
+
+
+def _extract_appositions(sent: Span, b: _Builder) -> None:
+    for tok in sent:
+        if tok.dep_ != "appos" or tok.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        subj = make_argument(tok.head, b.ctx)
+        if subj is None:
+            continue
+        of_objects = [
+            (prep, pobj)
+            for prep in tok.children
+            if prep.dep_ == "prep"
+            for pobj in prep.children
+            if pobj.dep_ == "pobj"
+        ]
+        if of_objects:
+            prep, pobj_head = of_objects[0]
+            obj = make_argument(pobj_head, b.ctx)
+            if obj is not None:
+                pred_tokens = _contiguous_range(tok.doc, [*compact_tokens(tok), prep])
+                key = f"be {phrase_key(compact_tokens(tok))} {prep.lower_}"
+                b.add("apposition", subj, pred_tokens, key, obj, None)
+                continue
+        obj = make_argument(tok, b.ctx)
+        if obj is not None:
+            b.add("apposition", subj, compact_tokens(tok), "be", obj, None)
+
+
+def extract_triples(doc: Doc) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """All triples of a parsed document, in sentence order, plus extraction counters."""
+    ctx = DocContext(acronyms=find_acronyms(doc))
+    out: list[dict[str, Any]] = []
+    for s_index, sent in enumerate(doc.sents):
+        builder = _Builder(s_index, sent, ctx, out)
+        for tok in sent:
+            if tok.pos_ in ("VERB", "AUX") and (tok.pos_ == "VERB" or tok.dep_ == "ROOT"
+                                                 or any(c.dep_ == "attr" for c in tok.children)):
+                _extract_verb(tok, builder)
+        _extract_appositions(sent, builder)
+        # Update mentions after the sentence so pronouns resolve to earlier sentences or subjects.
+        for tok in sent:
+            if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj") and tok.pos_ != "PRON":
+                arg = make_argument(tok, ctx)
+                if arg is not None and tok.dep_ in ("nsubj", "nsubjpass"):
+                    _remember(arg, ctx)
+    return out, {"pronouns_dropped": ctx.dropped_pronouns}
+
+
+
