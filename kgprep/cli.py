@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text.split(". ")[0], description=help_text,
                            epilog=EXIT_CODES_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.add_argument("pipeline", type=Path, help="pipeline TOML file, e.g. pipelines/default.toml")
+        p.add_argument("pipeline", type=Path,
+                       help="pipeline TOML file, e.g. pipelines/default.toml")
         p.add_argument("--workers", type=int, default=None,
                        help="worker processes for extract (default: run.workers, 0 = all cores)")
         p.add_argument("--set", action="append", metavar="KEY=VALUE",

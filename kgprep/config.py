@@ -202,7 +202,9 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
         if not Path(tokenizer).is_file():
             raise ConfigError(f"config key 'shards.tokenizer': file does not exist: {tokenizer}")
     if not cfg.name or "/" in cfg.name:
-        raise ConfigError(f"config key 'name' must be a non-empty name without '/'; got {cfg.name!r}")
+        raise ConfigError(
+            f"config key 'name' must be a non-empty name without '/'; got {cfg.name!r}"
+        )
     return dataclasses.replace(
         cfg,
         work_dir=_resolve(base, cfg.work_dir),

@@ -188,7 +188,7 @@ def _fingerprint(documents: list[Document]) -> str:
 def iter_parts(
     records: Iterable[Document | Reject], part_size: int, rejects: list[Reject]
 ) -> Iterator[Part]:
-    """Group documents into contiguous parts of ``part_size``; rejects are appended to ``rejects``."""
+    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``."""
     batch: list[Document] = []
     index = 0
     for record in records:

@@ -30,7 +30,11 @@ class TokenizerInfo:
 def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, out: Path) -> Path:
     """Train a GPT-2-style byte-level BPE and write its tokenizer.json atomically."""
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # Punctuation is isolated first so token edges fall on spaCy's word edges ("C++." must not
+    # become one token when a span ends at "C++").
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Punctuation("isolated"), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+    )
     tokenizer.decoder = decoders.ByteLevel()
     # trim_offsets keeps the leading space out of a token's character offsets.
     tokenizer.post_processor = processors.ByteLevel(trim_offsets=True)

