@@ -35,14 +35,22 @@ def _words(doc: Doc, original: list[str], start: int, end: int) -> str:
 
 def carb_tuples(doc: Doc, original: list[str]) -> list[Tuple]:
     """The extractor's triples as CaRB tuples: full argument spans, extra arguments appended."""
-    triples, _ = extract_triples(doc)
+    triples, _ = extract_triples(doc, open_ie=True)
     out = []
     for t in triples:
+        obj = t["obj"]
         args = [_words(doc, original, t["subj"]["start"], t["subj"]["end"]),
-                _words(doc, original, t["obj"]["start"], t["obj"]["end"])]
+                _words(doc, original, obj["start"], obj["end"]) if obj is not None else ""]
         args += [_words(doc, original, a["start"], a["end"]) for a in t["extra_args"]]
         relation = _words(doc, original, t["pred"]["start"], t["pred"]["end"])
-        out.append(Tuple(relation, tuple(a for a in args if a), float(t["confidence"])))
+        if t["rule"] == "passive_agent":
+            # The graph states passives actively; CaRB tuples keep the sentence's voice.
+            args[0], args[1] = args[1], args[0]
+            if not relation.endswith(" by"):
+                relation += " by"
+        elif t["rule"] == "apposition":
+            relation = f"is {relation}" if relation else "is"
+        out.append(Tuple(relation, tuple(args), float(t["confidence"])))
     return out
 
 

@@ -33,7 +33,7 @@ def test_verb_preposition_object_with_time_as_extra_argument(nlp):
     doc, triples, _ = run(nlp, "Obama was born in Hawaii in 1961.")
     assert keys(triples) == [("obama", "bear in", "hawaii")]
     t = triples[0]
-    assert doc.text[t["pred"]["start"]:t["pred"]["end"]] == "born in"
+    assert doc.text[t["pred"]["start"]:t["pred"]["end"]] == "was born in"
     assert [(doc.text[a["start"]:a["end"]], a["prep"]) for a in t["extra_args"]] == [
         ("in 1961", "in")
     ]
@@ -67,6 +67,48 @@ def test_passive_with_agent_is_stated_actively(nlp):
     _, triples, _ = run(nlp, "The vaccine was developed by Pfizer.")
     assert keys(triples) == [("pfizer", "develop", "vaccine")]
     assert triples[0]["rule"] == "passive_agent"
+
+
+def test_passives_with_and_without_agent_share_the_relation_key(nlp):
+    # Active, passive with agent, passive without agent: one relation key, "develop".
+    _, active, _ = run(nlp, "Pfizer developed the vaccine.")
+    _, passive, _ = run(nlp, "The vaccine was developed by Pfizer.")
+    _, agentless, _ = run(nlp, "The vaccine was developed in Germany.")
+    assert keys(active) == keys(passive) == [("pfizer", "develop", "vaccine")]
+    assert keys(agentless) == [("vaccine", "develop in", "germany")]
+
+
+def test_place_and_time_become_extra_arguments(nlp):
+    doc, triples, _ = run(nlp, "Pfizer opened a laboratory in Berlin in 2019.")
+    assert keys(triples) == [("pfizer", "open", "laboratory")]
+    extras = [(doc.text[a["start"]:a["end"]], a["prep"]) for a in triples[0]["extra_args"]]
+    assert extras == [("in Berlin", "in"), ("in 2019", "in")]
+
+
+def test_relative_clause_with_that(nlp):
+    _, triples, _ = run(nlp, "Fleming found the mould that killed the bacteria.")
+    assert ("mould", "kill", "bacteria") in keys(triples)
+    assert ("fleming", "find", "mould") in keys(triples)
+
+
+def test_auxiliaries_are_in_the_predicate_span_not_the_key(nlp):
+    doc, triples, _ = run(nlp, "The bridge has been rebuilt by engineers.")
+    assert keys(triples) == [("engineer", "rebuild", "bridge")]
+    assert doc.text[triples[0]["pred"]["start"]:triples[0]["pred"]["end"]] == "has been rebuilt"
+
+
+def test_open_ie_mode_keeps_clauses_intransitives_and_unresolved_pronouns(nlp):
+    doc = nlp("This finding indicated that organic compounds could carry current. He slept.")
+    graph_only, _ = extract_triples(doc)
+    open_ie, counters = extract_triples(doc, open_ie=True)
+    rules = {t["rule"] for t in open_ie}
+    assert {"clause", "intransitive"} <= rules
+    assert all(t["obj"] is not None and t["obj"]["key"] for t in graph_only)
+    clause = next(t for t in open_ie if t["rule"] == "clause")
+    assert doc.text[clause["pred"]["start"]:clause["pred"]["end"]] == "indicated that"
+    assert doc.text[clause["obj"]["start"]:clause["obj"]["end"]] == (
+        "organic compounds could carry current")
+    assert counters["pronouns_dropped"] == 0
 
 
 def test_negation_and_modality_are_fields(nlp):
