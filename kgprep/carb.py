@@ -64,8 +64,13 @@ def read_gold(path: Path) -> dict[str, list[Tuple]]:
 
 def read_predictions(path: Path) -> dict[str, list[Tuple]]:
     """The tab format: sentence, confidence, relation, arg1, arg2, ..."""
+    return parse_predictions(path.read_text(encoding="utf-8").splitlines())
+
+
+def parse_predictions(lines: Iterable[str]) -> dict[str, list[Tuple]]:
+    """Tab-format lines, read as CaRB reads them (a stripped line loses empty trailing args)."""
     by_sentence: dict[str, list[Tuple]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         fields = line.strip().split("\t")
         if len(fields) < 3:
             continue

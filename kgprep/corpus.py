@@ -46,6 +46,9 @@ class Reject:
         }
 
 
+_TEXT_FIELDS = InputConfig(paths=[], text_field="text", id_field="id")
+
+
 @dataclass(frozen=True)
 class Part:
     index: int
@@ -155,12 +158,40 @@ def _read_with_datasets(
         dataset = datasets.load_dataset(
             "parquet", data_files=str(path), split="train", streaming=True
         )
-    else:  # text: one document per blank-line-separated paragraph
-        dataset = datasets.load_dataset(
-            "text", data_files=str(path), split="train", streaming=True, sample_by="paragraph"
+    else:
+        lines = datasets.load_dataset(
+            "text", data_files=str(path), split="train", streaming=True, sample_by="line"
         )
+        yield from _paragraphs(lines, cfg, source)
+        return
     for row_no, record in enumerate(dataset):
         yield _make_document(record, cfg, source, f"row {row_no}")
+
+
+def _paragraphs(
+    lines: Iterable[dict[str, Any]], cfg: InputConfig, source: str
+) -> Iterator[Document | Reject]:
+    """Plain text: one document per paragraph, paragraphs separated by whitespace-only lines.
+
+    (``datasets``' own paragraph mode splits only on empty lines, so a corpus whose blank lines
+    hold a space, like WikiText, would come back as one document.)
+    """
+    buffer: list[str] = []
+    first_line = 0
+    for line_no, record in enumerate(lines, start=1):
+        text = record["text"]
+        if text.strip():
+            if not buffer:
+                first_line = line_no
+            buffer.append(text)
+            continue
+        if buffer:
+            yield _make_document({"text": "\n".join(buffer)}, _TEXT_FIELDS, source,
+                                 f"line {first_line}")
+            buffer = []
+    if buffer:
+        yield _make_document({"text": "\n".join(buffer)}, _TEXT_FIELDS, source,
+                             f"line {first_line}")
 
 
 def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Document | Reject]:

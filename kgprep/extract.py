@@ -86,18 +86,58 @@ def load_nlp(model: str) -> Any:
     return nlp
 
 
+# Documents longer than this are parsed in pieces cut at line or sentence ends: the parser needs
+# about 1 GB per 100,000 characters, so pieces keep memory flat and nothing is ever dropped.
+MAX_PIECE_CHARS = 100_000
+
+
+def split_long_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) pairs covering ``text``, cut after a newline or sentence end if possible."""
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        if cut <= limit // 2:
+            cut = window.rfind(" ")
+        cut = cut + 1 if cut > 0 else limit
+        pieces.append((start, text[start : start + cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
+def _shift(triple: dict[str, Any], offset: int, sentence_offset: int) -> dict[str, Any]:
+    """A triple from a piece, moved to document offsets."""
+    if offset == 0 and sentence_offset == 0:
+        return triple
+    moved = dict(triple)
+    moved["sentence"] += sentence_offset
+    for arg in ("subj", "pred", "obj"):
+        moved[arg] = {k: (v + offset if k in ("start", "end", "head_start", "head_end") else v)
+                      for k, v in triple[arg].items()}
+    moved["extra_args"] = [{**a, "start": a["start"] + offset, "end": a["end"] + offset}
+                           for a in triple["extra_args"]]
+    return moved
+
+
 def process_documents(
     nlp: Any, documents: list[Document], cfg: ExtractConfig
 ) -> tuple[pa.Table, dict[str, int]]:
     """Parse and extract one part: the pure core of the stage, with no file I/O."""
     rows: dict[str, list[Any]] = {name: [] for name in DOC_SCHEMA.names}
-    counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0}
-    texts = (doc.text for doc in documents)
-    for source_doc, parsed in zip(documents, nlp.pipe(texts, batch_size=cfg.batch_size),
-                                  strict=True):
-        triples, extra = extract_triples(parsed)
-        triples = [t for t in triples if t["confidence"] >= cfg.min_confidence]
-        sentences = [{"start": s.start_char, "end": s.end_char} for s in parsed.sents]
+    counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
+                "long_documents_split": 0}
+    pieces = [(d, offset, piece) for d, doc in enumerate(documents)
+              for offset, piece in split_long_text(doc.text)]
+    counters["long_documents_split"] = len(pieces) - len(documents)
+    parsed = nlp.pipe((piece for _, _, piece in pieces), batch_size=cfg.batch_size)
+    current = -1
+    sentences: list[dict[str, int]] = []
+    triples: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        source_doc = documents[current]
         rows["doc_id"].append(source_doc.doc_id)
         rows["text"].append(source_doc.text)
         rows["source"].append(source_doc.source)
@@ -105,8 +145,22 @@ def process_documents(
         rows["triples"].append(triples)
         counters["sentences"] += len(sentences)
         counters["triples"] += len(triples)
+
+    for (d, offset, _), doc in zip(pieces, parsed, strict=True):
+        if d != current:
+            if current >= 0:
+                flush()
+            current, sentences, triples = d, [], []
+        found, extra = extract_triples(doc)
+        sentence_offset = len(sentences)
+        triples.extend(_shift(t, offset, sentence_offset) for t in found
+                       if t["confidence"] >= cfg.min_confidence)
+        sentences.extend({"start": s.start_char + offset, "end": s.end_char + offset}
+                         for s in doc.sents)
         counters["pronouns_dropped"] += extra["pronouns_dropped"]
-        counters["words"] += sum(1 for t in parsed if not (t.is_punct or t.is_space))
+        counters["words"] += sum(1 for t in doc if not (t.is_punct or t.is_space))
+    if current >= 0:
+        flush()
     return pa.Table.from_pydict(rows, schema=DOC_SCHEMA), counters
 
 
@@ -208,7 +262,8 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
             fh.write((json.dumps(reject.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
     totals = {
         key: sum(r[key] for r in records)
-        for key in ("documents", "sentences", "triples", "words", "pronouns_dropped")
+        for key in ("documents", "sentences", "triples", "words", "pronouns_dropped",
+                    "long_documents_split")
     }
     write_json(
         out_dir / "manifest.json",

