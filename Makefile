@@ -16,7 +16,7 @@ SOURCES := $(wildcard kgprep/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
-	distclean
+	distclean bench bench-extract eval-carb
 
 help:
 	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
@@ -24,6 +24,8 @@ help:
 	@echo "make extract | graph | subnets | shards   rebuild one stage and what it needs"
 	@echo "make validate   re-check the shards: checksums, schema, totals, alignment"
 	@echo "make inspect    print the first shard rows decoded, roles marked"
+	@echo "make bench-extract  CaRB quality and extract speed vs the bare spaCy parse (needs ../shared)"
+	@echo "make eval-carb  score the extractor on the CaRB dev split (needs ../shared)"
 	@echo "make clean      remove the work directory; make distclean also removes .venv"
 	@echo "Variables: PIPELINE=$(PIPELINE) WORK=$(WORK)"
 
@@ -75,6 +77,21 @@ lint: $(CORE_STAMP)
 test: $(CORE_STAMP) $(TRAIN_STAMP)
 	$(BIN)/ruff check kgprep tests
 	$(BIN)/python -m pytest -q
+
+SHARED ?= ../shared
+CARB := $(SHARED)/data/carb
+
+# Benchmarks print ratios against baselines measured in the same run; they skip without data.
+bench: bench-extract
+
+bench-extract: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench extract --shared $(SHARED)
+
+eval-carb: $(CORE_STAMP)
+	@if [ -d $(CARB) ]; then \
+	  $(KGPREP) eval carb --sentences $(CARB)/dev.txt --gold $(CARB)/gold/dev.tsv \
+	    --write-tab $(WORK)/carb_dev.tab; \
+	else echo "skipped: $(CARB) is absent"; fi
 
 clean:
 	rm -rf $(WORK)

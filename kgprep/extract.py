@@ -97,10 +97,12 @@ def split_long_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, 
     start = 0
     while len(text) - start > limit:
         window = text[start : start + limit]
-        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        # The end of the last line or sentence in the window, else the last space, else a hard cut.
+        cut = max(window.rfind("\n") + 1, *(window.rfind(end) + 2 for end in (". ", "? ", "! ")))
         if cut <= limit // 2:
-            cut = window.rfind(" ")
-        cut = cut + 1 if cut > 0 else limit
+            cut = window.rfind(" ") + 1
+        if cut <= 0:
+            cut = limit
         pieces.append((start, text[start : start + cut]))
         start += cut
     pieces.append((start, text[start:]))
@@ -122,14 +124,15 @@ def _shift(triple: dict[str, Any], offset: int, sentence_offset: int) -> dict[st
 
 
 def process_documents(
-    nlp: Any, documents: list[Document], cfg: ExtractConfig
+    nlp: Any, documents: list[Document], cfg: ExtractConfig,
+    max_piece_chars: int = MAX_PIECE_CHARS,
 ) -> tuple[pa.Table, dict[str, int]]:
     """Parse and extract one part: the pure core of the stage, with no file I/O."""
     rows: dict[str, list[Any]] = {name: [] for name in DOC_SCHEMA.names}
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
     pieces = [(d, offset, piece) for d, doc in enumerate(documents)
-              for offset, piece in split_long_text(doc.text)]
+              for offset, piece in split_long_text(doc.text, max_piece_chars)]
     counters["long_documents_split"] = len(pieces) - len(documents)
     parsed = nlp.pipe((piece for _, _, piece in pieces), batch_size=cfg.batch_size)
     current = -1

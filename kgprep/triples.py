@@ -99,7 +99,9 @@ def full_span(head: Token) -> list[Token]:
         for child in tok.children:
             if tok.i == head.i and child.dep_ in SPAN_EXCLUDED:
                 continue
-            if child.dep_ in ("relcl", "acl", "appos") or (child.dep_ == "conj" and tok.i == head.i):
+            if child.dep_ in ("relcl", "acl", "appos"):
+                continue
+            if child.dep_ == "conj" and tok.i == head.i:
                 continue
             walk(child)
 
@@ -313,7 +315,7 @@ def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
 
 
 def _extract_verb(verb: Token, b: _Builder) -> None:
-    heads, how = _subject_heads(verb, b.ctx.open_ie)
+    heads, _ = _subject_heads(verb, b.ctx.open_ie)
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
         return

@@ -80,3 +80,33 @@ def test_parquet_and_text_inputs_go_through_datasets(tmp_path):
     assert [r.doc_id for r in records[:2]] == ["p1", "p2"]
     texts = [r.text.strip() for r in records[2:]]
     assert texts == ["Para one.\nStill one.", "Para two."]
+
+
+def test_text_paragraphs_split_on_whitespace_only_lines(tmp_path):
+    # WikiText's blank lines hold a single space.
+    (tmp_path / "wiki.txt").write_text(" = Title = \n \n First para .\n \n Second para .\n")
+    cfg = InputConfig(paths=[str(tmp_path / "wiki.txt")])
+    records = list(iter_records(cfg, str(tmp_path)))
+    assert [r.text.strip() for r in records] == ["= Title =", "First para .", "Second para ."]
+    assert [r.doc_id for r in records] == [content_id(r.text) for r in records]
+
+
+def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
+    from kgprep.extract import ExtractConfig, process_documents, split_long_text
+
+    sentence = "Marie Curie discovered polonium in Paris. "
+    text = sentence * 400  # 16,800 characters
+    pieces = split_long_text(text, limit=1000)
+    assert "".join(p for _, p in pieces) == text
+    assert all(len(p) <= 1000 for _, p in pieces)
+    assert all(p.endswith(". ") for _, p in pieces[:-1])
+    table, counters = process_documents(nlp, [Document("long", text, "s")], ExtractConfig(),
+                                        max_piece_chars=1000)
+    row = table.to_pylist()[0]
+    assert counters["long_documents_split"] == len(pieces) - 1 > 0
+    assert len(row["triples"]) == 400
+    for t in row["triples"]:
+        assert text[t["subj"]["start"]:t["subj"]["end"]] == "Marie Curie"
+        assert text[t["obj"]["start"]:t["obj"]["end"]] == "polonium"
+    assert len(row["sentences"]) == 400
+    assert sorted({t["sentence"] for t in row["triples"]}) == list(range(400))
