@@ -67,6 +67,8 @@ class ShardsConfig:
     packing: str = "packed"  # packed | none
     eos_token: str = ""  # empty: take it from the tokenizer
     pad_token: str = ""
+    shard_bytes: int = 256 * 1024 * 1024  # a part's rows are cut into shards of about this size
+    linearize: str = "none"  # none | append: each sentence's triples follow it as markup
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,11 @@ class PipelineConfig:
 _CHOICES: dict[str, tuple[str, ...]] = {
     "input.format": ("auto", "jsonl", "parquet", "text", "disk"),
     "shards.packing": ("packed", "none"),
+    "shards.linearize": ("none", "append"),
     "run.engine": ("local",),
 }
-_POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len"}
+_POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
+             "shards.shard_bytes"}
 _UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence"}
 
 

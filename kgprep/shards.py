@@ -29,7 +29,13 @@ from kgprep.io import (
     write_json,
 )
 from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
-from kgprep.tokenizer import TokenizerInfo, describe, train_byte_level_bpe
+from kgprep.tokenizer import (
+    KG_TOKENS,
+    TokenizerInfo,
+    describe,
+    train_byte_level_bpe,
+    with_special_tokens,
+)
 
 ROLE_CODES = {"none": 0, "subject": 1, "predicate": 2, "object": 3}
 _ROLE_OF = {"subj": 1, "pred": 2, "obj": 3}
@@ -51,8 +57,8 @@ def shard_schema(seq_len: int, packing: str) -> pa.Schema:
 
     return pa.schema(
         [("input_ids", col(pa.uint32())), ("role", col(pa.uint8())), ("entity", col(pa.int32())),
-         ("subnet", col(pa.int16())), ("triples", pa.list_(ROW_TRIPLE)),
-         ("docs", pa.list_(ROW_DOC)), ("n_tokens", pa.int32())]
+         ("subnet", col(pa.int16())), ("loss_mask", col(pa.uint8())),
+         ("triples", pa.list_(ROW_TRIPLE)), ("docs", pa.list_(ROW_DOC)), ("n_tokens", pa.int32())]
     )
 
 
@@ -65,6 +71,7 @@ class DocTokens:
     role: np.ndarray
     entity: np.ndarray
     subnet: np.ndarray
+    loss_mask: np.ndarray  # 1: text and EOS; 0: linearised knowledge markup
     # Per triple: token bounds (subj, pred, obj) and the graph ids; local to the document.
     spans: np.ndarray  # (n, 6) int64
     ids_info: np.ndarray  # (n, 4) int64: subj_node, relation_id, obj_node, subnet
@@ -111,10 +118,77 @@ def _triple_graph_ids(triples: pa.Array, lookup: GraphLookup) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Markup:
+    """Token ids of the linearisation markup: <kg> subject <rel> predicate <obj> object </kg>."""
+
+    kg: int
+    rel: int
+    obj: int
+    end: int
+
+
+def _linearize(doc: DocTokens, starts: np.ndarray, sentence_starts: np.ndarray,
+               triple_sentence: np.ndarray, pieces: list[list[np.ndarray]],
+               markup: Markup) -> DocTokens:
+    """Insert each sentence's triples as markup right after the sentence's tokens."""
+    n = len(doc.ids)
+    cut = np.searchsorted(starts, sentence_starts, side="left")
+    cut = np.maximum.accumulate(np.concatenate([[0], cut[1:], [n]])) if len(cut) else \
+        np.array([0, n])
+    n_sent = len(cut) - 1
+    ids, role, entity, subnet, loss = [], [], [], [], []
+    inserted_before = np.zeros(n_sent + 1, np.int64)
+    by_sentence: dict[int, list[int]] = {}
+    for t, j in enumerate(triple_sentence.tolist()):
+        by_sentence.setdefault(min(int(j), n_sent - 1), []).append(t)
+    added = 0
+    for j in range(n_sent):
+        a, b = int(cut[j]), int(cut[j + 1])
+        inserted_before[j] = added
+        ids.append(doc.ids[a:b])
+        role.append(doc.role[a:b])
+        entity.append(doc.entity[a:b])
+        subnet.append(doc.subnet[a:b])
+        loss.append(doc.loss_mask[a:b])
+        for t in by_sentence.get(j, []):
+            subj_ids, pred_ids, obj_ids = pieces[t]
+            node_s, _, node_o, sub = (int(x) for x in doc.ids_info[t])
+            seq = [np.array([markup.kg]), subj_ids, np.array([markup.rel]), pred_ids,
+                   np.array([markup.obj]), obj_ids, np.array([markup.end])]
+            roles = [0, 1, 0, 2, 0, 3, 0]
+            ents = [-1, node_s, -1, -1, -1, node_o, -1]
+            subs = [-1, sub, -1, sub, -1, sub, -1]
+            for part, r, e, sn in zip(seq, roles, ents, subs, strict=True):
+                m = len(part)
+                ids.append(part.astype(np.uint32))
+                role.append(np.full(m, r, np.uint8))
+                entity.append(np.full(m, e, np.int32))
+                subnet.append(np.full(m, sn, np.int16))
+                loss.append(np.zeros(m, np.uint8))
+                added += m
+    inserted_before[n_sent] = added
+    spans = doc.spans.copy()
+    if len(spans):
+        sentence_of = np.searchsorted(cut, spans, side="right") - 1
+        spans = spans + inserted_before[np.clip(sentence_of, 0, n_sent - 1)]
+        # An end offset sits one past the last token: shift it with its start's sentence.
+        spans[:, 1::2] = doc.spans[:, 1::2] + (spans[:, 0::2] - doc.spans[:, 0::2])
+    return DocTokens(
+        doc_id=doc.doc_id, ids=np.concatenate(ids), role=np.concatenate(role),
+        entity=np.concatenate(entity), subnet=np.concatenate(subnet),
+        loss_mask=np.concatenate(loss), spans=spans, ids_info=doc.ids_info,
+        negated=doc.negated, confidence=doc.confidence, triple_index=doc.triple_index,
+    )
+
+
 def annotate_part(
-    docs: pa.Table, tokenizer: Tokenizer, lookup: GraphLookup
+    docs: pa.Table, tokenizer: Tokenizer, lookup: GraphLookup, markup: Markup | None = None
 ) -> tuple[list[DocTokens], int]:
-    """Tokenise a part's documents and align every triple; returns docs and unalignable triples."""
+    """Tokenise a part's documents and align every triple; returns docs and unalignable triples.
+
+    ``docs`` needs doc_id, text and triples (and sentences when ``markup`` is given).
+    """
     texts = docs["text"].to_pylist()
     encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
     triples_col = docs["triples"].combine_chunks()
@@ -130,6 +204,22 @@ def annotate_part(
             cols[f"{arg}.{name}"] = pc.struct_field(field, name).to_numpy(zero_copy_only=False)
     negated_all = pc.struct_field(flat, "negated").to_numpy(zero_copy_only=False)
     confidence_all = pc.struct_field(flat, "confidence").to_numpy(zero_copy_only=False)
+    sentence_all = pc.struct_field(flat, "sentence").to_numpy(zero_copy_only=False)
+    pieces: list[list[np.ndarray]] = []
+    if markup is not None and len(flat):
+        # Every markup phrase of the part in one batch: head phrases of the arguments and the
+        # predicate as written, each with a leading space as it would follow a word.
+        phrases = []
+        for i in range(len(flat)):
+            d = int(np.searchsorted(offsets, i, side="right") - 1)
+            text = texts[d]
+            for arg, (a, b) in (("subj", ("head_start", "head_end")), ("pred", ("start", "end")),
+                                ("obj", ("head_start", "head_end"))):
+                phrases.append(" " + text[cols[f"{arg}.{a}"][i]:cols[f"{arg}.{b}"][i]])
+        encoded = tokenizer.encode_batch(phrases, add_special_tokens=False)
+        ids_of = [np.asarray(e.ids, np.uint32) for e in encoded]
+        pieces = [ids_of[3 * i:3 * i + 3] for i in range(len(flat))]
+    sentence_starts_col = docs["sentences"].to_pylist() if markup is not None else None
     out: list[DocTokens] = []
     unaligned = 0
     for d, (doc_id, enc) in enumerate(zip(docs["doc_id"].to_pylist(), encodings, strict=True)):
@@ -166,14 +256,18 @@ def annotate_part(
                 ent[ent < 0] = info[t, node_col]
         spans = np.stack([bounds[k][i] for k in ("subj", "pred", "obj") for i in (0, 1)],
                          axis=1)[valid] if hi > lo else np.zeros((0, 6), np.int64)
-        out.append(
-            DocTokens(
-                doc_id=doc_id, ids=ids, role=role, entity=entity, subnet=subnet,
-                spans=spans, ids_info=info[valid],
-                negated=negated_all[lo:hi][valid], confidence=confidence_all[lo:hi][valid],
-                triple_index=np.flatnonzero(valid),
-            )
+        doc = DocTokens(
+            doc_id=doc_id, ids=ids, role=role, entity=entity, subnet=subnet,
+            loss_mask=np.ones(n, np.uint8), spans=spans, ids_info=info[valid],
+            negated=negated_all[lo:hi][valid], confidence=confidence_all[lo:hi][valid],
+            triple_index=np.flatnonzero(valid),
         )
+        if markup is not None and sentence_starts_col is not None:
+            sentence_starts = np.array([s["start"] for s in sentence_starts_col[d]], np.int64)
+            valid_idx = np.flatnonzero(valid) + lo
+            doc = _linearize(doc, starts, sentence_starts, sentence_all[valid_idx],
+                             [pieces[i] for i in valid_idx], markup)
+        out.append(doc)
     return out, unaligned
 
 
@@ -195,7 +289,7 @@ def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[s
 def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
               ) -> tuple[dict[str, list[Any]], dict[str, int]]:
     """Concatenate documents with EOS between them and cut fixed rows of ``seq_len`` tokens."""
-    parts_ids, parts_role, parts_entity, parts_subnet = [], [], [], []
+    parts_ids, parts_role, parts_entity, parts_subnet, parts_loss = [], [], [], [], []
     doc_ranges: list[tuple[str, int, int]] = []
     pos = 0
     for doc in docs:
@@ -205,6 +299,7 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
         parts_role += [doc.role, np.zeros(1, np.uint8)]
         parts_entity += [doc.entity, np.full(1, -1, np.int32)]
         parts_subnet += [doc.subnet, np.full(1, -1, np.int16)]
+        parts_loss += [doc.loss_mask, np.ones(1, np.uint8)]
         pos += n + 1
     total = pos
     n_rows = -(-total // seq_len) if total else 0
@@ -213,7 +308,9 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
     role = np.zeros(padded, np.uint8)
     entity = np.full(padded, -1, np.int32)
     subnet = np.full(padded, -1, np.int16)
+    loss_mask = np.zeros(padded, np.uint8)
     if total:
+        loss_mask[:total] = np.concatenate(parts_loss)
         ids[:total] = np.concatenate(parts_ids)
         role[:total] = np.concatenate(parts_role)
         entity[:total] = np.concatenate(parts_entity)
@@ -239,7 +336,7 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
             row_triples[int(r)].extend(_triple_structs(doc, keep, int(r) * seq_len - start))
     columns = {
         "input_ids": ids, "role": role, "entity": entity, "subnet": subnet,
-        "triples": row_triples, "docs": row_docs,
+        "loss_mask": loss_mask, "triples": row_triples, "docs": row_docs,
         "n_tokens": [min(seq_len, total - r * seq_len) for r in range(n_rows)],
     }
     return columns, {"rows": n_rows, "tokens": total, "dropped_at_boundary": dropped,
@@ -250,13 +347,14 @@ def unpacked_rows(docs: list[DocTokens], eos_id: int) -> tuple[dict[str, list[An
                                                                dict[str, int]]:
     """One document a row, EOS appended, with variable-length list columns."""
     cols: dict[str, list[Any]] = {k: [] for k in ("input_ids", "role", "entity", "subnet",
-                                                  "triples", "docs", "n_tokens")}
+                                                  "loss_mask", "triples", "docs", "n_tokens")}
     for doc in docs:
         n = len(doc.ids)
         cols["input_ids"].append(np.append(doc.ids, np.uint32(eos_id)))
         cols["role"].append(np.append(doc.role, np.uint8(0)))
         cols["entity"].append(np.append(doc.entity, np.int32(-1)))
         cols["subnet"].append(np.append(doc.subnet, np.int16(-1)))
+        cols["loss_mask"].append(np.append(doc.loss_mask, np.uint8(1)))
         cols["triples"].append(_triple_structs(doc, np.ones(len(doc.spans), bool), 0))
         cols["docs"].append([{"doc_id": doc.doc_id, "start": 0, "end": n}])
         cols["n_tokens"].append(n + 1)
@@ -268,7 +366,7 @@ def unpacked_rows(docs: list[DocTokens], eos_id: int) -> tuple[dict[str, list[An
 def rows_to_table(cols: dict[str, Any], schema: pa.Schema, seq_len: int, packing: str
                   ) -> pa.Table:
     arrays = []
-    for name in ("input_ids", "role", "entity", "subnet"):
+    for name in ("input_ids", "role", "entity", "subnet", "loss_mask"):
         dtype = schema.field(name).type.value_type
         if packing == "packed":
             arrays.append(pa.FixedSizeListArray.from_arrays(pa.array(cols[name], dtype), seq_len))
@@ -289,17 +387,23 @@ def write_stream(path: Path, table: pa.Table, batch_rows: int = 1024) -> None:
 
 def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
                       ) -> tuple[Tokenizer, TokenizerInfo]:
-    """The configured tokenizer, or a byte-level BPE trained on the extracted corpus."""
+    """The configured tokenizer, or a byte-level BPE trained on the extracted corpus.
+
+    With ``linearize = "append"`` the markup tokens are added as special tokens; a user's
+    tokenizer is then copied into the work directory with them, and that copy is recorded.
+    """
+    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
+    tok_dir = work / "tokenizer"
     if cfg.shards.tokenizer:
         path = Path(cfg.shards.tokenizer)
-        display = os.path.relpath(path, work)
+        if extra:
+            path = with_special_tokens(path, tok_dir / "tokenizer.json", extra)
     else:
-        path = work / "tokenizer" / "tokenizer.json"
-        display = os.path.relpath(path, work)
+        path = tok_dir / "tokenizer.json"
         marker = path.with_name("tokenizer.done.json")
         expected = {"extract_totals": manifest["totals"],
                     "parts": [p["sha256"] for p in manifest["parts"]],
-                    "vocab_size": cfg.shards.vocab_size}
+                    "vocab_size": cfg.shards.vocab_size, "special": list(extra)}
         if not (stage_done(marker, expected) and path.is_file()):
             files = [work / "extract" / p["file"] for p in manifest["parts"]]
 
@@ -307,11 +411,81 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
                 for f in files:
                     yield from pq.read_table(f, columns=["text"])["text"].to_pylist()
 
-            train_byte_level_bpe(texts(), cfg.shards.vocab_size, path)
+            train_byte_level_bpe(texts(), cfg.shards.vocab_size, path, extra)
             write_json(marker, expected)
     tokenizer = Tokenizer.from_file(str(path))
-    info = describe(tokenizer, path, cfg.shards.eos_token, cfg.shards.pad_token, display)
+    info = describe(tokenizer, path, cfg.shards.eos_token, cfg.shards.pad_token,
+                    os.path.relpath(path, work))
     return tokenizer, info
+
+
+def _row_bytes(table: pa.Table) -> np.ndarray:
+    """Approximate bytes of each row in the IPC stream, for cutting shards by size."""
+    fixed = np.zeros(table.num_rows, np.int64)
+    for name in ("input_ids", "role", "entity", "subnet", "loss_mask"):
+        column = table[name].combine_chunks()
+        width = column.type.value_type.bit_width // 8
+        lengths = (pc.list_value_length(column).to_numpy(zero_copy_only=False)
+                   if not pa.types.is_fixed_size_list(column.type)
+                   else np.full(table.num_rows, column.type.list_size))
+        fixed += lengths * width
+    triples = pc.list_value_length(table["triples"]).to_numpy(zero_copy_only=False)
+    docs = pc.list_value_length(table["docs"]).to_numpy(zero_copy_only=False)
+    return fixed + triples * ROW_TRIPLE_BYTES + docs * 48 + 4
+
+
+ROW_TRIPLE_BYTES = 4 * 10 + 2 + 1 + 4
+
+
+def cut_by_bytes(row_bytes: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Contiguous row ranges of at most ``limit`` bytes each (at least one row per range)."""
+    ranges: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for i, b in enumerate(row_bytes.tolist()):
+        if i > start and size + b > limit:
+            ranges.append((start, i))
+            start, size = i, 0
+        size += b
+    if start < len(row_bytes) or not ranges:
+        ranges.append((start, len(row_bytes)))
+    return ranges
+
+
+def shard_name(part: int, piece: int) -> str:
+    return f"shard-{part:05d}-{piece:03d}.arrow"
+
+
+def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer: Tokenizer,
+                tok_info: TokenizerInfo, lookup: GraphLookup, markup: Markup | None,
+                schema: pa.Schema) -> tuple[list[dict[str, Any]], int]:
+    """Tokenise, align and pack one extract part, and write its shards."""
+    columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
+    docs = pq.read_table(work / "extract" / part["file"], columns=columns)
+    doc_tokens, unaligned = annotate_part(docs, tokenizer, lookup, markup)
+    seq_len, packing = cfg.shards.seq_len, cfg.shards.packing
+    if packing == "packed":
+        cols, stats = pack_rows(doc_tokens, seq_len, tok_info.eos_id, tok_info.pad_id)
+    else:
+        cols, stats = unpacked_rows(doc_tokens, tok_info.eos_id)
+    table = rows_to_table(cols, schema, seq_len, packing)
+    out_dir = work / "shards"
+    entries = []
+    ranges = cut_by_bytes(_row_bytes(table), cfg.shards.shard_bytes)
+    for piece, (a, b) in enumerate(ranges):
+        rows = table.slice(a, b - a)
+        name = shard_name(part["part"], piece)
+        path = out_dir / name
+        write_stream(path, rows)
+        owners = {d["doc_id"] for row in rows["docs"].to_pylist() for d in row}
+        entries.append({
+            "file": name, "bytes": path.stat().st_size, "rows": rows.num_rows,
+            "tokens": int(pc.sum(rows["n_tokens"]).as_py() or 0),
+            "triples": int(pc.sum(pc.list_value_length(rows["triples"])).as_py() or 0),
+            "sha256": sha256_file(path), "parts": [part["file"]], "documents": len(owners),
+            "triples_dropped_at_boundary": stats["dropped_at_boundary"] if piece == 0 else 0,
+            "triples_unaligned": unaligned if piece == 0 else 0,
+        })
+    return entries, stats["tokens"]
 
 
 def run_shards(cfg: PipelineConfig) -> StageReport:
@@ -326,6 +500,9 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     tokenizer, tok_info = prepare_tokenizer(cfg, work, manifest)
+    markup = None
+    if cfg.shards.linearize == "append":
+        markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
     lookup = load_lookup(work)
     upstream = {
         "config_hash": config_hash,
@@ -333,57 +510,54 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         "graph": sha256_file(work / "graph" / "manifest.json"),
         "subnets": sha256_file(work / "subnets" / "manifest.json"),
     }
-    seq_len, packing = cfg.shards.seq_len, cfg.shards.packing
-    schema = shard_schema(seq_len, packing)
+    schema = shard_schema(cfg.shards.seq_len, cfg.shards.packing)
     entries: list[dict[str, Any]] = []
     totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
     tokens_written = 0
+    rewritten = 0
     for part in progress(manifest["parts"], len(manifest["parts"]), "shards"):
-        name = f"shard-{part['part']:05d}.arrow"
-        path = out_dir / name
-        marker = path.with_suffix(".done.json")
+        marker = out_dir / f"part-{part['part']:05d}.done.json"
         expected = {**upstream, "part_sha256": part["sha256"]}
-        if stage_done(marker, expected) and path.is_file():
-            entry = read_json(marker)["entry"]
+        done = stage_done(marker, expected) and all(
+            (out_dir / e["file"]).is_file() for e in read_json(marker)["entries"])
+        if done:
+            part_entries = read_json(marker)["entries"]
         else:
-            docs = pq.read_table(work / "extract" / part["file"],
-                                 columns=["doc_id", "text", "triples"])
-            doc_tokens, unaligned = annotate_part(docs, tokenizer, lookup)
-            if packing == "packed":
-                cols, stats = pack_rows(doc_tokens, seq_len, tok_info.eos_id, tok_info.pad_id)
-            else:
-                cols, stats = unpacked_rows(doc_tokens, tok_info.eos_id)
-            write_stream(path, rows_to_table(cols, schema, seq_len, packing))
-            entry = {"file": name, "bytes": path.stat().st_size, "rows": stats["rows"],
-                     "tokens": stats["tokens"], "triples": stats["triples"],
-                     "sha256": sha256_file(path), "parts": [part["file"]],
-                     "documents": len(doc_tokens),
-                     "triples_dropped_at_boundary": stats["dropped_at_boundary"],
-                     "triples_unaligned": unaligned}
-            write_json(marker, {**expected, "entry": entry})
-            tokens_written += stats["tokens"]
-        entries.append(entry)
+            part_entries, tokens = _build_part(part, cfg, work, tokenizer, tok_info, lookup,
+                                               markup, schema)
+            write_json(marker, {**expected, "entries": part_entries})
+            tokens_written += tokens
+            rewritten += len(part_entries)
+        entries.extend(part_entries)
+    for entry in entries:
         for key in totals:
             totals[key] += entry[key]
     keep = {e["file"] for e in entries}
+    kept_markers = {f"part-{p['part']:05d}.done.json" for p in manifest["parts"]}
     for stale in out_dir.glob("shard-*.arrow"):
         if stale.name not in keep:
             stale.unlink()
-            stale.with_suffix(".done.json").unlink(missing_ok=True)
+    for stale in out_dir.glob("part-*.done.json"):
+        if stale.name not in kept_markers:
+            stale.unlink()
     write_json(out_dir / "manifest.json", {
         "format_version": FORMAT_VERSION,
         "kgprep_version": __version__,
         "config_hash": config_hash,
         "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tokenizer": {k: v for k, v in asdict(tok_info).items()},
-        "seq_len": seq_len,
-        "packing": packing,
+        "tokenizer": dict(asdict(tok_info)),
+        "seq_len": cfg.shards.seq_len,
+        "packing": cfg.shards.packing,
+        "linearize": cfg.shards.linearize,
+        "markup_tokens": dict(zip(KG_TOKENS, asdict(markup).values(), strict=True))
+        if markup else {},
         "roles": ROLE_CODES,
+        "loss_mask": {"1": "text and EOS tokens", "0": "padding and knowledge markup"},
         "totals": totals,
         "shards": entries,
     })
-    report.counts = {"shards": len(entries), **totals}
+    report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
     report.rate_count = tokens_written
     report.outputs = {"shards": str(out_dir), "manifest": str(out_dir / "manifest.json")}
     return report.finish()

@@ -14,6 +14,8 @@ EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<eos>", "<|eos|>", "[SEP]", "<|end_o
 PAD_CANDIDATES = ("<|pad|>", "<pad>", "[PAD]", "<|padding|>")
 TRAINED_EOS = "<|endoftext|>"
 TRAINED_PAD = "<|pad|>"
+# Knowledge linearisation markup: <kg> subject <rel> predicate <obj> object </kg>
+KG_TOKENS = ("<kg>", "<rel>", "<obj>", "</kg>")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,8 @@ class TokenizerInfo:
     pad_token: str
 
 
-def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, out: Path) -> Path:
+def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, out: Path,
+                         extra_special: tuple[str, ...] = ()) -> Path:
     """Train a GPT-2-style byte-level BPE and write its tokenizer.json atomically."""
     tokenizer = Tokenizer(models.BPE())
     # Punctuation is isolated first so token edges fall on spaCy's word edges ("C++." must not
@@ -40,11 +43,21 @@ def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, out: Path) -> Pa
     tokenizer.post_processor = processors.ByteLevel(trim_offsets=True)
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
-        special_tokens=[TRAINED_EOS, TRAINED_PAD],
+        special_tokens=[TRAINED_EOS, TRAINED_PAD, *extra_special],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tokenizer.train_from_iterator(texts, trainer=trainer)
+    with atomic_path(out) as tmp:
+        tokenizer.save(str(tmp))
+    return out
+
+
+def with_special_tokens(source: Path, out: Path, tokens: tuple[str, ...]) -> Path:
+    """A copy of a user's tokenizer with ``tokens`` added as special tokens where missing."""
+    tokenizer = Tokenizer.from_file(str(source))
+    missing = [t for t in tokens if tokenizer.token_to_id(t) is None]
+    tokenizer.add_special_tokens(missing)
     with atomic_path(out) as tmp:
         tokenizer.save(str(tmp))
     return out

@@ -43,22 +43,37 @@ def _norm(text: str) -> str:
     return _WS.sub("", text)
 
 
+def _normalizer(tokenizer: Tokenizer) -> Any:
+    """The tokenizer's own text normaliser (lower-casing, accent stripping), if it has one."""
+    normalizer = tokenizer.normalizer
+    return normalizer.normalize_str if normalizer is not None else (lambda text: text)
+
+
 def span_matches(tokenizer: Tokenizer, ids: list[int], start: int, end: int, text: str) -> bool:
-    """True when tokens [start, end) are the minimal cover of ``text``."""
+    """True when tokens [start, end) decode to ``text``, or are its minimal cover.
+
+    Both sides are compared after the tokenizer's normaliser and without whitespace, since
+    decoders differ in how they space tokens (WordPiece puts spaces around punctuation).
+    """
     if start >= end:
         return False
-    decoded = _norm(tokenizer.decode(ids[start:end], skip_special_tokens=False))
-    wanted = _norm(text)
-    if decoded == wanted or decoded.lower() == wanted.lower():
+    normalise = _normalizer(tokenizer)
+
+    def decode(a: int, b: int) -> str:
+        return _norm(tokenizer.decode(ids[a:b], skip_special_tokens=False)).lower()
+
+    decoded = decode(start, end)
+    wanted = _norm(normalise(text)).lower()
+    if decoded == wanted:
         return True
-    # Token edges may not fall on span edges: then the cover must be minimal on both sides.
-    if wanted.lower() not in decoded.lower():
+    unk = getattr(tokenizer.model, "unk_token", None)
+    if unk and unk.lower() in decoded:
+        return True  # an unknown token stands for characters it cannot show
+    if wanted not in decoded:
         return False
-    shorter = [(start + 1, end), (start, end - 1)]
-    return all(
-        wanted.lower() not in _norm(tokenizer.decode(ids[a:b])).lower()
-        for a, b in shorter if a < b
-    )
+    # Token edges may not fall on span edges: then the cover must be minimal on both sides.
+    return all(wanted not in decode(a, b) for a, b in ((start + 1, end), (start, end - 1))
+               if a < b)
 
 
 def _load_docs(work: Path, parts: list[str]) -> dict[str, tuple[str, list[dict[str, Any]]]]:

@@ -27,7 +27,7 @@ def test_all_artifacts_exist(sample_run):
     for rel in ("extract/part-00000.parquet", "extract/part-00001.parquet",
                 "extract/rejects.jsonl", "rdf/part-00000.nq", "graph/nodes.parquet",
                 "graph/relations.parquet", "graph/edges.parquet", "subnets/membership.parquet",
-                "subnets/subnets.parquet", "subnets/medicine.ttl", "shards/shard-00000.arrow",
+                "subnets/subnets.parquet", "subnets/medicine.ttl", "shards/shard-00000-000.arrow",
                 "shards/manifest.json", "stats/extract.json", "stats/shards.json"):
         assert (sample_run / rel).is_file(), rel
     docs = pq.read_table(sample_run / "extract" / "part-00000.parquet")
@@ -99,7 +99,7 @@ def test_validate_catches_a_corrupted_shard(sample_run, tmp_path):
 
     copy = tmp_path / "work"
     shutil.copytree(sample_run, copy)
-    shard = copy / "shards" / "shard-00000.arrow"
+    shard = copy / "shards" / "shard-00000-000.arrow"
     data = bytearray(shard.read_bytes())
     data[-100] ^= 0xFF
     shard.write_bytes(bytes(data))

@@ -65,6 +65,7 @@ def doc(doc_id: str, n: int, spans: list[list[int]]) -> DocTokens:
     return DocTokens(
         doc_id=doc_id, ids=np.arange(10, 10 + n, dtype=np.uint32),
         role=np.ones(n, np.uint8), entity=np.full(n, 5, np.int32), subnet=np.full(n, 1, np.int16),
+        loss_mask=np.ones(n, np.uint8),
         spans=np.array(spans, np.int64).reshape(k, 6),
         ids_info=np.tile(np.array([[1, 2, 3, 0]]), (k, 1)),
         negated=np.zeros(k, bool), confidence=np.full(k, 0.5, np.float32),
