@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
+from kgprep.config import ConfigError
 from kgprep.io import atomic_path, sha256_file
 
 EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<eos>", "<|eos|>", "[SEP]", "<|end_of_text|>")
@@ -68,7 +69,7 @@ def _special_id(tokenizer: Tokenizer, configured: str, candidates: tuple[str, ..
     if configured:
         token_id = tokenizer.token_to_id(configured)
         if token_id is None:
-            raise ValueError(
+            raise ConfigError(
                 f"config key 'shards.{what}_token': {configured!r} is not in the tokenizer"
             )
         return token_id, configured
@@ -76,7 +77,7 @@ def _special_id(tokenizer: Tokenizer, configured: str, candidates: tuple[str, ..
         token_id = tokenizer.token_to_id(candidate)
         if token_id is not None:
             return token_id, candidate
-    raise ValueError(
+    raise ConfigError(
         f"the tokenizer has no {what} token among {', '.join(candidates)}; "
         f"set shards.{what}_token"
     )
@@ -87,7 +88,7 @@ def describe(tokenizer: Tokenizer, path: Path, eos_token: str, pad_token: str,
     eos_id, eos = _special_id(tokenizer, eos_token, EOS_CANDIDATES, "eos")
     try:
         pad_id, pad = _special_id(tokenizer, pad_token, PAD_CANDIDATES, "pad")
-    except ValueError:
+    except ConfigError:
         if pad_token:
             raise
         pad_id, pad = eos_id, eos  # common for GPT-style vocabularies without a pad token

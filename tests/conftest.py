@@ -25,8 +25,9 @@ def write_pipeline(directory: Path, body: str) -> Path:
     return path
 
 
-def sample_pipeline(tmp: Path, name: str = "sample", workers: int = 1, extra: str = "") -> Path:
-    """A copy of the default pipeline that writes into ``tmp``."""
+def sample_pipeline(tmp: Path, name: str = "sample", workers: int = 1, extra: str = "",
+                    shards: str = "") -> Path:
+    """A copy of the default pipeline that writes into ``tmp``; ``shards`` holds [shards] keys."""
     corpus = ROOT / "data" / "sample" / "corpus.jsonl"
     domains = ROOT / "data" / "domains" / "default.toml"
     body = f"""
@@ -39,7 +40,7 @@ part_size = 64
 domains_file = "{domains}"
 [shards]
 vocab_size = 4000
-seq_len = 512
+{shards or "seq_len = 512"}
 [run]
 workers = {workers}
 {extra}

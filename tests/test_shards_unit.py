@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from kgprep.align import align_spans, token_bounds
 from kgprep.shards import DocTokens, pack_rows, unpacked_rows
 from kgprep.tokenizer import train_byte_level_bpe
+from tests.tokenizers_for_tests import KINDS
 
 CORPUS = ["The Sun is a star.", "Café société naïve 東京 🚀 emoji.", "Tabs\tand   spaces\n\nhere."]
 
@@ -19,6 +20,15 @@ def bpe(tmp_path_factory):
     from tokenizers import Tokenizer
 
     path = train_byte_level_bpe(CORPUS * 20, 300, tmp_path_factory.mktemp("tok") / "t.json")
+    return Tokenizer.from_file(str(path))
+
+
+@pytest.fixture(scope="module", params=sorted(KINDS))
+def any_tokenizer(request, tmp_path_factory):
+    from tokenizers import Tokenizer
+
+    path = tmp_path_factory.mktemp(request.param) / "tokenizer.json"
+    KINDS[request.param](CORPUS * 20, path, 400)
     return Tokenizer.from_file(str(path))
 
 
@@ -43,8 +53,8 @@ def test_align_spans_known_case(bpe):
     ),
     data=st.data(),
 )
-def test_alignment_covers_and_is_minimal(bpe, text, data):
-    enc = bpe.encode(text, add_special_tokens=False)
+def test_alignment_covers_and_is_minimal(any_tokenizer, text, data):
+    enc = any_tokenizer.encode(text, add_special_tokens=False)
     offsets = np.asarray(enc.offsets).reshape(-1, 2)
     s = data.draw(st.integers(0, len(text) - 1))
     e = data.draw(st.integers(s + 1, len(text)))
