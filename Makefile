@@ -16,7 +16,7 @@ SOURCES := $(wildcard kgprep/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
-	distclean bench bench-extract eval-carb
+	distclean bench bench-extract bench-shards eval-carb train-smoke
 
 help:
 	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
@@ -25,6 +25,8 @@ help:
 	@echo "make validate   re-check the shards: checksums, schema, totals, alignment"
 	@echo "make inspect    print the first shard rows decoded, roles marked"
 	@echo "make bench-extract  CaRB quality and extract speed vs the bare spaCy parse (needs ../shared)"
+	@echo "make bench-shards   shards-stage tokens/s and its time as a fraction of extract's"
+	@echo "make train-smoke    train a tiny transformer on the shards (DEVICE=cuda on a GPU)"
 	@echo "make eval-carb  score the extractor on the CaRB dev split (needs ../shared)"
 	@echo "make clean      remove the work directory; make distclean also removes .venv"
 	@echo "Variables: PIPELINE=$(PIPELINE) WORK=$(WORK)"
@@ -82,10 +84,19 @@ SHARED ?= ../shared
 CARB := $(SHARED)/data/carb
 
 # Benchmarks print ratios against baselines measured in the same run; they skip without data.
-bench: bench-extract
+bench: bench-extract bench-shards
 
 bench-extract: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench extract --shared $(SHARED)
+
+bench-shards: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench shards --shared $(SHARED)
+
+# A tiny causal transformer on the sample shards: LM loss and role loss must both go down.
+train-smoke: $(TRAIN_STAMP) $(WORK)/shards/manifest.json
+	$(BIN)/python -m kgprep.train_smoke $(WORK)/shards --steps 100 --device $(DEVICE)
+
+DEVICE ?= cpu
 
 eval-carb: $(CORE_STAMP)
 	@if [ -d $(CARB) ]; then \

