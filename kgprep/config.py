@@ -49,14 +49,30 @@ class GraphConfig:
 
 @dataclass(frozen=True)
 class SubnetsConfig:
+    # Seeded domains (TOML name -> seed terms, or SKOS concept schemes in Turtle).
     domains_file: str = ""
+    # seeded | communities | both; "auto": seeded with a domains file, else communities.
+    mode: str = "auto"
     alpha: float = 0.85
-    min_edge_weight: float = 0.0
-    # A node joins a domain when its normalised PPR score reaches min_score and is at least
-    # relative_to_best times its score in its strongest domain.
+    # A node joins a seeded domain when its PPR score (scaled so the domain's best is 1)
+    # reaches min_score and is at least relative_to_best times its score in its best domain.
     min_score: float = 0.01
     relative_to_best: float = 0.5
-    max_nodes: int = 0  # 0: no cap
+    # Louvain communities.
+    resolution: float = 1.0
+    community_seed: int = 0
+    max_cluster_size: int = 500  # larger communities are split again
+    min_cluster_size: int = 3
+    # Structured pruning, in this order (see kgprep/prune.py).
+    drop_self_loops: bool = True
+    min_node_freq: int = 1
+    min_edge_weight: float = 0.0
+    edge_weight_percentile: float = 0.0
+    hub_std: float = 0.0  # 0: keep hubs; k: drop nodes with degree > mean + k * std
+    min_degree: int = 1
+    k_core: int = 0
+    largest_component: bool = False
+    max_nodes: int = 0  # per subnetwork, top by PageRank; 0: no cap
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,10 @@ class ShardsConfig:
     pad_token: str = ""
     shard_bytes: int = 256 * 1024 * 1024  # a part's rows are cut into shards of about this size
     linearize: str = "none"  # none | append: each sentence's triples follow it as markup
+    # Domain-targeted selection: only documents with at least min_domain_triples triples in
+    # these subnetworks; empty keeps every document.
+    domains: list[str] = field(default_factory=list)
+    min_domain_triples: int = 1
 
 
 @dataclass(frozen=True)
@@ -103,10 +123,14 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "shards.packing": ("packed", "none"),
     "shards.linearize": ("none", "append"),
     "run.engine": ("local",),
+    "subnets.mode": ("auto", "seeded", "communities", "both"),
 }
 _POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
              "shards.shard_bytes"}
 _UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence"}
+_NON_NEGATIVE = {"subnets.min_node_freq", "subnets.min_degree", "subnets.k_core",
+                 "subnets.max_nodes", "subnets.hub_std", "subnets.min_edge_weight",
+                 "subnets.max_cluster_size", "subnets.min_cluster_size", "subnets.resolution"}
 
 
 def _type_ok(value: Any, annotation: Any) -> bool:
@@ -174,6 +198,10 @@ def _check_value(dotted: str, value: Any) -> None:
         raise ConfigError(f"config key '{dotted}' must be positive; got {value}")
     if dotted in _UNIT_INTERVAL and not 0.0 <= value <= 1.0:
         raise ConfigError(f"config key '{dotted}' must lie in [0, 1]; got {value}")
+    if dotted == "subnets.edge_weight_percentile" and not 0.0 <= value <= 100.0:
+        raise ConfigError(f"config key '{dotted}' must lie in [0, 100]; got {value}")
+    if dotted in _NON_NEGATIVE and value < 0:
+        raise ConfigError(f"config key '{dotted}' must be >= 0; got {value}")
     if dotted == "run.workers" and value < 0:
         raise ConfigError(f"config key 'run.workers' must be >= 0; got {value}")
 

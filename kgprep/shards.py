@@ -455,13 +455,36 @@ def shard_name(part: int, piece: int) -> str:
     return f"shard-{part:05d}-{piece:03d}.arrow"
 
 
+def select_domains(docs: list[DocTokens], subnet_ids: set[int], min_triples: int
+                   ) -> list[DocTokens]:
+    """Domain-targeted selection: documents with enough triples in the chosen subnetworks."""
+    wanted = np.array(sorted(subnet_ids), dtype=np.int64)
+    return [d for d in docs if int(np.isin(d.ids_info[:, 3], wanted).sum()) >= min_triples]
+
+
+def resolve_domains(work: Path, names: list[str]) -> set[int]:
+    """Subnetwork ids for ``shards.domains``; an unknown name is a config error."""
+    table = pq.read_table(work / "subnets" / "subnets.parquet", columns=["subnet_id", "name"])
+    known = dict(zip(table["name"].to_pylist(), table["subnet_id"].to_pylist(), strict=True))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        from kgprep.config import ConfigError
+
+        raise ConfigError(f"config key 'shards.domains': no subnetwork named "
+                          f"{', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})")
+    return {known[n] for n in names}
+
+
 def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer: Tokenizer,
                 tok_info: TokenizerInfo, lookup: GraphLookup, markup: Markup | None,
-                schema: pa.Schema) -> tuple[list[dict[str, Any]], int]:
+                schema: pa.Schema, domain_ids: set[int] | None = None
+                ) -> tuple[list[dict[str, Any]], int]:
     """Tokenise, align and pack one extract part, and write its shards."""
     columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
     docs = pq.read_table(work / "extract" / part["file"], columns=columns)
     doc_tokens, unaligned = annotate_part(docs, tokenizer, lookup, markup)
+    if domain_ids is not None:
+        doc_tokens = select_domains(doc_tokens, domain_ids, cfg.shards.min_domain_triples)
     seq_len, packing = cfg.shards.seq_len, cfg.shards.packing
     if packing == "packed":
         cols, stats = pack_rows(doc_tokens, seq_len, tok_info.eos_id, tok_info.pad_id)
@@ -504,6 +527,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     if cfg.shards.linearize == "append":
         markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
     lookup = load_lookup(work)
+    domain_ids = resolve_domains(work, cfg.shards.domains) if cfg.shards.domains else None
     upstream = {
         "config_hash": config_hash,
         "tokenizer_sha256": tok_info.sha256,
@@ -525,7 +549,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
             part_entries = read_json(marker)["entries"]
         else:
             part_entries, tokens = _build_part(part, cfg, work, tokenizer, tok_info, lookup,
-                                               markup, schema)
+                                               markup, schema, domain_ids)
             write_json(marker, {**expected, "entries": part_entries})
             tokens_written += tokens
             rewritten += len(part_entries)
@@ -550,6 +574,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         "seq_len": cfg.shards.seq_len,
         "packing": cfg.shards.packing,
         "linearize": cfg.shards.linearize,
+        "domains": cfg.shards.domains,
         "markup_tokens": dict(zip(KG_TOKENS, asdict(markup).values(), strict=True))
         if markup else {},
         "roles": ROLE_CODES,

@@ -52,12 +52,13 @@ def progress(items: Iterable[T], total: int | None, desc: str) -> Iterator[T]:
 class StageReport:
     stage: str
     config_hash: str
-    counts: dict[str, int | float] = field(default_factory=dict)
+    counts: dict[str, int | float | str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
     rate_unit: str = ""
     rate_count: int = 0
+    details: dict[str, Any] = field(default_factory=dict)  # nested figures for stats/<stage>.json
 
     def finish(self) -> StageReport:
         self.seconds = time.perf_counter() - self.started
@@ -73,6 +74,7 @@ class StageReport:
             "seconds": round(self.seconds, 3),
             "throughput": {f"{self.rate_unit}_per_s": round(rate, 1)} if self.rate_unit else {},
             "outputs": self.outputs,
+            **({"details": self.details} if self.details else {}),
         }
 
     def write(self, work_dir: Path) -> None:
@@ -82,7 +84,12 @@ class StageReport:
         lines = [f"== {self.stage} done in {self.seconds:.2f} s"]
         width = max((len(k) for k in self.counts), default=0)
         for key, value in self.counts.items():
-            shown = f"{value:,.3f}" if isinstance(value, float) else f"{value:,}"
+            if isinstance(value, float):
+                shown = f"{value:,.3f}"
+            elif isinstance(value, int):
+                shown = f"{value:,}"
+            else:
+                shown = str(value)
             lines.append(f"   {key:<{width}}  {shown}")
         if self.rate_unit and self.seconds > 0:
             rate = self.rate_count / self.seconds

@@ -1,7 +1,8 @@
-"""Stage 3, subnets: seeded domain subnetworks via personalized PageRank, with pruning.
+"""Stage 3, subnets: structured pruning, then seeded and/or community subnetworks.
 
-Pure core: ``assign_domains`` takes a networkx graph on integer ids and seed ids and returns the
-membership; the stage function around it reads the graph tables and writes the artifacts.
+Pure core: ``prune_graph`` (numpy), ``assign_domains`` (personalized PageRank from seeds) and
+``find_communities`` (Louvain) work on integer node ids; ``run_subnets`` reads the graph tables
+and writes the artifacts. networkx only ever holds the pruned graph, on integer nodes.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from kgprep.config import PipelineConfig, SubnetsConfig
-from kgprep.graph import to_networkx
 from kgprep.io import read_json, remove_stale_temporaries, write_bytes, write_json, write_parquet
+from kgprep.prune import prune_graph
 from kgprep.stage import StageReport, stage_config_hash
 
 if sys.version_info >= (3, 11):
@@ -41,7 +41,7 @@ EDGE_SUBNET_SCHEMA = pa.schema(
     [("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
      ("subnet_id", pa.int16())]
 )
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[^\w.-]+")
 
 
 class DomainsError(ValueError):
@@ -54,23 +54,60 @@ class Domain:
     seeds: tuple[str, ...]
 
 
-def load_domains(path: Path) -> list[Domain]:
-    """A TOML file mapping each domain name to a list of seed terms, sorted by name."""
+def _safe_name(text: str) -> str:
+    return _NAME.sub("_", text.strip()).strip("_") or "domain"
+
+
+def _load_toml_domains(path: Path) -> list[Domain]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise DomainsError(f"{path}: invalid TOML: {exc}") from exc
     table = raw.get("domains", raw)
     domains = []
-    for name, seeds in sorted(table.items()):
-        if not _NAME.match(name):
+    for name, seeds in table.items():
+        if _safe_name(name) != name:
             raise DomainsError(f"{path}: domain name {name!r} must be letters, digits, _ . -")
         if not isinstance(seeds, list) or not all(isinstance(s, str) for s in seeds) or not seeds:
             raise DomainsError(f"{path}: domain '{name}' must be a non-empty list of strings")
         domains.append(Domain(name, tuple(s.strip().lower() for s in seeds)))
+    return domains
+
+
+def _load_skos_domains(path: Path) -> list[Domain]:
+    """Each skos:ConceptScheme is a domain; its concepts' pref and alt labels are the seeds."""
+    graph = Graph()
+    try:
+        graph.parse(str(path), format="turtle")
+    except Exception as exc:  # rdflib raises many parser-specific types
+        raise DomainsError(f"{path}: invalid Turtle: {exc}") from exc
+    domains = []
+    for scheme in sorted(set(graph.subjects(RDF.type, SKOS.ConceptScheme)), key=str):
+        label = graph.value(scheme, SKOS.prefLabel) or graph.value(scheme, RDFS.label)
+        name = _safe_name(str(label) if label else str(scheme).rsplit("/", 1)[-1])
+        concepts = set(graph.subjects(SKOS.inScheme, scheme))
+        concepts |= set(graph.objects(scheme, SKOS.hasTopConcept))
+        concepts |= set(graph.subjects(SKOS.topConceptOf, scheme))
+        seeds = sorted({str(lab).strip().lower() for c in concepts
+                        for prop in (SKOS.prefLabel, SKOS.altLabel)
+                        for lab in graph.objects(c, prop)})
+        if seeds:
+            domains.append(Domain(name, tuple(seeds)))
+    if not domains:
+        raise DomainsError(f"{path}: no skos:ConceptScheme with labelled concepts")
+    return domains
+
+
+def load_domains(path: Path) -> list[Domain]:
+    """Domains sorted by name, from TOML (name = [seeds]) or SKOS Turtle (.ttl)."""
+    domains = _load_skos_domains(path) if path.suffix in (".ttl", ".turtle") else \
+        _load_toml_domains(path)
+    names = [d.name for d in domains]
+    if len(set(names)) != len(names):
+        raise DomainsError(f"{path}: duplicate domain names")
     if len(domains) > np.iinfo(np.int16).max:
         raise DomainsError(f"{path}: too many domains for int16 subnet ids")
-    return domains
+    return sorted(domains, key=lambda d: d.name)
 
 
 def match_seeds(keys: list[str], seeds: tuple[str, ...]) -> list[int]:
@@ -84,11 +121,10 @@ def match_seeds(keys: list[str], seeds: tuple[str, ...]) -> list[int]:
 
 def personalized_pagerank(graph: nx.Graph, seeds: list[int], alpha: float) -> dict[int, float]:
     """PPR from ``seeds``, scaled so the best node scores 1."""
+    seeds = [s for s in seeds if s in graph]
     if not seeds or graph.number_of_edges() == 0:
         return {s: 1.0 for s in seeds}
-    personalization = {n: 0.0 for n in graph.nodes}
-    for s in seeds:
-        personalization[s] = 1.0
+    personalization = dict.fromkeys(seeds, 1.0)
     scores = nx.pagerank(graph, alpha=alpha, personalization=personalization, weight="weight",
                          tol=1e-10, max_iter=500)
     top = max(scores.values())
@@ -111,35 +147,66 @@ def assign_domains(
             if score >= cfg.min_score and score >= cfg.relative_to_best * best[node]
         }
         for seed in seed_ids[subnet_id]:
-            chosen[seed] = scores.get(seed, 1.0)
-        if cfg.max_nodes and len(chosen) > cfg.max_nodes:
-            ranked = sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.max_nodes]
-            chosen = dict(ranked)
+            if seed in graph:
+                chosen[seed] = scores.get(seed, 1.0)
         members[subnet_id] = chosen
     return members
 
 
-def edge_subnets(edges: pa.Table, keep: np.ndarray, members: dict[int, dict[int, float]]
-                 ) -> np.ndarray:
-    """Each edge's subnetwork: the one both ends belong to with the highest weaker score."""
-    subj = edges["subj_node"].to_numpy()
-    obj = edges["obj_node"].to_numpy()
+def find_communities(graph: nx.Graph, cfg: SubnetsConfig) -> list[dict[int, float]]:
+    """Louvain communities (fixed seed); oversized ones are split again. Scores: PageRank
+    within the community, scaled so its best node scores 1. Sorted by size, then smallest id."""
+    pending = [set(c) for c in nx.community.louvain_communities(
+        graph, weight="weight", resolution=cfg.resolution, seed=cfg.community_seed)]
+    done: list[set[int]] = []
+    while pending:
+        community = pending.pop()
+        if cfg.max_cluster_size and len(community) > cfg.max_cluster_size:
+            parts = nx.community.louvain_communities(
+                graph.subgraph(community), weight="weight", resolution=cfg.resolution * 2,
+                seed=cfg.community_seed)
+            if len(parts) > 1:
+                pending.extend(set(p) for p in parts)
+                continue
+        if len(community) >= cfg.min_cluster_size:
+            done.append(community)
+    done.sort(key=lambda c: (-len(c), min(c)))
+    out = []
+    for community in done:
+        sub = graph.subgraph(community)
+        scores = nx.pagerank(sub, weight="weight") if sub.number_of_edges() else \
+            dict.fromkeys(community, 1.0)
+        top = max(scores.values())
+        out.append({n: s / top for n, s in scores.items()})
+    return out
+
+
+def cap_members(members: dict[int, float], max_nodes: int) -> dict[int, float]:
+    """Prune step 9: keep the top ``max_nodes`` by score (PageRank), ties by node id."""
+    if not max_nodes or len(members) <= max_nodes:
+        return members
+    return dict(sorted(members.items(), key=lambda kv: (-kv[1], kv[0]))[:max_nodes])
+
+
+def edge_subnets(subj: np.ndarray, obj: np.ndarray, keep: np.ndarray,
+                 members: list[dict[int, float]], n_nodes: int) -> np.ndarray:
+    """Each edge's subnetwork: the first (seeded before communities) where both ends are
+    members, choosing by the higher weaker-end score; -1 for pruned edges and edges in none."""
     out = np.full(len(subj), -1, dtype=np.int16)
     best = np.zeros(len(subj), dtype=np.float64)
-    for subnet_id in sorted(members):
-        scores = members[subnet_id]
-        s_score = np.array([scores.get(int(n), 0.0) for n in subj])
-        o_score = np.array([scores.get(int(n), 0.0) for n in obj])
-        weaker = np.minimum(s_score, o_score)
+    for subnet_id, scores in enumerate(members):
+        table = np.zeros(n_nodes, np.float64)
+        if scores:
+            nodes = np.fromiter(scores.keys(), np.int64, len(scores))
+            table[nodes] = np.fromiter(scores.values(), np.float64, len(scores))
+        weaker = np.minimum(table[subj], table[obj])
         better = keep & (weaker > 0) & (weaker > best)
         out[better] = subnet_id
         best[better] = weaker[better]
     return out
 
 
-def subnet_turtle(
-    name: str, edge_rows: pa.Table, nodes: pa.Table, relations: pa.Table
-) -> bytes:
+def subnet_turtle(name: str, edge_rows: pa.Table, nodes: pa.Table, relations: pa.Table) -> bytes:
     graph = Graph()
     node_iri = nodes["iri"].to_pylist()
     node_label = nodes["label"].to_pylist()
@@ -154,8 +221,24 @@ def subnet_turtle(
         graph.add((URIRef(rel_iri[r]), RDFS.label, Literal(rel_label[r])))
     # Turtle from rdflib sorts subjects and predicates, so equal graphs give equal bytes.
     data = graph.serialize(format="turtle", encoding="utf-8")
-    header = f"# kgprep subnetwork: {name}\n".encode()
-    return header + data
+    return f"# kgprep subnetwork: {name}\n".encode() + data
+
+
+def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray, keep: np.ndarray
+             ) -> nx.Graph:
+    """The pruned, undirected graph on integer ids; parallel relations add their weights."""
+    s, o, w = subj[keep], obj[keep], weight[keep]
+    lo, hi = np.minimum(s, o), np.maximum(s, o)
+    order = np.lexsort((hi, lo))
+    lo, hi, w = lo[order], hi[order], w[order]
+    new = np.ones(len(lo), bool)
+    new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    starts = np.flatnonzero(new)
+    summed = np.add.reduceat(w, starts) if len(starts) else w
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(zip(lo[starts].tolist(), hi[starts].tolist(),
+                                      summed.tolist(), strict=True))
+    return graph
 
 
 def run_subnets(cfg: PipelineConfig) -> StageReport:
@@ -171,34 +254,65 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     nodes = pq.read_table(graph_dir / "nodes.parquet")
     relations = pq.read_table(graph_dir / "relations.parquet")
     edges = pq.read_table(graph_dir / "edges.parquet")
-    domains = load_domains(Path(cfg.subnets.domains_file)) if cfg.subnets.domains_file else []
+    sub = cfg.subnets
+    mode = sub.mode if sub.mode != "auto" else ("seeded" if sub.domains_file else "communities")
+    if mode in ("seeded", "both") and not sub.domains_file:
+        from kgprep.config import ConfigError
 
-    # Structured prune, step 1: edges below the minimum weight leave the graph.
-    keep = pc.greater_equal(edges["weight"], cfg.subnets.min_edge_weight).to_numpy(
-        zero_copy_only=False)
-    kept_edges = edges.filter(pa.array(keep))
-    graph = to_networkx(kept_edges, nodes.num_rows)
-    keys = nodes["key"].to_pylist()
-    seed_ids = [match_seeds(keys, d.seeds) for d in domains]
-    members = assign_domains(graph, seed_ids, cfg.subnets)
-    edge_subnet = edge_subnets(edges, keep, members)
+        raise ConfigError(f"config key 'subnets.mode' = {mode!r} needs subnets.domains_file")
+    domains = load_domains(Path(sub.domains_file)) if mode in ("seeded", "both") else []
+
+    subj = edges["subj_node"].to_numpy()
+    obj = edges["obj_node"].to_numpy()
+    weight = edges["weight"].to_numpy()
+    pruned = prune_graph(subj, obj, weight, nodes["freq"].to_numpy(), sub)
+    graph = build_nx(subj, obj, weight, pruned.edge_keep)
+
+    names: list[str] = []
+    seeds: list[list[str]] = []
+    kinds: list[str] = []
+    members: list[dict[int, float]] = []
+    seed_ids: list[list[int]] = []
+    if domains:
+        keys = nodes["key"].to_pylist()
+        seed_ids = [match_seeds(keys, d.seeds) for d in domains]
+        assigned = assign_domains(graph, seed_ids, sub)
+        for i, domain in enumerate(domains):
+            names.append(domain.name)
+            seeds.append(list(domain.seeds))
+            kinds.append("seeded")
+            members.append(assigned[i])
+    if mode in ("communities", "both") and graph.number_of_edges():
+        labels = nodes["label"].to_pylist()
+        for community in find_communities(graph, sub):
+            top = sorted(community, key=lambda n: (-community[n], n))[:3]
+            base = "community-" + "-".join(_safe_name(labels[n]).lower() for n in top)
+            name = base
+            while name in names:
+                name = f"{base}-{len(names)}"
+            names.append(name)
+            seeds.append([])
+            kinds.append("community")
+            members.append(community)
+    if len(names) > np.iinfo(np.int16).max:
+        raise ValueError("more subnetworks than int16 subnet ids can hold")
+    before_cap = [len(m) for m in members]
+    members = [cap_members(m, sub.max_nodes) for m in members]
+    edge_subnet = edge_subnets(subj, obj, pruned.edge_keep, members, nodes.num_rows)
 
     membership_rows: dict[str, list[Any]] = {"node_id": [], "subnet_id": [], "score": []}
-    for subnet_id in sorted(members):
-        for node, score in sorted(members[subnet_id].items()):
+    for subnet_id, scores in enumerate(members):
+        for node, score in sorted(scores.items()):
             membership_rows["node_id"].append(node)
             membership_rows["subnet_id"].append(subnet_id)
             membership_rows["score"].append(round(score, 6))
     membership = pa.table(membership_rows, schema=MEMBERSHIP_SCHEMA)
-    subnet_rows: dict[str, list[Any]] = {name: [] for name in SUBNET_SCHEMA.names}
-    for subnet_id, domain in enumerate(domains):
-        subnet_rows["subnet_id"].append(subnet_id)
-        subnet_rows["name"].append(domain.name)
-        subnet_rows["seeds"].append(list(domain.seeds))
-        subnet_rows["n_nodes"].append(len(members[subnet_id]))
-        subnet_rows["n_edges"].append(int((edge_subnet == subnet_id).sum()))
-        subnet_rows["kind"].append("seeded")
-    subnets = pa.table(subnet_rows, schema=SUBNET_SCHEMA)
+    edge_counts = np.bincount(edge_subnet[edge_subnet >= 0], minlength=len(names))
+    subnets = pa.table(
+        {"subnet_id": list(range(len(names))), "name": names, "seeds": seeds,
+         "n_nodes": [len(m) for m in members], "n_edges": edge_counts.tolist(), "kind": kinds},
+        schema=SUBNET_SCHEMA,
+    )
     edge_table = pa.table(
         {"subj_node": edges["subj_node"], "relation_id": edges["relation_id"],
          "obj_node": edges["obj_node"], "subnet_id": pa.array(edge_subnet, pa.int16())},
@@ -209,31 +323,42 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     write_parquet(out_dir / "subnets.parquet", subnets, meta)
     write_parquet(out_dir / "edges.parquet", edge_table, meta)
     for stale in out_dir.glob("*.ttl"):
-        if stale.stem not in {d.name for d in domains}:
+        if stale.stem not in set(names):
             stale.unlink()
-    for subnet_id, domain in enumerate(domains):
+    for subnet_id, name in enumerate(names):
         rows = edges.filter(pa.array(edge_subnet == subnet_id))
-        write_bytes(out_dir / f"{domain.name}.ttl",
-                    subnet_turtle(domain.name, rows, nodes, relations))
+        write_bytes(out_dir / f"{name}.ttl", subnet_turtle(name, rows, nodes, relations))
+    pruning = dict(pruned.steps)
+    pruning["max_nodes"] = {"nodes_removed": sum(before_cap) - sum(len(m) for m in members),
+                            "edges_removed": 0}
     write_json(
         out_dir / "manifest.json",
-        {"stage": "subnets", "config_hash": config_hash,
+        {"stage": "subnets", "config_hash": config_hash, "mode": mode,
          "graph_manifest": read_json(graph_dir / "manifest.json")["files"],
-         "subnets": [{"subnet_id": i, "name": d.name, "seeds_matched": len(seed_ids[i]),
-                      "nodes": len(members[i]), "edges": int((edge_subnet == i).sum())}
-                     for i, d in enumerate(domains)]},
+         "pruning": pruning,
+         "subnets": [{"subnet_id": i, "name": n, "kind": kinds[i],
+                      "seeds_matched": len(seed_ids[i]) if i < len(seed_ids) else 0,
+                      "nodes_before_cap": before_cap[i], "nodes": len(members[i]),
+                      "edges": int(edge_counts[i])} for i, n in enumerate(names)]},
     )
     report.counts = {
-        "domains": len(domains),
+        "subnetworks": len(names),
+        "seeded": kinds.count("seeded"),
+        "communities": kinds.count("community"),
         "domains_without_seeds": sum(1 for s in seed_ids if not s),
+        "nodes_in": int(nodes.num_rows),
         "edges_in": edges.num_rows,
-        "edges_pruned_min_weight": int((~keep).sum()),
+        "nodes_after_pruning": int(pruned.node_keep.sum()),
+        "edges_after_pruning": int(pruned.edge_keep.sum()),
         "edges_in_subnets": int((edge_subnet >= 0).sum()),
         "memberships": membership.num_rows,
     }
-    for subnet_id, domain in enumerate(domains):
-        report.counts[f"{domain.name}: nodes"] = len(members[subnet_id])
-        report.counts[f"{domain.name}: edges"] = int((edge_subnet == subnet_id).sum())
+    for step, removed in pruning.items():
+        report.counts[f"pruned by {step}: nodes/edges"] = \
+            f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"  # type: ignore[assignment]
+    report.details = {"pruning": pruning,
+                      "subnets": {n: {"nodes": len(members[i]), "edges": int(edge_counts[i]),
+                                      "kind": kinds[i]} for i, n in enumerate(names)}}
     report.rate_count = edges.num_rows
     report.outputs = {"subnets": str(out_dir)}
     return report.finish()
