@@ -136,6 +136,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from kgprep.query import load_subnetworks, run_query
+
+    cfg = _load(args)
+    graph, store = load_subnetworks(cfg.work_path / "subnets", args.subnet)
+    rows = run_query(graph, args.sparql)
+    for row in rows:
+        print("\t".join(row))
+    print(f"({len(rows)} rows, store: {store})", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_eval_carb(args: argparse.Namespace) -> int:
     from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
     from kgprep.io import write_bytes
@@ -222,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
     p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser(
+        "query", help="Run a SPARQL query over the subnetworks",
+        description="Run a SPARQL query over one subnetwork (--subnet NAME) or all of them, "
+        "loaded from subnets/<name>.ttl. Uses rdflib, with the Oxigraph store (oxrdflib) when "
+        "it is installed. Prints one tab-separated line per result row.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
+    p.add_argument("sparql", help="the query, e.g. 'SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 5'")
+    p.add_argument("--subnet", help="only this subnetwork (default: all)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("eval", help="Evaluate the extractor on a benchmark (CaRB)",
                        description="Evaluate kgprep's extractor on an open-IE benchmark.")

@@ -189,20 +189,29 @@ def cap_members(members: dict[int, float], max_nodes: int) -> dict[int, float]:
 
 
 def edge_subnets(subj: np.ndarray, obj: np.ndarray, keep: np.ndarray,
-                 members: list[dict[int, float]], n_nodes: int) -> np.ndarray:
-    """Each edge's subnetwork: the first (seeded before communities) where both ends are
-    members, choosing by the higher weaker-end score; -1 for pruned edges and edges in none."""
+                 members: list[dict[int, float]], n_nodes: int,
+                 tiers: list[int] | None = None) -> np.ndarray:
+    """Each edge's subnetwork: among those where both ends are members, the one with the
+    highest weaker-end score; -1 for pruned edges and edges in none. ``tiers`` orders kinds:
+    an edge goes to a lower tier (seeded domains) before any higher tier (communities)."""
+    tiers = tiers or [0] * len(members)
     out = np.full(len(subj), -1, dtype=np.int16)
-    best = np.zeros(len(subj), dtype=np.float64)
-    for subnet_id, scores in enumerate(members):
-        table = np.zeros(n_nodes, np.float64)
-        if scores:
-            nodes = np.fromiter(scores.keys(), np.int64, len(scores))
-            table[nodes] = np.fromiter(scores.values(), np.float64, len(scores))
-        weaker = np.minimum(table[subj], table[obj])
-        better = keep & (weaker > 0) & (weaker > best)
-        out[better] = subnet_id
-        best[better] = weaker[better]
+    for tier in sorted(set(tiers)):
+        best = np.zeros(len(subj), dtype=np.float64)
+        open_edges = keep & (out < 0)
+        chosen = np.full(len(subj), -1, dtype=np.int16)
+        for subnet_id, scores in enumerate(members):
+            if tiers[subnet_id] != tier:
+                continue
+            table = np.zeros(n_nodes, np.float64)
+            if scores:
+                nodes = np.fromiter(scores.keys(), np.int64, len(scores))
+                table[nodes] = np.fromiter(scores.values(), np.float64, len(scores))
+            weaker = np.minimum(table[subj], table[obj])
+            better = open_edges & (weaker > 0) & (weaker > best)
+            chosen[better] = subnet_id
+            best[better] = weaker[better]
+        out[chosen >= 0] = chosen[chosen >= 0]
     return out
 
 
@@ -298,7 +307,8 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
         raise ValueError("more subnetworks than int16 subnet ids can hold")
     before_cap = [len(m) for m in members]
     members = [cap_members(m, sub.max_nodes) for m in members]
-    edge_subnet = edge_subnets(subj, obj, pruned.edge_keep, members, nodes.num_rows)
+    edge_subnet = edge_subnets(subj, obj, pruned.edge_keep, members, nodes.num_rows,
+                               [0 if kind == "seeded" else 1 for kind in kinds])
 
     membership_rows: dict[str, list[Any]] = {"node_id": [], "subnet_id": [], "score": []}
     for subnet_id, scores in enumerate(members):
@@ -331,11 +341,13 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     pruning = dict(pruned.steps)
     pruning["max_nodes"] = {"nodes_removed": sum(before_cap) - sum(len(m) for m in members),
                             "edges_removed": 0}
+    # A list, so the steps keep their order in the JSON files.
+    pruning_steps = [{"step": step, **removed} for step, removed in pruning.items()]
     write_json(
         out_dir / "manifest.json",
         {"stage": "subnets", "config_hash": config_hash, "mode": mode,
          "graph_manifest": read_json(graph_dir / "manifest.json")["files"],
-         "pruning": pruning,
+         "pruning": pruning_steps,
          "subnets": [{"subnet_id": i, "name": n, "kind": kinds[i],
                       "seeds_matched": len(seed_ids[i]) if i < len(seed_ids) else 0,
                       "nodes_before_cap": before_cap[i], "nodes": len(members[i]),
@@ -356,7 +368,7 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     for step, removed in pruning.items():
         report.counts[f"pruned by {step}: nodes/edges"] = \
             f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"  # type: ignore[assignment]
-    report.details = {"pruning": pruning,
+    report.details = {"pruning": pruning_steps,
                       "subnets": {n: {"nodes": len(members[i]), "edges": int(edge_counts[i]),
                                       "kind": kinds[i]} for i, n in enumerate(names)}}
     report.rate_count = edges.num_rows

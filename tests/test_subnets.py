@@ -72,6 +72,10 @@ def test_edge_subnet_needs_both_ends_and_unpruned_edges():
     members = [{0: 1.0, 1: 0.5, 2: 0.4, 3: 0.3}, {4: 0.9, 5: 1.0, 6: 0.8}]
     keep = np.array([True, True, True, False])
     assert edge_subnets(subj, obj, keep, members, 7).tolist() == [0, -1, 1, -1]
+    # A community (tier 1) only takes edges no seeded domain (tier 0) holds.
+    community = {0: 1.0, 1: 1.0, 3: 1.0, 4: 1.0}
+    assert edge_subnets(subj, obj, keep, [*members, community], 7, [0, 0, 1]).tolist() == [
+        0, 2, 1, -1]
 
 
 def test_match_seeds_exact_and_head():
