@@ -16,7 +16,8 @@ SOURCES := $(wildcard kgprep/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
-	distclean bench bench-extract bench-shards eval-carb train-smoke
+	distclean bench bench-extract bench-shards bench-subnets bench-graph eval-carb \
+	train-smoke query
 
 help:
 	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
@@ -26,6 +27,8 @@ help:
 	@echo "make inspect    print the first shard rows decoded, roles marked"
 	@echo "make bench-extract  CaRB quality and extract speed vs the bare spaCy parse (needs ../shared)"
 	@echo "make bench-shards   shards-stage tokens/s and its time as a fraction of extract's"
+	@echo "make bench-subnets  seeded domains and communities vs WebNLG categories (needs ../shared)"
+	@echo "make bench-graph    10M synthetic triples through graph and subnets: time, peak RSS"
 	@echo "make train-smoke    train a tiny transformer on the shards (DEVICE=cuda on a GPU)"
 	@echo "make eval-carb  score the extractor on the CaRB dev split (needs ../shared)"
 	@echo "make clean      remove the work directory; make distclean also removes .venv"
@@ -84,10 +87,17 @@ SHARED ?= ../shared
 CARB := $(SHARED)/data/carb
 
 # Benchmarks print ratios against baselines measured in the same run; they skip without data.
-bench: bench-extract bench-shards
+bench: bench-extract bench-shards bench-subnets bench-graph
 
 bench-extract: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench extract --shared $(SHARED)
+
+bench-subnets: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench subnets --shared $(SHARED)
+
+# 10 million synthetic triples: graph and subnets must stay under 8 GB peak RSS.
+bench-graph: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench graph --triples 10000000
 
 bench-shards: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench shards --shared $(SHARED)

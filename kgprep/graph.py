@@ -6,6 +6,7 @@ int32 in sorted key order, which makes them deterministic (DESIGN §5).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +68,11 @@ def flatten_triples(docs: pa.Table) -> pa.Table:
     )
 
 
-def _first_per_key(table: pa.Table, key: str, value: str) -> pa.Table:
-    """The most frequent ``value`` per ``key`` (ties: smallest value), sorted by key."""
-    counts = table.group_by([key, value]).aggregate([([], "count_all")])
-    counts = counts.sort_by([(key, "ascending"), ("count_all", "descending"), (value, "ascending")])
+def _first_per_key(counts: pa.Table, key: str, value: str) -> pa.Table:
+    """From (key, value, count) rows: the most frequent value per key (ties: smallest value),
+    sorted by key."""
+    counts = counts.group_by([key, value]).aggregate([("count", "sum")])
+    counts = counts.sort_by([(key, "ascending"), ("count_sum", "descending"), (value, "ascending")])
     keys = counts[key].to_numpy(zero_copy_only=False)
     if len(keys) == 0:
         return counts.select([key, value])
@@ -79,83 +81,95 @@ def _first_per_key(table: pa.Table, key: str, value: str) -> pa.Table:
     return counts.filter(pa.array(first)).select([key, value])
 
 
-def build_nodes(flat: pa.Table, iri_for: Any) -> pa.Table:
-    mentions = pa.concat_tables(
-        [
-            flat.select(["doc_id", f"{side}_key", f"{side}_label", f"{side}_type"]).rename_columns(
-                ["doc_id", "key", "label", "type"]
-            )
-            for side in ("subj", "obj")
-        ]
-    )
-    stats = mentions.group_by("key").aggregate(
-        [("doc_id", "count"), ("doc_id", "count_distinct")]
-    ).sort_by("key")
-    labels = _first_per_key(mentions, "key", "label")
-    types = _first_per_key(mentions, "key", "type")
-    keys = stats["key"].to_pylist()
-    return pa.table(
-        {
-            "node_id": pa.array(np.arange(len(keys), dtype=np.int32)),
-            "key": stats["key"],
-            "label": labels["label"],
-            "iri": pa.array([iri_for("entity", k) for k in keys], pa.string()),
-            "freq": stats["doc_id_count"],
-            "doc_freq": stats["doc_id_count_distinct"],
-            "type": types["type"],
-        },
-        schema=NODE_SCHEMA,
-    )
+@dataclass
+class PartAggregates:
+    """One part's triples reduced to counts. A document lives in exactly one part, so per-part
+    distinct-document counts add up exactly across parts; memory follows the number of distinct
+    keys and edges, not the number of triples."""
+
+    mentions: pa.Table  # key, freq, doc_freq
+    labels: pa.Table  # key, label, count
+    types: pa.Table  # key, type, count
+    relations: pa.Table  # key, freq
+    relation_labels: pa.Table  # key, label, count
+    edges: pa.Table  # subj_key, pred_key, obj_key, weight, doc_freq
 
 
-def build_relations(flat: pa.Table, iri_for: Any) -> pa.Table:
-    stats = flat.group_by("pred_key").aggregate([([], "count_all")]).sort_by("pred_key")
-    labels = _first_per_key(flat, "pred_key", "pred_label")
-    keys = stats["pred_key"].to_pylist()
-    return pa.table(
-        {
-            "relation_id": pa.array(np.arange(len(keys), dtype=np.int32)),
-            "key": stats["pred_key"],
-            "label": labels["pred_label"],
-            "iri": pa.array([iri_for("relation", k) for k in keys], pa.string()),
-            "freq": stats["count_all"],
-        },
-        schema=RELATION_SCHEMA,
-    )
-
-
-def build_edges(flat: pa.Table, nodes: pa.Table, relations: pa.Table) -> pa.Table:
-    """Edges from asserted (non-negated) triples; weight is the summed confidence."""
+def aggregate_part(flat: pa.Table) -> PartAggregates:
+    mentions = pa.concat_tables([
+        flat.select(["doc_id", f"{side}_key", f"{side}_label", f"{side}_type"]).rename_columns(
+            ["doc_id", "key", "label", "type"])
+        for side in ("subj", "obj")
+    ])
+    per_key = mentions.group_by("key").aggregate(
+        [("doc_id", "count"), ("doc_id", "count_distinct")])
     asserted = flat.filter(pc.invert(flat["negated"]))
-    table = pa.table(
-        {
-            "subj_node": pc.cast(pc.index_in(asserted["subj_key"], value_set=nodes["key"]),
-                                 pa.int32()),
-            "relation_id": pc.cast(
-                pc.index_in(asserted["pred_key"], value_set=relations["key"]), pa.int32()
-            ),
-            "obj_node": pc.cast(pc.index_in(asserted["obj_key"], value_set=nodes["key"]),
-                                pa.int32()),
-            "confidence": asserted["confidence"],
-            "doc_id": asserted["doc_id"],
-        }
+    edges = asserted.group_by(["subj_key", "pred_key", "obj_key"]).aggregate(
+        [("confidence", "sum"), ("doc_id", "count_distinct")])
+
+    def counted(table: pa.Table, columns: list[str], names: list[str]) -> pa.Table:
+        out = table.group_by(columns).aggregate([([], "count_all")])
+        return out.rename_columns([*names, "count"]) if out.num_rows else pa.table(
+            {**{n: pa.array([], pa.string()) for n in names}, "count": pa.array([], pa.int64())})
+
+    return PartAggregates(
+        mentions=pa.table({"key": per_key["key"], "freq": per_key["doc_id_count"],
+                           "doc_freq": per_key["doc_id_count_distinct"]}),
+        labels=counted(mentions, ["key", "label"], ["key", "label"]),
+        types=counted(mentions, ["key", "type"], ["key", "type"]),
+        relations=counted(flat, ["pred_key"], ["key"]).rename_columns(["key", "freq"]),
+        relation_labels=counted(flat, ["pred_key", "pred_label"], ["key", "label"]),
+        edges=pa.table({"subj_key": edges["subj_key"], "pred_key": edges["pred_key"],
+                        "obj_key": edges["obj_key"], "weight": edges["confidence_sum"],
+                        "doc_freq": edges["doc_id_count_distinct"]}),
     )
-    grouped = table.group_by(["subj_node", "relation_id", "obj_node"]).aggregate(
-        [("confidence", "sum"), ("doc_id", "count_distinct")]
-    )
-    grouped = grouped.sort_by(
-        [("subj_node", "ascending"), ("relation_id", "ascending"), ("obj_node", "ascending")]
-    )
-    return pa.table(
-        {
-            "subj_node": grouped["subj_node"],
-            "relation_id": grouped["relation_id"],
-            "obj_node": grouped["obj_node"],
-            "weight": pc.round(grouped["confidence_sum"], 6),
-            "doc_freq": grouped["doc_id_count_distinct"],
-        },
-        schema=EDGE_SCHEMA,
-    )
+
+
+def combine_parts(parts: list[PartAggregates], iri_for: Any
+                  ) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Nodes, relations and edges from every part's aggregates; ids in sorted key order."""
+
+    def cat(name: str) -> pa.Table:
+        return pa.concat_tables([getattr(p, name) for p in parts])
+
+    node_stats = cat("mentions").group_by("key").aggregate(
+        [("freq", "sum"), ("doc_freq", "sum")]).sort_by("key")
+    node_labels = _first_per_key(cat("labels"), "key", "label")
+    node_types = _first_per_key(cat("types"), "key", "type")
+    node_keys = node_stats["key"].to_pylist()
+    nodes = pa.table({
+        "node_id": pa.array(np.arange(len(node_keys), dtype=np.int32)),
+        "key": node_stats["key"],
+        "label": node_labels["label"],
+        "iri": pa.array([iri_for("entity", k) for k in node_keys], pa.string()),
+        "freq": node_stats["freq_sum"],
+        "doc_freq": node_stats["doc_freq_sum"],
+        "type": node_types["type"],
+    }, schema=NODE_SCHEMA)
+    rel_stats = cat("relations").group_by("key").aggregate([("freq", "sum")]).sort_by("key")
+    rel_labels = _first_per_key(cat("relation_labels"), "key", "label")
+    rel_keys = rel_stats["key"].to_pylist()
+    relations = pa.table({
+        "relation_id": pa.array(np.arange(len(rel_keys), dtype=np.int32)),
+        "key": rel_stats["key"],
+        "label": rel_labels["label"],
+        "iri": pa.array([iri_for("relation", k) for k in rel_keys], pa.string()),
+        "freq": rel_stats["freq_sum"],
+    }, schema=RELATION_SCHEMA)
+    edge_keys = cat("edges").group_by(["subj_key", "pred_key", "obj_key"]).aggregate(
+        [("weight", "sum"), ("doc_freq", "sum")])
+    edges = pa.table({
+        "subj_node": pc.cast(pc.index_in(edge_keys["subj_key"], value_set=nodes["key"]),
+                             pa.int32()),
+        "relation_id": pc.cast(pc.index_in(edge_keys["pred_key"], value_set=relations["key"]),
+                               pa.int32()),
+        "obj_node": pc.cast(pc.index_in(edge_keys["obj_key"], value_set=nodes["key"]),
+                            pa.int32()),
+        "weight": pc.round(edge_keys["weight_sum"], 6),
+        "doc_freq": edge_keys["doc_freq_sum"],
+    }, schema=EDGE_SCHEMA).sort_by(
+        [("subj_node", "ascending"), ("relation_id", "ascending"), ("obj_node", "ascending")])
+    return nodes, relations, edges
 
 
 def to_networkx(edges: pa.Table, n_nodes: int) -> nx.Graph:
@@ -219,14 +233,17 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
             stale.unlink()
             stale.with_suffix(".done.json").unlink(missing_ok=True)
 
-    tables = [pq.read_table(f, columns=["doc_id", "text", "triples"]) for f in part_files]
-    flat = flatten_triples(
-        pa.concat_tables(tables) if tables else DOC_SCHEMA.empty_table().select(
-            ["doc_id", "text", "triples"])
-    )
-    nodes = build_nodes(flat, iri_for)
-    relations = build_relations(flat, iri_for)
-    edges = build_edges(flat, nodes, relations)
+    # One part at a time: memory follows distinct keys and edges, not the triple count.
+    aggregates = []
+    n_triples = n_negated = 0
+    for f in part_files or [None]:
+        docs = (pq.read_table(f, columns=["doc_id", "text", "triples"]) if f is not None
+                else DOC_SCHEMA.empty_table().select(["doc_id", "text", "triples"]))
+        flat = flatten_triples(docs)
+        n_triples += flat.num_rows
+        n_negated += int(pc.sum(flat["negated"]).as_py() or 0)
+        aggregates.append(aggregate_part(flat))
+    nodes, relations, edges = combine_parts(aggregates, iri_for)
     meta = {"kgprep.config_hash": config_hash}
     write_parquet(out_dir / "nodes.parquet", nodes, meta)
     write_parquet(out_dir / "relations.parquet", relations, meta)
@@ -242,8 +259,8 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
                    for name in ("nodes", "relations", "edges")}},
     )
     report.counts = {
-        "triples": flat.num_rows,
-        "negated_triples": int(pc.sum(flat["negated"]).as_py() or 0),
+        "triples": n_triples,
+        "negated_triples": n_negated,
         "nodes": nodes.num_rows,
         "relations": relations.num_rows,
         "edges": edges.num_rows,
@@ -251,7 +268,7 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         "largest_component": largest,
         "quads": quads,
     }
-    report.rate_count = flat.num_rows
+    report.rate_count = n_triples
     report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
     return report.finish()
 

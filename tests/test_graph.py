@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 from rdflib import Dataset
 
-from kgprep.graph import build_edges, build_nodes, build_relations, to_networkx
+from kgprep.graph import aggregate_part, combine_parts, to_networkx
 from kgprep.rdf import iri, nquads_bytes, part_dataset
 
 
@@ -28,10 +28,11 @@ def _iri(kind, key):
 
 
 def test_nodes_relations_edges_aggregate_with_sorted_dense_ids():
-    flat = flat_table(ROWS)
-    nodes = build_nodes(flat, _iri)
-    relations = build_relations(flat, _iri)
-    edges = build_edges(flat, nodes, relations)
+    # Split across two parts (at a document boundary): the aggregates must add up the same.
+    parts = [aggregate_part(flat_table(ROWS[:1])), aggregate_part(flat_table(ROWS[1:]))]
+    nodes, relations, edges = combine_parts(parts, _iri)
+    whole = combine_parts([aggregate_part(flat_table(ROWS))], _iri)
+    assert [t.to_pylist() for t in whole] == [t.to_pylist() for t in (nodes, relations, edges)]
     assert nodes["key"].to_pylist() == ["aspirin", "cancer", "earth", "star", "sun"]
     assert nodes["node_id"].to_pylist() == [0, 1, 2, 3, 4]
     by_key = {r["key"]: r for r in nodes.to_pylist()}
