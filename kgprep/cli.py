@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import textwrap
@@ -23,6 +24,7 @@ EXIT_FAILED = 1  # an unexpected error, or validate found problems
 EXIT_CONFIG = 2  # bad command line, pipeline file or config value
 EXIT_INPUT = 3  # missing inputs or upstream artifacts
 EXIT_LOCKED = 4  # another run holds the work directory
+EXIT_REJECTS = 5  # --strict and some input records were rejected
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = textwrap.dedent(
@@ -33,6 +35,7 @@ EXIT_CODES_HELP = textwrap.dedent(
       2    invalid command line, pipeline file or config key (the message names the key)
       3    a missing input or upstream artifact (run the earlier stage first)
       4    the work directory is locked by another running kgprep
+      5    --strict, and input records were rejected (see extract/rejects.jsonl)
       130  interrupted
     """
 )
@@ -70,10 +73,22 @@ def _load(args: argparse.Namespace) -> PipelineConfig:
     return load_config(args.pipeline, overrides)
 
 
-def _run_stages(cfg: PipelineConfig, stages: list[str]) -> None:
+class StrictRejects(RuntimeError):
+    """--strict and the extract stage rejected input records."""
+
+
+def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
+    """A stage event: one JSON line for schedulers, or text for people."""
+    if as_json:
+        print(json.dumps(event, sort_keys=True), flush=True)
+    elif text is not None:
+        print(text, flush=True)
+
+
+def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     from kgprep.extract import run_extract
     from kgprep.graph import run_graph
-    from kgprep.io import work_dir_lock
+    from kgprep.io import remove_stale_temporaries, work_dir_lock
     from kgprep.shards import run_shards
     from kgprep.subnets import run_subnets
 
@@ -81,16 +96,30 @@ def _run_stages(cfg: PipelineConfig, stages: list[str]) -> None:
         "extract": run_extract, "graph": run_graph, "subnets": run_subnets, "shards": run_shards,
     }
     with work_dir_lock(cfg.work_path):
+        # Temporaries anywhere in the work dir belong to a killed run: we hold the lock now.
+        for directory in [cfg.work_path, *(p for p in cfg.work_path.rglob("*") if p.is_dir())]:
+            remove_stale_temporaries(directory)
         for stage in stages:
+            emit({"event": "stage_start", "stage": stage}, as_json)
             report = runners[stage](cfg)
             report.write(cfg.work_path)
-            print(report.render(), flush=True)
+            emit({"event": "stage_done", **report.to_json()}, as_json, report.render())
+            if strict and stage == "extract" and report.counts.get("rejects", 0):
+                raise StrictRejects(
+                    f"{report.counts['rejects']} input records were rejected (--strict); "
+                    f"see {cfg.work_path / 'extract' / 'rejects.jsonl'}")
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
     cfg = _load(args)
     stages = ["extract", "graph", "subnets", "shards"] if args.command == "run" else [args.command]
-    _run_stages(cfg, stages)
+    if args.dry_run:
+        from kgprep.plan import plan_run
+
+        for line in plan_run(cfg, stages):
+            print(line)
+        return EXIT_OK
+    _run_stages(cfg, stages, args.strict, args.log_format == "json")
     return EXIT_OK
 
 
@@ -196,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kgprep {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument("--log-format", choices=["text", "json"], default="text",
+                        help="json: one JSON object a line (stage events, summaries, errors) "
+                        "for schedulers")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def stage_parser(name: str, help_text: str) -> None:
@@ -208,6 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="worker processes for extract (default: run.workers, 0 = all cores)")
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a config key, e.g. --set shards.seq_len=1024 (repeatable)")
+        p.add_argument("--dry-run", action="store_true",
+                       help="print what would run and what is up to date, and change nothing")
+        p.add_argument("--strict", action="store_true",
+                       help="exit with code 5 after extract if any input record was rejected")
         p.set_defaults(func=cmd_stage)
 
     stage_parser("run", "Run all four stages in order: extract, graph, subnets, shards. Parts "
@@ -276,20 +312,27 @@ def main(argv: list[str] | None = None) -> int:
     from kgprep.io import LockedError
     from kgprep.subnets import DomainsError
 
+    as_json = args.log_format == "json"
+
+    def fail(code: int, kind: str, message: str) -> int:
+        if as_json:
+            print(json.dumps({"event": "error", "kind": kind, "message": message,
+                              "exit_code": code}), file=sys.stderr, flush=True)
+        else:
+            print(f"kgprep: {kind}: {message}", file=sys.stderr)
+        return code
+
     try:
         return int(args.func(args))
     except (ConfigError, DomainsError) as exc:
-        print(f"kgprep: config error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return fail(EXIT_CONFIG, "config error", str(exc))
     except FileNotFoundError as exc:
-        print(f"kgprep: missing input: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return fail(EXIT_INPUT, "missing input", str(exc))
     except LockedError as exc:
-        print(f"kgprep: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return fail(EXIT_LOCKED, "locked", str(exc))
+    except StrictRejects as exc:
+        return fail(EXIT_REJECTS, "rejected input", str(exc))
     except KeyboardInterrupt:
-        print("kgprep: interrupted; rerun the same command to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return fail(EXIT_INTERRUPTED, "interrupted", "rerun the same command to resume")
     except RuntimeError as exc:
-        print(f"kgprep: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(EXIT_FAILED, "error", str(exc))

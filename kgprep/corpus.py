@@ -37,6 +37,11 @@ class Reject:
     reason: str
     excerpt: str
 
+    @property
+    def kind(self) -> str:
+        """The reason without its details, for summaries ("invalid JSON")."""
+        return self.reason.split(":", 1)[0].split(" '", 1)[0]
+
     def to_json(self) -> dict[str, str]:
         return {
             "source": self.source,
@@ -219,13 +224,20 @@ def _fingerprint(documents: list[Document]) -> str:
 def iter_parts(
     records: Iterable[Document | Reject], part_size: int, rejects: list[Reject]
 ) -> Iterator[Part]:
-    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``."""
+    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``.
+
+    A part never spans two input files, so adding a file adds parts and changes none.
+    """
     batch: list[Document] = []
     index = 0
     for record in records:
         if isinstance(record, Reject):
             rejects.append(record)
             continue
+        if batch and record.source != batch[-1].source:
+            yield Part(index, batch, _fingerprint(batch))
+            index += 1
+            batch = []
         batch.append(record)
         if len(batch) == part_size:
             yield Part(index, batch, _fingerprint(batch))

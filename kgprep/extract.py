@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -14,6 +17,7 @@ from kgprep.config import ExtractConfig, PipelineConfig
 from kgprep.corpus import Document, Part, Reject, iter_parts, iter_records
 from kgprep.io import (
     atomic_open,
+    atomic_path,
     remove_stale_temporaries,
     sha256_file,
     write_json,
@@ -171,7 +175,21 @@ def process_documents(
 _WORKER: dict[str, Any] = {}
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the run that started it dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        pass
+
+
 def _worker_setup(model: str) -> None:
+    _die_with_parent()
     _WORKER["nlp"] = load_nlp(model)
 
 
@@ -200,11 +218,23 @@ def _schedule(
     """Run parts that are not done yet, in order; yields (record, was_skipped)."""
     workers = cfg.effective_workers()
 
+    reusable = _link_done_parts(out_dir, config_hash)
+
     def pending(part: Part) -> dict[str, Any] | None:
-        marker = part_path(out_dir, part.index).with_suffix(".done.json")
+        out = part_path(out_dir, part.index)
+        marker = out.with_suffix(".done.json")
         expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
-        if stage_done(marker, expected) and part_path(out_dir, part.index).is_file():
+        if stage_done(marker, expected) and out.is_file():
             return json.loads(marker.read_text())
+        if part.fingerprint in reusable:
+            # The same documents were done under another part number (input files were added
+            # or reordered): reuse that output instead of parsing again.
+            source, record = reusable[part.fingerprint]
+            with atomic_path(out) as tmp:
+                shutil.copyfile(source, tmp)
+            record = {**record, "part": part.index, "file": out.name}
+            write_json(marker, record)
+            return record
         return None
 
     if workers <= 1:
@@ -220,8 +250,10 @@ def _schedule(
 
     # Bounded in-flight window: memory stays flat however many parts the corpus has.
     window: list[tuple[Future[dict[str, Any]] | dict[str, Any], bool]] = []
+    # Spawned (not forked) workers inherit no open files, so they never hold the run's lock.
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_setup, initargs=(cfg.extract.spacy_model,)
+        max_workers=workers, initializer=_worker_setup, initargs=(cfg.extract.spacy_model,),
+        mp_context=multiprocessing.get_context("spawn"),
     ) as pool:
         for part in parts:
             done = pending(part)
@@ -236,6 +268,33 @@ def _schedule(
                 yield (item.result() if isinstance(item, Future) else item), skipped
         for item, skipped in window:
             yield (item.result() if isinstance(item, Future) else item), skipped
+
+
+REUSE_DIR = ".reuse"
+
+
+def _link_done_parts(out_dir: Path, config_hash: str) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Hard-link every done part under its fingerprint before any part is rewritten."""
+    cache = out_dir / REUSE_DIR
+    shutil.rmtree(cache, ignore_errors=True)
+    cache.mkdir(parents=True)
+    found: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for marker in sorted(out_dir.glob("part-*.done.json")):
+        try:
+            record = json.loads(marker.read_text())
+        except ValueError:
+            continue
+        source = out_dir / record.get("file", "")
+        if record.get("config_hash") != config_hash or not source.is_file():
+            continue
+        linked = cache / f"{record['fingerprint']}.parquet"
+        if not linked.exists():
+            try:
+                os.link(source, linked)
+            except OSError:
+                shutil.copyfile(source, linked)
+        found[record["fingerprint"]] = (linked, record)
+    return found
 
 
 def run_extract(cfg: PipelineConfig) -> StageReport:
@@ -260,6 +319,7 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
         if stale.name not in keep:
             stale.unlink()
             stale.with_suffix(".done.json").unlink(missing_ok=True)
+    shutil.rmtree(out_dir / REUSE_DIR, ignore_errors=True)
     with atomic_open(out_dir / "rejects.jsonl") as fh:
         for reject in rejects:
             fh.write((json.dumps(reject.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
@@ -279,6 +339,12 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
         **totals,
         "rejects": len(rejects),
     }
+    by_kind: dict[str, int] = {}
+    for reject in rejects:
+        by_kind[reject.kind] = by_kind.get(reject.kind, 0) + 1
+    for kind, count in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
+        report.counts[f"  rejected: {kind}"] = count
+    report.details = {"rejects_by_reason": by_kind}
     report.rate_count = words_parsed
     report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl")}
     return report.finish()

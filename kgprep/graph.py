@@ -20,7 +20,7 @@ from kgprep.config import PipelineConfig
 from kgprep.extract import DOC_SCHEMA
 from kgprep.io import read_json, remove_stale_temporaries, sha256_file, write_json, write_parquet
 from kgprep.rdf import write_part_nquads
-from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
+from kgprep.stage import StageReport, progress, stage_config_hash, stage_done, up_to_date
 
 NODE_SCHEMA = pa.schema(
     [("node_id", pa.int32()), ("key", pa.string()), ("label", pa.string()), ("iri", pa.string()),
@@ -172,6 +172,17 @@ def combine_parts(parts: list[PartAggregates], iri_for: Any
     return nodes, relations, edges
 
 
+def graph_is_current(work: Path, config_hash: str, upstream: str) -> bool:
+    """The graph manifest records this config and this extract manifest, and its files hold."""
+    marker = work / "graph" / "manifest.json"
+    if not stage_done(marker, {"config_hash": config_hash,
+                               "extract_manifest_sha256": upstream}):
+        return False
+    files = read_json(marker).get("files", {})
+    return all((work / "graph" / f"{n}.parquet").is_file()
+               and sha256_file(work / "graph" / f"{n}.parquet") == h for n, h in files.items())
+
+
 def to_networkx(edges: pa.Table, n_nodes: int) -> nx.Graph:
     """An undirected graph on integer node ids; parallel relations add up their weights."""
     graph = nx.Graph()
@@ -208,6 +219,8 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         remove_stale_temporaries(d)
     part_files = [work / "extract" / p["file"] for p in manifest["parts"]]
     upstream = sha256_file(work / "extract" / "manifest.json")
+    if graph_is_current(work, config_hash, upstream):
+        return up_to_date(report, work, ("graph", "rdf"))
 
     def iri_for(kind: str, key: str) -> str:
         from kgprep.rdf import iri

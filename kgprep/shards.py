@@ -378,11 +378,22 @@ def rows_to_table(cols: dict[str, Any], schema: pa.Schema, seq_len: int, packing
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def write_stream(path: Path, table: pa.Table, batch_rows: int = 1024) -> None:
-    """Arrow IPC *stream* format, uncompressed, so datasets.Dataset.from_file can memory-map it."""
-    with atomic_open(path) as fh, pa.ipc.new_stream(fh, table.schema) as writer:
+def write_stream(path: Path, table: pa.Table, batch_rows: int = 1024) -> bool:
+    """Arrow IPC *stream* format, uncompressed, so datasets.Dataset.from_file can memory-map it.
+
+    An existing file with the same bytes is left alone (returns False), so an incremental rerun
+    touches only the shards whose content changed.
+    """
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
         for batch in table.to_batches(max_chunksize=batch_rows):
             writer.write_batch(batch)
+    data = sink.getvalue().to_pybytes()
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return False
+    with atomic_open(path) as fh:
+        fh.write(data)
+    return True
 
 
 def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
@@ -498,7 +509,7 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer
         rows = table.slice(a, b - a)
         name = shard_name(part["part"], piece)
         path = out_dir / name
-        write_stream(path, rows)
+        changed = write_stream(path, rows)
         owners = {d["doc_id"] for row in rows["docs"].to_pylist() for d in row}
         entries.append({
             "file": name, "bytes": path.stat().st_size, "rows": rows.num_rows,
@@ -507,6 +518,7 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer
             "sha256": sha256_file(path), "parts": [part["file"]], "documents": len(owners),
             "triples_dropped_at_boundary": stats["dropped_at_boundary"] if piece == 0 else 0,
             "triples_unaligned": unaligned if piece == 0 else 0,
+            "rewritten": changed,
         })
     return entries, stats["tokens"]
 
@@ -550,9 +562,9 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         else:
             part_entries, tokens = _build_part(part, cfg, work, tokenizer, tok_info, lookup,
                                                markup, schema, domain_ids)
+            rewritten += sum(1 for e in part_entries if e.pop("rewritten"))
             write_json(marker, {**expected, "entries": part_entries})
             tokens_written += tokens
-            rewritten += len(part_entries)
         entries.extend(part_entries)
     for entry in entries:
         for key in totals:

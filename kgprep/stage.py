@@ -108,3 +108,17 @@ def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
     except (OSError, ValueError):
         return False
     return all(recorded.get(k) == v for k, v in expected.items())
+
+
+def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> StageReport:
+    """A stage whose inputs and config are unchanged: nothing is rewritten."""
+    previous = work / "stats" / f"{report.stage}.json"
+    counts: dict[str, int | float | str] = {}
+    if previous.is_file():
+        try:
+            counts = dict(read_json(previous).get("counts", {}))
+        except ValueError:
+            counts = {}
+    report.counts = {"up_to_date": 1, **{k: v for k, v in counts.items() if k != "up_to_date"}}
+    report.outputs = {name: str(work / name) for name in outputs}
+    return report.finish()

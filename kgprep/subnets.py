@@ -21,9 +21,16 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kgprep.config import PipelineConfig, SubnetsConfig
-from kgprep.io import read_json, remove_stale_temporaries, write_bytes, write_json, write_parquet
+from kgprep.io import (
+    read_json,
+    remove_stale_temporaries,
+    sha256_file,
+    write_bytes,
+    write_json,
+    write_parquet,
+)
 from kgprep.prune import prune_graph
-from kgprep.stage import StageReport, stage_config_hash
+from kgprep.stage import StageReport, stage_config_hash, stage_done, up_to_date
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -250,6 +257,16 @@ def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray, keep: np.nda
     return graph
 
 
+def subnets_are_current(out_dir: Path, config_hash: str, upstream: str) -> bool:
+    marker = out_dir / "manifest.json"
+    if not stage_done(marker, {"config_hash": config_hash, "graph_manifest_sha256": upstream}):
+        return False
+    files = read_json(marker).get("files", {})
+    return bool(files) and all(
+        (out_dir / f"{n}.parquet").is_file() and sha256_file(out_dir / f"{n}.parquet") == h
+        for n, h in files.items())
+
+
 def run_subnets(cfg: PipelineConfig) -> StageReport:
     config_hash = stage_config_hash("subnets", cfg)
     report = StageReport("subnets", config_hash, rate_unit="edges")
@@ -260,6 +277,9 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     out_dir = work / "subnets"
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
+    upstream = sha256_file(graph_dir / "manifest.json")
+    if subnets_are_current(out_dir, config_hash, upstream):
+        return up_to_date(report, work, ("subnets",))
     nodes = pq.read_table(graph_dir / "nodes.parquet")
     relations = pq.read_table(graph_dir / "relations.parquet")
     edges = pq.read_table(graph_dir / "edges.parquet")
@@ -346,7 +366,9 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     write_json(
         out_dir / "manifest.json",
         {"stage": "subnets", "config_hash": config_hash, "mode": mode,
-         "graph_manifest": read_json(graph_dir / "manifest.json")["files"],
+         "graph_manifest_sha256": upstream,
+         "files": {name: sha256_file(out_dir / f"{name}.parquet")
+                   for name in ("membership", "subnets", "edges")},
          "pruning": pruning_steps,
          "subnets": [{"subnet_id": i, "name": n, "kind": kinds[i],
                       "seeds_matched": len(seed_ids[i]) if i < len(seed_ids) else 0,

@@ -1,0 +1,89 @@
+"""``--dry-run``: what a run would do, from the input fingerprints and the done-markers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kgprep.config import PipelineConfig
+from kgprep.corpus import Reject, iter_parts, iter_records
+from kgprep.io import sha256_file
+from kgprep.stage import stage_config_hash, stage_done
+
+
+def _marker_fingerprints(out_dir: Path, config_hash: str) -> set[str]:
+    found = set()
+    for marker in out_dir.glob("part-*.done.json"):
+        try:
+            record = json.loads(marker.read_text())
+        except ValueError:
+            continue
+        if record.get("config_hash") == config_hash:
+            found.add(record.get("fingerprint"))
+    return found
+
+
+def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
+    """One line per stage saying what would run and what would be skipped."""
+    work = cfg.work_path
+    lines: list[str] = []
+    upstream_changes = False
+    if "extract" in stages:
+        config_hash = stage_config_hash("extract", cfg)
+        out_dir = work / "extract"
+        reusable = _marker_fingerprints(out_dir, config_hash)
+        rejects: list[Reject] = []
+        run, reuse, skip = [], [], []
+        for part in iter_parts(iter_records(cfg.input, cfg.base_dir), cfg.input.part_size,
+                               rejects):
+            marker = out_dir / f"part-{part.index:05d}.done.json"
+            expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
+            if stage_done(marker, expected) and marker.with_suffix("").with_suffix(
+                    ".parquet").is_file():
+                skip.append(part.index)
+            elif part.fingerprint in reusable:
+                reuse.append(part.index)
+            else:
+                run.append(part.index)
+        n_parts = len(run) + len(reuse) + len(skip)
+        stale = [p.name for p in sorted(out_dir.glob("part-*.parquet"))
+                 if int(p.stem.split("-")[1]) >= n_parts]
+        upstream_changes = bool(run or reuse or stale) or not (out_dir / "manifest.json").is_file()
+        lines.append(f"extract: {len(run)} parts to parse{_ids(run)}, {len(reuse)} to reuse "
+                     f"from renumbered parts, {len(skip)} done; {len(stale)} stale outputs to "
+                     f"remove; {len(rejects)} input records would be rejected")
+    for stage, manifest, key in (("graph", "graph/manifest.json", "extract/manifest.json"),
+                                 ("subnets", "subnets/manifest.json", "graph/manifest.json")):
+        if stage not in stages:
+            continue
+        config_hash = stage_config_hash(stage, cfg)
+        path = work / manifest
+        recorded = json.loads(path.read_text()) if path.is_file() else {}
+        upstream_field = ("extract_manifest_sha256" if stage == "graph"
+                          else "graph_manifest_sha256")
+        same_input = (work / key).is_file() and recorded.get(upstream_field) == sha256_file(
+            work / key)
+        current = recorded.get("config_hash") == config_hash and same_input
+        would_run = upstream_changes or not current
+        upstream_changes = upstream_changes or would_run
+        reason = ("its inputs change" if upstream_changes and current
+                  else "its config or inputs differ" if would_run else "")
+        lines.append(f"{stage}: {'would run (' + reason + ')' if would_run else 'up to date'}")
+    if "shards" in stages:
+        config_hash = stage_config_hash("shards", cfg)
+        markers = list((work / "shards").glob("part-*.done.json"))
+        matching = sum(1 for m in markers
+                       if json.loads(m.read_text()).get("config_hash") == config_hash)
+        if upstream_changes or not matching:
+            lines.append("shards: would rebuild every part (upstream or config changed); shards "
+                         "whose bytes come out the same are not rewritten")
+        else:
+            lines.append(f"shards: {matching} parts done with this config; others would run")
+    return lines
+
+
+def _ids(indices: list[int]) -> str:
+    if not indices:
+        return ""
+    shown = ", ".join(str(i) for i in indices[:8])
+    return f" ({shown}{', ...' if len(indices) > 8 else ''})"
