@@ -113,12 +113,14 @@ def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
 def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> StageReport:
     """A stage whose inputs and config are unchanged: nothing is rewritten."""
     previous = work / "stats" / f"{report.stage}.json"
-    counts: dict[str, int | float | str] = {}
+    recorded: dict[str, Any] = {}
     if previous.is_file():
         try:
-            counts = dict(read_json(previous).get("counts", {}))
+            recorded = read_json(previous)
         except ValueError:
-            counts = {}
+            recorded = {}
+    counts = recorded.get("counts", {})
     report.counts = {"up_to_date": 1, **{k: v for k, v in counts.items() if k != "up_to_date"}}
+    report.details = recorded.get("details", {})
     report.outputs = {name: str(work / name) for name in outputs}
     return report.finish()
