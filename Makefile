@@ -40,8 +40,10 @@ $(CORE_STAMP): pyproject.toml requirements/model.txt
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The test extras: torch (CPU build) for the loader and trainer, Ray for the engine test.
 $(TRAIN_STAMP): $(CORE_STAMP)
 	$(BIN)/python -m pip install --quiet '$(TORCH_PIN)'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
 	touch $@
 
 install: $(CORE_STAMP)

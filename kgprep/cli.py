@@ -70,6 +70,11 @@ def _load(args: argparse.Namespace) -> PipelineConfig:
     overrides = dict(_parse_override(item) for item in args.set or [])
     if getattr(args, "workers", None) is not None:
         overrides["run.workers"] = args.workers
+    if getattr(args, "engine", None) is not None:
+        overrides["run.engine"] = args.engine
+    if getattr(args, "ray_address", None):
+        overrides["run.engine"] = "ray"
+        overrides["run.ray_address"] = args.ray_address
     return load_config(args.pipeline, overrides)
 
 
@@ -240,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="worker processes for extract (default: run.workers, 0 = all cores)")
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a config key, e.g. --set shards.seq_len=1024 (repeatable)")
+        p.add_argument("--engine", choices=["local", "ray"], default=None,
+                       help="where parts run: a local process pool or Ray (default: run.engine)")
+        p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                       help="join this Ray cluster (e.g. ray://head:10001 or auto); implies "
+                       "--engine ray. Without it, --engine ray starts a local Ray for the run")
         p.add_argument("--dry-run", action="store_true",
                        help="print what would run and what is up to date, and change nothing")
         p.add_argument("--strict", action="store_true",

@@ -93,8 +93,10 @@ class ShardsConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    engine: str = "local"
-    workers: int = 0  # 0: number of cores
+    engine: str = "local"  # local (process pool) | ray
+    workers: int = 0  # 0: number of cores (local) or the cluster's CPUs (ray)
+    ray_address: str = ""  # join this Ray cluster; empty starts a local Ray for the run
+    ray_object_store_mb: int = 0  # local Ray only; 0: Ray's default
 
 
 @dataclass(frozen=True)
@@ -115,14 +117,24 @@ class PipelineConfig:
         return Path(self.work_dir)
 
     def effective_workers(self) -> int:
-        return self.run.workers or (os.cpu_count() or 1)
+        if self.run.workers:
+            return self.run.workers
+        if self.run.engine == "ray" and self.run.ray_address:
+            try:
+                import ray
+
+                if ray.is_initialized():
+                    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+            except ImportError:
+                pass
+        return os.cpu_count() or 1
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "input.format": ("auto", "jsonl", "parquet", "text", "disk"),
     "shards.packing": ("packed", "none"),
     "shards.linearize": ("none", "append"),
-    "run.engine": ("local",),
+    "run.engine": ("local", "ray"),
     "subnets.mode": ("auto", "seeded", "communities", "both"),
 }
 _POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
@@ -206,7 +218,22 @@ def _check_value(dotted: str, value: Any) -> None:
         raise ConfigError(f"config key 'run.workers' must be >= 0; got {value}")
 
 
+def _exists(path: str) -> bool:
+    """Local paths, or pyarrow/fsspec filesystem URLs (s3://, gs://, hdfs://, memory://)."""
+    if "://" not in path:
+        return Path(path).exists()
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(path)
+        return bool(fs.exists(root))
+    except (ImportError, ValueError, OSError) as exc:
+        raise ConfigError(f"cannot open {path}: {exc}") from exc
+
+
 def _resolve(base: Path, path: str) -> str:
+    if "://" in path:
+        return path
     return os.path.normpath(path if os.path.isabs(path) else (base / path))
 
 
@@ -221,7 +248,7 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
     if not paths:
         raise ConfigError("config key 'input.paths' must name at least one path")
     for dotted, p in [(f"input.paths[{i}]", p) for i, p in enumerate(paths)]:
-        if not Path(p).exists():
+        if not _exists(p):
             raise ConfigError(f"config key '{dotted}': path does not exist: {p}")
     domains = cfg.subnets.domains_file
     if domains:

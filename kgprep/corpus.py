@@ -75,35 +75,47 @@ def _excerpt(value: Any, limit: int = 200) -> str:
     return text[:limit]
 
 
-def _detect_format(path: Path) -> str:
-    if path.is_dir():
-        if (path / "dataset_info.json").exists() or (path / "state.json").exists():
-            return "disk"
-        return "dir"
-    suffixes = "".join(path.suffixes[-2:]).lower()
+def is_url(path: str) -> bool:
+    """A pyarrow/fsspec filesystem URL (s3://, gs://, hdfs://, memory://, file://, ...)."""
+    return "://" in path
+
+
+def _detect_format(name: str, is_dir: bool, has_dataset_info: bool = False) -> str:
+    if is_dir:
+        return "disk" if has_dataset_info else "dir"
+    suffixes = "".join(Path(name).suffixes[-2:]).lower()
     if suffixes.endswith((".jsonl", ".json", ".ndjson")):
         return "jsonl"
     if suffixes.endswith(".parquet"):
         return "parquet"
     if suffixes.endswith(".txt"):
         return "text"
-    raise ValueError(f"cannot tell the input format of {path}; set input.format")
+    raise ValueError(f"cannot tell the input format of {name}; set input.format")
 
 
-def expand_inputs(cfg: InputConfig) -> list[tuple[Path, str]]:
-    """Input files with their formats, in a stable, sorted order."""
-    out: list[tuple[Path, str]] = []
+def expand_inputs(cfg: InputConfig) -> list[tuple[str, str]]:
+    """Input files (local paths or filesystem URLs) with their formats, in a stable order."""
+    import fsspec
+
+    out: list[tuple[str, str]] = []
     for raw in cfg.paths:
-        path = Path(raw)
-        fmt = cfg.format if cfg.format != "auto" else _detect_format(path)
-        if fmt == "dir" or (path.is_dir() and fmt in ("jsonl", "parquet", "text")):
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.name.startswith("."):
+        fs, root = fsspec.core.url_to_fs(raw)
+        is_dir = fs.isdir(root)
+        info = is_dir and (fs.exists(f"{root}/dataset_info.json")
+                           or fs.exists(f"{root}/state.json"))
+        fmt = cfg.format if cfg.format != "auto" else _detect_format(raw, is_dir, info)
+        if fmt == "disk":
+            out.append((raw, fmt))
+        elif fmt == "dir" or is_dir:
+            for child in sorted(fs.find(root)):
+                if Path(child).name.startswith("."):
                     continue
-                child_fmt = cfg.format if cfg.format != "auto" else _detect_format(child)
-                out.append((child, child_fmt))
+                name = fs.unstrip_protocol(child) if is_url(raw) else child
+                child_fmt = cfg.format if cfg.format not in ("auto", "dir") else \
+                    _detect_format(child, False)
+                out.append((name, child_fmt))
         else:
-            out.append((path, fmt))
+            out.append((raw, fmt))
     return out
 
 
@@ -132,8 +144,10 @@ def _make_document(
     return Document(doc_id=doc_id, text=text, source=source)
 
 
-def _read_jsonl(path: Path, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
-    with open(path, "rb") as fh:
+def _read_jsonl(path: str, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
+    import fsspec
+
+    with fsspec.open(path, "rb") as fh:
         for line_no, raw_line in enumerate(fh, start=1):
             position = f"line {line_no}"
             if not raw_line.strip():
@@ -152,7 +166,7 @@ def _read_jsonl(path: Path, cfg: InputConfig, source: str) -> Iterator[Document 
 
 
 def _read_with_datasets(
-    path: Path, fmt: str, cfg: InputConfig, source: str
+    path: str, fmt: str, cfg: InputConfig, source: str
 ) -> Iterator[Document | Reject]:
     import datasets
 
@@ -202,7 +216,7 @@ def _paragraphs(
 def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Document | Reject]:
     """Every input record in input order, as a Document or a Reject."""
     for path, fmt in expand_inputs(cfg):
-        source = os.path.relpath(path, base_dir)
+        source = path if is_url(path) else os.path.relpath(path, base_dir)
         if fmt == "jsonl":
             yield from _read_jsonl(path, cfg, source)
         elif fmt in ("parquet", "text", "disk"):

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import pyarrow as pa
 
 from kgprep.config import ExtractConfig, PipelineConfig
 from kgprep.corpus import Document, Part, Reject, iter_parts, iter_records
+from kgprep.engine import EngineSpec, map_parts
 from kgprep.io import (
     atomic_open,
     atomic_path,
@@ -175,22 +174,9 @@ def process_documents(
 _WORKER: dict[str, Any] = {}
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the run that started it dies (even by SIGKILL)."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
-        pass
-
-
 def _worker_setup(model: str) -> None:
-    _die_with_parent()
-    _WORKER["nlp"] = load_nlp(model)
+    if "nlp" not in _WORKER:
+        _WORKER["nlp"] = load_nlp(model)
 
 
 def _run_part(
@@ -215,12 +201,10 @@ def _run_part(
 def _schedule(
     parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path, config_hash: str
 ) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Run parts that are not done yet, in order; yields (record, was_skipped)."""
-    workers = cfg.effective_workers()
-
+    """Run parts that are not done yet on the configured engine; yields (record, was_skipped)."""
     reusable = _link_done_parts(out_dir, config_hash)
 
-    def pending(part: Part) -> dict[str, Any] | None:
+    def done_record(part: Part) -> dict[str, Any] | None:
         out = part_path(out_dir, part.index)
         marker = out.with_suffix(".done.json")
         expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
@@ -237,37 +221,10 @@ def _schedule(
             return record
         return None
 
-    if workers <= 1:
-        for part in parts:
-            done = pending(part)
-            if done is not None:
-                yield done, True
-                continue
-            if "nlp" not in _WORKER:
-                _worker_setup(cfg.extract.spacy_model)
-            yield _run_part(part, cfg.extract, out_dir, config_hash), False
-        return
-
-    # Bounded in-flight window: memory stays flat however many parts the corpus has.
-    window: list[tuple[Future[dict[str, Any]] | dict[str, Any], bool]] = []
-    # Spawned (not forked) workers inherit no open files, so they never hold the run's lock.
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_setup, initargs=(cfg.extract.spacy_model,),
-        mp_context=multiprocessing.get_context("spawn"),
-    ) as pool:
-        for part in parts:
-            done = pending(part)
-            if done is not None:
-                window.append((done, True))
-            else:
-                window.append(
-                    (pool.submit(_run_part, part, cfg.extract, out_dir, config_hash), False)
-                )
-            while len(window) > 2 * workers:
-                item, skipped = window.pop(0)
-                yield (item.result() if isinstance(item, Future) else item), skipped
-        for item, skipped in window:
-            yield (item.result() if isinstance(item, Future) else item), skipped
+    spec = EngineSpec(cfg.run.engine, cfg.effective_workers(), cfg.run.ray_address,
+                      cfg.run.ray_object_store_mb)
+    yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
+                         (cfg.extract, out_dir, config_hash), skip=done_record)
 
 
 REUSE_DIR = ".reuse"

@@ -33,8 +33,9 @@ def stage_config_hash(stage: str, cfg: PipelineConfig) -> str:
             shards["tokenizer"] = sha256_file(Path(cfg.shards.tokenizer))
         parts.append(shards)
     # Input paths are absolute after loading; hash them relative to the pipeline file.
-    parts[1]["paths"] = [str(Path(p).relative_to(cfg.base_dir)) if Path(p).is_relative_to(
-        cfg.base_dir) else p for p in cfg.input.paths]
+    parts[1]["paths"] = [str(Path(p).relative_to(cfg.base_dir))
+                         if "://" not in p and Path(p).is_relative_to(cfg.base_dir) else p
+                         for p in cfg.input.paths]
     return stable_hash(*parts)
 
 

@@ -1,0 +1,138 @@
+"""Engines run a stage's part function over parts: a local process pool, or Ray actors.
+
+Stage code hands over two module-level functions, ``setup(*setup_args)`` (once per worker: load
+the spaCy model) and ``process(item, *args)`` (once per part), and gets results back in input
+order. It never knows which engine ran them, so both give the same bytes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    name: str  # local | ray
+    workers: int
+    ray_address: str = ""
+    ray_object_store_mb: int = 0
+
+
+def die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers end when their queue closes
+        pass
+
+
+def _local_setup(setup: Callable[..., None], args: tuple[Any, ...]) -> None:
+    die_with_parent()
+    setup(*args)
+
+
+def map_parts(
+    spec: EngineSpec,
+    setup: Callable[..., None],
+    setup_args: tuple[Any, ...],
+    process: Callable[..., R],
+    items: Iterable[T],
+    args: tuple[Any, ...] = (),
+    skip: Callable[[T], R | None] = lambda item: None,
+) -> Iterator[tuple[R, bool]]:
+    """Results of ``process(item, *args)`` in input order, with whether the item was skipped.
+
+    ``skip(item)`` returns a result for items already done; they never reach a worker. At most
+    2 x workers items are in flight, so memory stays flat however many parts there are.
+    """
+    if spec.name == "ray":
+        yield from _map_ray(spec, setup, setup_args, process, items, args, skip)
+        return
+    if spec.workers <= 1:
+        ready = False
+        for item in items:
+            done = skip(item)
+            if done is not None:
+                yield done, True
+                continue
+            if not ready:
+                setup(*setup_args)
+                ready = True
+            yield process(item, *args), False
+        return
+    window: list[tuple[Future[R] | R, bool]] = []
+    # Spawned (not forked) workers inherit no open files, so they never hold the run's lock.
+    with ProcessPoolExecutor(max_workers=spec.workers, initializer=_local_setup,
+                             initargs=(setup, setup_args),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        for item in items:
+            done = skip(item)
+            window.append((done, True) if done is not None
+                          else (pool.submit(process, item, *args), False))
+            while len(window) > 2 * spec.workers:
+                result, skipped = window.pop(0)
+                yield (result.result() if isinstance(result, Future) else result), skipped
+        for result, skipped in window:
+            yield (result.result() if isinstance(result, Future) else result), skipped
+
+
+def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any, ...],
+             process: Callable[..., R], items: Iterable[T], args: tuple[Any, ...],
+             skip: Callable[[T], R | None]) -> Iterator[tuple[R, bool]]:
+    try:
+        import ray
+    except ImportError as exc:
+        raise RuntimeError("run.engine = 'ray' needs Ray: pip install 'kgprep[ray]'") from exc
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        if spec.ray_address:
+            ray.init(address=spec.ray_address, log_to_driver=False)
+        else:
+            options: dict[str, Any] = {"num_cpus": spec.workers, "include_dashboard": False,
+                                       "log_to_driver": False}
+            if spec.ray_object_store_mb:
+                options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
+            ray.init(**options)
+    try:
+
+        @ray.remote(num_cpus=1)
+        class PartWorker:
+            """One model per actor: set up once, then process parts."""
+
+            def __init__(self) -> None:
+                setup(*setup_args)
+
+            def run(self, item: T) -> R:
+                return process(item, *args)
+
+        actors = [PartWorker.remote() for _ in range(max(1, spec.workers))]
+        window: list[tuple[Any, bool]] = []
+        turn = 0
+        for item in items:
+            done = skip(item)
+            if done is not None:
+                window.append((done, True))
+            else:
+                window.append((actors[turn % len(actors)].run.remote(item), False))
+                turn += 1
+            while len(window) > 2 * len(actors):
+                result, skipped = window.pop(0)
+                yield (result if skipped else ray.get(result)), skipped
+        for result, skipped in window:
+            yield (result if skipped else ray.get(result)), skipped
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,57 @@
+"""Engines and input filesystems: the same bytes from a local pool, Ray, and URL inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from kgprep.cli import main
+from tests.conftest import ROOT, sample_pipeline
+from tests.test_batch import artifacts
+
+
+def test_ray_engine_gives_the_local_engines_bytes(sample_run, tmp_path):
+    pytest.importorskip("ray")
+    pipeline = sample_pipeline(
+        tmp_path, workers=2, extra='engine = "ray"\nray_object_store_mb = 100')
+    assert main(["run", str(pipeline)]) == 0
+    assert artifacts(tmp_path / "work") == artifacts(sample_run)
+
+
+def test_inputs_may_be_filesystem_urls(sample_run, tmp_path):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/kgprep-test/corpus.jsonl",
+            (ROOT / "data" / "sample" / "corpus.jsonl").read_bytes())
+    pipeline = sample_pipeline(tmp_path)
+    pipeline.write_text(pipeline.read_text().replace(
+        str(ROOT / "data" / "sample" / "corpus.jsonl"), "memory://kgprep-test"))
+    assert main(["run", str(pipeline)]) == 0
+    work = tmp_path / "work"
+    sources = set(pq.read_table(work / "extract" / "part-00000.parquet")["source"].to_pylist())
+    (source,) = sources
+    assert source.startswith("memory://") and source.endswith("kgprep-test/corpus.jsonl")
+    ours = {k: v for k, v in artifacts(work).items() if k.startswith("shards")}
+    theirs = {k: v for k, v in artifacts(sample_run).items() if k.startswith("shards")}
+    assert ours == theirs
+
+
+def test_missing_url_input_names_the_key(tmp_path, capsys):
+    pipeline = sample_pipeline(tmp_path)
+    pipeline.write_text(pipeline.read_text().replace(
+        str(ROOT / "data" / "sample" / "corpus.jsonl"), "memory://nowhere/x.jsonl"))
+    assert main(["run", str(pipeline)]) == 2
+    assert "input.paths[0]" in capsys.readouterr().err
+
+
+def test_ray_address_flag_selects_the_ray_engine(tmp_path):
+    from kgprep.cli import _load, build_parser
+
+    args = build_parser().parse_args(["run", str(sample_pipeline(tmp_path)), "--ray-address",
+                                      "ray://head:10001"])
+    cfg = _load(args)
+    assert (cfg.run.engine, cfg.run.ray_address) == ("ray", "ray://head:10001")
+    assert Path(cfg.work_dir).name == "work"
