@@ -16,7 +16,7 @@ SOURCES := $(wildcard kgprep/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
-	distclean bench bench-extract bench-shards bench-subnets bench-graph eval-carb \
+	distclean bench bench-pipeline bench-extract bench-shards bench-subnets bench-graph eval-carb \
 	train-smoke query
 
 help:
@@ -25,6 +25,8 @@ help:
 	@echo "make extract | graph | subnets | shards   rebuild one stage and what it needs"
 	@echo "make validate   re-check the shards: checksums, schema, totals, alignment"
 	@echo "make inspect    print the first shard rows decoded, roles marked"
+	@echo "make bench      every benchmark below (needs ../shared; each prints ratios)"
+	@echo "make bench-pipeline  per-stage throughput and RSS vs the bare parse, 1 vs 2 workers"
 	@echo "make bench-extract  CaRB quality and extract speed vs the bare spaCy parse (needs ../shared)"
 	@echo "make bench-shards   shards-stage tokens/s and its time as a fraction of extract's"
 	@echo "make bench-subnets  seeded domains and communities vs WebNLG categories (needs ../shared)"
@@ -89,7 +91,11 @@ SHARED ?= ../shared
 CARB := $(SHARED)/data/carb
 
 # Benchmarks print ratios against baselines measured in the same run; they skip without data.
-bench: bench-extract bench-shards bench-subnets bench-graph
+bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph
+
+# Per-stage docs/s, words/s, tokens/s and peak RSS against the bare parse; 1 vs 2 workers.
+bench-pipeline: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench pipeline --shared $(SHARED)
 
 bench-extract: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench extract --shared $(SHARED)

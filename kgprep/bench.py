@@ -429,9 +429,141 @@ def bench_graph(n_triples: int, parts: int) -> bool:
     return ok
 
 
+PIPELINE_TARGETS = {"pipeline_vs_bare": 0.85, "scaling_2_vs_1": 1.6, "rss_4x_vs_1x": 1.10}
+
+_BARE_PARSE = """
+import json, resource, sys, time
+from kgprep.config import parse_config
+from kgprep.corpus import Document, iter_records
+from kgprep.extract import load_nlp
+from pathlib import Path
+cfg = parse_config(json.loads(sys.argv[1]), Path(sys.argv[2]))
+texts = [r.text for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)]
+nlp = load_nlp(cfg.extract.spacy_model)
+started = time.perf_counter()
+words = sum(sum(1 for t in d if not (t.is_punct or t.is_space))
+            for d in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
+seconds = time.perf_counter() - started
+print(json.dumps({"docs": len(texts), "words": words, "seconds": seconds,
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _measured(command: list[str]) -> tuple[float, int]:
+    """Run ``command``; return its wall time and the peak RSS (KiB) of its largest process."""
+    import resource
+    import subprocess
+
+    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+               "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+               "print(time.perf_counter() - t, "
+               "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+    out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True,
+                         text=True, check=True).stdout.split()
+    if out[2] != "0":
+        raise RuntimeError(f"{' '.join(command)} failed with exit code {out[2]}")
+    _ = resource
+    return float(out[0]), int(out[1])
+
+
+def _pipeline_config(tmp: Path, corpus: Path, workers: int, name: str, model: str) -> Path:
+    import json
+
+    path = tmp / f"{name}.toml"
+    body = {
+        "name": name, "work_dir": str(tmp / name),
+        "input": {"paths": [str(corpus)], "format": "text", "part_size": 100},
+        "extract": {"spacy_model": model},
+        "shards": {"vocab_size": 16000, "seq_len": 1024},
+        "run": {"workers": workers},
+    }
+    lines = [f'name = "{name}"', f'work_dir = "{body["work_dir"]}"']
+    for section in ("input", "extract", "shards", "run"):
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in body[section].items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def bench_pipeline(shared: Path, model: str) -> bool:
+    """The make-bench table: every stage against the bare parse, 1 vs 2 workers, RSS growth."""
+    import json
+    import subprocess
+
+    corpora = [shared / "data" / "corpus" / "wikitext-2" / n for n in ("valid.txt", "test.txt")]
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        for corpus in corpora:
+            raw = {"name": "bare", "work_dir": str(tmp / "bare"),
+                   "input": {"paths": [str(corpus)], "format": "text"},
+                   "extract": {"spacy_model": model}}
+            bare = json.loads(subprocess.run(
+                [sys.executable, "-c", _BARE_PARSE, json.dumps(raw), str(tmp)],
+                capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            bare_wps = bare["words"] / bare["seconds"]
+            rows = []
+            totals = {}
+            for workers in (1, 2):
+                cfg = _pipeline_config(tmp, corpus, workers, f"w{workers}-{corpus.stem}", model)
+                total = 0.0
+                for stage in ("extract", "graph", "subnets", "shards"):
+                    _, rss = _measured([sys.executable, "-m", "kgprep", stage, str(cfg)])
+                    stats = json.loads((tmp / f"w{workers}-{corpus.stem}" / "stats" /
+                                        f"{stage}.json").read_text())
+                    seconds = stats["seconds"]
+                    total += seconds
+                    rows.append((f"{stage} ({workers}w)", stats["counts"], seconds, rss))
+                extract_stats = json.loads((tmp / f"w{workers}-{corpus.stem}" / "stats" /
+                                            "extract.json").read_text())["counts"]
+                totals[workers] = (extract_stats["words"], total)
+            print(f"\n{corpus.name}: {bare['docs']:,} documents, {bare['words']:,} words; "
+                  f"model {model}; the bare parse runs in 1 process")
+            print(f"  {'step':<18}{'seconds':>9}{'docs/s':>10}{'words/s':>10}{'tokens/s':>11}"
+                  f"{'peak RSS':>11}")
+            print(f"  {'bare nlp.pipe':<18}{bare['seconds']:>9.1f}"
+                  f"{bare['docs'] / bare['seconds']:>10,.0f}{bare_wps:>10,.0f}{'':>11}"
+                  f"{bare['rss'] / 1024:>8,.0f} MB")
+            for name, counts, seconds, rss in rows:
+                docs = counts.get("documents", 0)
+                words = counts.get("words", 0)
+                tokens = counts.get("tokens", 0)
+
+                def rate(n: float, secs: float = seconds) -> str:
+                    return f"{n / secs:,.0f}" if n and secs > 0 else "-"
+
+                print(f"  {name:<18}{seconds:>9.1f}{rate(docs):>10}{rate(words):>10}"
+                      f"{rate(tokens):>11}{rss / 1024:>8,.0f} MB")
+            pipeline_1 = totals[1][0] / totals[1][1]
+            pipeline_2 = totals[2][0] / totals[2][1]
+            ratio = pipeline_1 / bare_wps
+            scaling = pipeline_2 / pipeline_1
+            print(f"  whole pipeline, 1 worker: {pipeline_1:,.0f} words/s = {ratio:.2f} x the "
+                  f"bare parse (target >= {PIPELINE_TARGETS['pipeline_vs_bare']})")
+            print(f"  whole pipeline, 2 workers: {pipeline_2:,.0f} words/s = {scaling:.2f} x 1 "
+                  f"worker (target >= {PIPELINE_TARGETS['scaling_2_vs_1']})")
+            ok &= ratio >= PIPELINE_TARGETS["pipeline_vs_bare"]
+            ok &= scaling >= PIPELINE_TARGETS["scaling_2_vs_1"]
+        # Memory must not grow with the corpus: extract on valid.txt once and four times over.
+        once = corpora[0]
+        four = tmp / "valid-4x.txt"
+        four.write_text("\n\n".join([once.read_text(encoding="utf-8")] * 4), encoding="utf-8")
+        rss = {}
+        for label, corpus in (("1x", once), ("4x", four)):
+            cfg = _pipeline_config(tmp, corpus, 1, f"rss-{label}", model)
+            _, rss[label] = _measured([sys.executable, "-m", "kgprep", "extract", str(cfg)])
+        growth = rss["4x"] / rss["1x"]
+        print(f"\nextract peak RSS on valid.txt: 1x {rss['1x'] / 1024:,.0f} MB, 4x "
+              f"{rss['4x'] / 1024:,.0f} MB: ratio {growth:.3f} (target <= "
+              f"{PIPELINE_TARGETS['rss_4x_vs_1x']})")
+        ok &= growth <= PIPELINE_TARGETS["rss_4x_vs_1x"]
+    print(f"\ntargets {'met' if ok else 'MISSED'}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kgprep.bench", description=__doc__)
-    parser.add_argument("which", choices=["extract", "shards", "subnets", "graph"],
+    parser.add_argument("which", choices=["extract", "shards", "subnets", "graph", "pipeline"],
                         help="which benchmark to run")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
                         help="the shared data directory (default: ../shared)")
@@ -448,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.shared / "data").is_dir():
         print(f"skipped: {args.shared}/data is absent (benchmark data lives outside the repo)")
         return 0
+    if args.which == "pipeline":
+        return 0 if bench_pipeline(args.shared, args.spacy_model) else 1
     if args.which == "subnets":
         return 0 if bench_subnets(args.shared, args.spacy_model, args.workers) else 1
     if args.which == "shards":

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pyarrow as pa
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDFS
+from rdflib.plugins.serializers.nquads import _nq_row
 
 from kgprep.io import write_bytes
 
@@ -26,33 +27,46 @@ def doc_graph_iri(base: str, doc_id: str) -> URIRef:
 
 
 def part_dataset(docs: pa.Table, base: str) -> Dataset:
-    """The quads of one extract part: each document's triples in its own named graph."""
+    """The quads of one extract part as an rdflib Dataset (for tests and small inputs)."""
     dataset = Dataset()
-    for doc_id, triples in zip(docs["doc_id"].to_pylist(), docs["triples"].to_pylist(),
-                               strict=True):
-        graph = dataset.graph(doc_graph_iri(base, doc_id))
-        for triple in triples:
-            if triple["negated"]:
-                continue  # a negated statement is not a fact of the graph
-            subj = URIRef(iri(base, "entity", triple["subj"]["key"]))
-            obj = URIRef(iri(base, "entity", triple["obj"]["key"]))
-            pred = URIRef(iri(base, "relation", triple["pred"]["key"]))
-            graph.add((subj, pred, obj))
-            graph.add((subj, RDFS.label, Literal(triple["subj"]["key"])))
-            graph.add((obj, RDFS.label, Literal(triple["obj"]["key"])))
+    dataset.parse(data=nquads_bytes(docs, base).decode("utf-8"), format="nquads")
     return dataset
 
 
-def nquads_bytes(dataset: Dataset) -> bytes:
-    """Serialised N-Quads with lines sorted, so the bytes do not depend on hash order."""
-    text = dataset.serialize(format="nquads")
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    lines = sorted(line for line in data.splitlines() if line.strip())
-    return b"".join(line + b"\n" for line in lines)
+def _quad_lines(docs: pa.Table, base: str) -> set[bytes]:
+    """Every quad of the part as an N-Quads line, formatted and escaped by rdflib's own
+    N-Quads row writer (the one its serializer uses), without building a Dataset first."""
+    lines: set[bytes] = set()
+    iris: dict[tuple[str, str], URIRef] = {}
+
+    def term(kind: str, key: str) -> URIRef:
+        found = iris.get((kind, key))
+        if found is None:
+            found = iris[(kind, key)] = URIRef(iri(base, kind, key))
+        return found
+
+    for doc_id, triples in zip(docs["doc_id"].to_pylist(), docs["triples"].to_pylist(),
+                               strict=True):
+        graph = doc_graph_iri(base, doc_id)
+        for triple in triples:
+            if triple["negated"]:
+                continue  # a negated statement is not a fact of the graph
+            subj = term("entity", triple["subj"]["key"])
+            obj = term("entity", triple["obj"]["key"])
+            pred = term("relation", triple["pred"]["key"])
+            for quad in ((subj, pred, obj), (subj, RDFS.label, Literal(triple["subj"]["key"])),
+                         (obj, RDFS.label, Literal(triple["obj"]["key"]))):
+                lines.add(_nq_row(quad, graph).rstrip("\n").encode("utf-8", "_rdflib_nt_escape"))
+    return lines
+
+
+def nquads_bytes(docs: pa.Table, base: str) -> bytes:
+    """The part's N-Quads, lines sorted, so the bytes do not depend on any hash order."""
+    return b"".join(line + b"\n" for line in sorted(_quad_lines(docs, base)))
 
 
 def write_part_nquads(path: Path, docs: pa.Table, base: str) -> int:
     """Write one part's N-Quads atomically; returns the number of quads."""
-    data = nquads_bytes(part_dataset(docs, base))
+    data = nquads_bytes(docs, base)
     write_bytes(path, data)
     return data.count(b"\n")

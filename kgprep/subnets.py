@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.plugins.serializers.nt import _nt_row
 
 from kgprep.config import PipelineConfig, SubnetsConfig
 from kgprep.io import (
@@ -161,8 +162,9 @@ def assign_domains(
 
 
 def find_communities(graph: nx.Graph, cfg: SubnetsConfig) -> list[dict[int, float]]:
-    """Louvain communities (fixed seed); oversized ones are split again. Scores: PageRank
-    within the community, scaled so its best node scores 1. Sorted by size, then smallest id."""
+    """Louvain communities (fixed seed); oversized ones are split again. Scores: PageRank over
+    the pruned graph, scaled so each community's best node scores 1. Sorted by size, then
+    smallest id."""
     pending = [set(c) for c in nx.community.louvain_communities(
         graph, weight="weight", resolution=cfg.resolution, seed=cfg.community_seed)]
     done: list[set[int]] = []
@@ -178,13 +180,12 @@ def find_communities(graph: nx.Graph, cfg: SubnetsConfig) -> list[dict[int, floa
         if len(community) >= cfg.min_cluster_size:
             done.append(community)
     done.sort(key=lambda c: (-len(c), min(c)))
+    # One PageRank over the pruned graph ranks every community's members (and names them).
+    rank = nx.pagerank(graph, weight="weight") if graph.number_of_edges() else {}
     out = []
     for community in done:
-        sub = graph.subgraph(community)
-        scores = nx.pagerank(sub, weight="weight") if sub.number_of_edges() else \
-            dict.fromkeys(community, 1.0)
-        top = max(scores.values())
-        out.append({n: s / top for n, s in scores.items()})
+        top = max(rank.get(n, 0.0) for n in community) or 1.0
+        out.append({n: max(rank.get(n, 0.0), 1e-12) / top for n in community})
     return out
 
 
@@ -223,21 +224,36 @@ def edge_subnets(subj: np.ndarray, obj: np.ndarray, keep: np.ndarray,
 
 
 def subnet_turtle(name: str, edge_rows: pa.Table, nodes: pa.Table, relations: pa.Table) -> bytes:
-    graph = Graph()
-    node_iri = nodes["iri"].to_pylist()
-    node_label = nodes["label"].to_pylist()
-    rel_iri = relations["iri"].to_pylist()
-    rel_label = relations["label"].to_pylist()
-    graph.bind("rdfs", RDFS)
+    """A subnetwork as Turtle (in its N-Triples subset, lines sorted), with rdfs:labels.
+
+    Rows are formatted and escaped by rdflib's own N-Triples row writer: many times faster than
+    building a Graph and serialising it, and as deterministic.
+    """
+    node_iri = nodes["iri"]
+    node_label = nodes["label"]
+    rel_iri = relations["iri"]
+    rel_label = relations["label"]
+    lines: set[str] = set()
+    node_terms: dict[int, URIRef] = {}
+    rel_terms: dict[int, URIRef] = {}
+
+    def node(i: int) -> URIRef:
+        if i not in node_terms:
+            node_terms[i] = URIRef(node_iri[i].as_py())
+            lines.add(_nt_row((node_terms[i], RDFS.label, Literal(node_label[i].as_py()))))
+        return node_terms[i]
+
+    def relation(i: int) -> URIRef:
+        if i not in rel_terms:
+            rel_terms[i] = URIRef(rel_iri[i].as_py())
+            lines.add(_nt_row((rel_terms[i], RDFS.label, Literal(rel_label[i].as_py()))))
+        return rel_terms[i]
+
     for s, r, o in zip(edge_rows["subj_node"].to_pylist(), edge_rows["relation_id"].to_pylist(),
                        edge_rows["obj_node"].to_pylist(), strict=True):
-        graph.add((URIRef(node_iri[s]), URIRef(rel_iri[r]), URIRef(node_iri[o])))
-        graph.add((URIRef(node_iri[s]), RDFS.label, Literal(node_label[s])))
-        graph.add((URIRef(node_iri[o]), RDFS.label, Literal(node_label[o])))
-        graph.add((URIRef(rel_iri[r]), RDFS.label, Literal(rel_label[r])))
-    # Turtle from rdflib sorts subjects and predicates, so equal graphs give equal bytes.
-    data = graph.serialize(format="turtle", encoding="utf-8")
-    return f"# kgprep subnetwork: {name}\n".encode() + data
+        lines.add(_nt_row((node(s), relation(r), node(o))))
+    header = f"# kgprep subnetwork: {name}\n"
+    return (header + "".join(sorted(lines))).encode("utf-8", "_rdflib_nt_escape")
 
 
 def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray, keep: np.ndarray

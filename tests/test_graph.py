@@ -5,7 +5,7 @@ import pytest
 from rdflib import Dataset
 
 from kgprep.graph import aggregate_part, combine_parts, to_networkx
-from kgprep.rdf import iri, nquads_bytes, part_dataset
+from kgprep.rdf import iri, nquads_bytes
 
 
 def flat_table(rows):
@@ -67,7 +67,7 @@ def test_adversarial_keys_give_valid_nquads_that_parse_back():
             "pred": {"key": key[:50]}, "negated": False,
         })
     docs = pa.table({"doc_id": ["doc <1>\n", "doc 2"], "triples": [triples[:5], triples[5:]]})
-    data = nquads_bytes(part_dataset(docs, "https://ex.org"))
+    data = nquads_bytes(docs, "https://ex.org")
     written = data.count(b"\n")
     parsed = Dataset()
     parsed.parse(data=data.decode("utf-8"), format="nquads")
@@ -75,3 +75,21 @@ def test_adversarial_keys_give_valid_nquads_that_parse_back():
     assert len(quads) == written > 0
     assert len({str(q[3]) for q in quads}) == 2
     assert any(str(q[0]).endswith("/entity/" + "x" * 10_000) for q in quads)
+
+
+def test_subnetwork_turtle_with_adversarial_labels_parses_back():
+    from rdflib import Graph
+    from rdflib.namespace import RDFS
+
+    from kgprep.subnets import subnet_turtle
+
+    keys = ADVERSARIAL
+    nodes = pa.table({"iri": [_iri("entity", k) for k in keys], "label": keys})
+    relations = pa.table({"iri": [_iri("relation", "rel \"x\"")], "label": ['rel "x"\n']})
+    edges = pa.table({"subj_node": list(range(len(keys) - 1)), "relation_id": [0] * (len(keys) - 1),
+                      "obj_node": list(range(1, len(keys)))})
+    data = subnet_turtle("test", edges, nodes, relations)
+    graph = Graph()
+    graph.parse(data=data.decode("utf-8"), format="turtle")
+    assert len(graph) == (len(keys) - 1) + len(keys) + 1
+    assert {str(o) for o in graph.objects(None, RDFS.label)} >= set(keys)
