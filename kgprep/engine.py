@@ -7,7 +7,10 @@ order. It never knows which engine ran them, so both give the same bytes.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ class EngineSpec:
     workers: int
     ray_address: str = ""
     ray_object_store_mb: int = 0
+    model: str = ""  # the spaCy pipeline the workers load
 
 
 def die_with_parent() -> None:
@@ -38,8 +42,32 @@ def die_with_parent() -> None:
         pass
 
 
-def _local_setup(setup: Callable[..., None], args: tuple[Any, ...]) -> None:
+def model_needs_torch(model: str) -> bool:
+    """Whether an installed spaCy pipeline package depends on torch (transformer pipelines)."""
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires(model.replace("_", "-")) or []
+    except metadata.PackageNotFoundError:
+        return True  # a path or an unknown package: do not guess
+    names = [re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in requirements]
+    return any(n in TORCH_PACKAGES for n in names)
+
+
+TORCH_PACKAGES = frozenset({"torch", "spacy-transformers", "spacy-curated-transformers"})
+
+
+def keep_torch_out(model: str) -> None:
+    """thinc imports torch whenever it is installed (about 2 s); a process that only parses with
+    a pipeline that does not need torch marks it absent, so it starts that much faster."""
+    if "torch" not in sys.modules and not model_needs_torch(model):
+        sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
+
+
+def _local_setup(model: str, setup_module: str, setup_name: str, args: tuple[Any, ...]) -> None:
     die_with_parent()
+    keep_torch_out(model)
+    setup = getattr(importlib.import_module(setup_module), setup_name)
     setup(*args)
 
 
@@ -74,8 +102,10 @@ def map_parts(
         return
     window: list[tuple[Future[R] | R, bool]] = []
     # Spawned (not forked) workers inherit no open files, so they never hold the run's lock.
+    # The setup function travels by name, so the worker can keep torch out before importing it.
     with ProcessPoolExecutor(max_workers=spec.workers, initializer=_local_setup,
-                             initargs=(setup, setup_args),
+                             initargs=(spec.model, setup.__module__, setup.__qualname__,
+                                       setup_args),
                              mp_context=multiprocessing.get_context("spawn")) as pool:
         for item in items:
             done = skip(item)

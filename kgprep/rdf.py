@@ -12,7 +12,9 @@ from urllib.parse import quote
 import pyarrow as pa
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDFS
-from rdflib.plugins.serializers.nquads import _nq_row
+
+# rdflib's own N-Triples literal quoting (what its N-Quads serializer writes literals with).
+from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from kgprep.io import write_bytes
 
@@ -34,30 +36,38 @@ def part_dataset(docs: pa.Table, base: str) -> Dataset:
 
 
 def _quad_lines(docs: pa.Table, base: str) -> set[bytes]:
-    """Every quad of the part as an N-Quads line, formatted and escaped by rdflib's own
-    N-Quads row writer (the one its serializer uses), without building a Dataset first."""
-    lines: set[bytes] = set()
-    iris: dict[tuple[str, str], URIRef] = {}
+    """Every quad of the part as an N-Quads line. Terms are escaped by rdflib (``n3()`` for
+    IRIs, its N-Triples literal quoting for labels), each key once per part."""
+    lines: set[str] = set()
+    iris: dict[tuple[str, str], str] = {}
+    labels: dict[str, str] = {}
+    label = RDFS.label.n3()
 
-    def term(kind: str, key: str) -> URIRef:
+    def term(kind: str, key: str) -> str:
         found = iris.get((kind, key))
         if found is None:
-            found = iris[(kind, key)] = URIRef(iri(base, kind, key))
+            found = iris[(kind, key)] = URIRef(iri(base, kind, key)).n3()
+        return found
+
+    def literal(key: str) -> str:
+        found = labels.get(key)
+        if found is None:
+            found = labels[key] = _quoteLiteral(Literal(key))
         return found
 
     for doc_id, triples in zip(docs["doc_id"].to_pylist(), docs["triples"].to_pylist(),
                                strict=True):
-        graph = doc_graph_iri(base, doc_id)
+        graph = doc_graph_iri(base, doc_id).n3()
         for triple in triples:
             if triple["negated"]:
                 continue  # a negated statement is not a fact of the graph
-            subj = term("entity", triple["subj"]["key"])
-            obj = term("entity", triple["obj"]["key"])
+            s_key, o_key = triple["subj"]["key"], triple["obj"]["key"]
+            subj, obj = term("entity", s_key), term("entity", o_key)
             pred = term("relation", triple["pred"]["key"])
-            for quad in ((subj, pred, obj), (subj, RDFS.label, Literal(triple["subj"]["key"])),
-                         (obj, RDFS.label, Literal(triple["obj"]["key"]))):
-                lines.add(_nq_row(quad, graph).rstrip("\n").encode("utf-8", "_rdflib_nt_escape"))
-    return lines
+            lines.add(f"{subj} {pred} {obj} {graph} .")
+            lines.add(f"{subj} {label} {literal(s_key)} {graph} .")
+            lines.add(f"{obj} {label} {literal(o_key)} {graph} .")
+    return {line.encode("utf-8", "_rdflib_nt_escape") for line in lines}
 
 
 def nquads_bytes(docs: pa.Table, base: str) -> bytes:
