@@ -17,12 +17,14 @@ INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
 	distclean bench bench-pipeline bench-extract bench-shards bench-subnets bench-graph eval-carb \
-	train-smoke query
+	train-smoke query report cost
 
 help:
 	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
 	@echo "make test       lint and run the test suite (creates .venv if missing)"
 	@echo "make extract | graph | subnets | shards   rebuild one stage and what it needs"
+	@echo "make report     write work/default/report/index.html (plots, training-cost estimate)"
+	@echo "make cost       print the training-cost estimate for the shards"
 	@echo "make validate   re-check the shards: checksums, schema, totals, alignment"
 	@echo "make inspect    print the first shard rows decoded, roles marked"
 	@echo "make bench      every benchmark below (needs ../shared; each prints ratios)"
@@ -121,6 +123,13 @@ eval-carb: $(CORE_STAMP)
 	  $(KGPREP) eval carb --sentences $(CARB)/dev.txt --gold $(CARB)/gold/dev.tsv \
 	    --write-tab $(WORK)/carb_dev.tab; \
 	else echo "skipped: $(CARB) is absent"; fi
+
+# The HTML report (plots, cost estimate) of the pipeline's outputs.
+report: shards
+	$(KGPREP) report $(PIPELINE)
+
+cost: shards
+	$(KGPREP) cost $(PIPELINE)
 
 clean:
 	rm -rf $(WORK)

@@ -170,6 +170,38 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from kgprep.report import write_report
+
+    cfg = _load(args)
+    if not (cfg.work_path / "shards" / "manifest.json").is_file():
+        raise FileNotFoundError(f"{cfg.work_path / 'shards' / 'manifest.json'} is missing: "
+                                "run the pipeline first")
+    page = write_report(cfg)
+    print(f"report: {page} (self-contained; PNGs beside it)")
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
+    from kgprep.io import read_json
+
+    cfg = _load(args)
+    if args.tokens is not None:
+        tokens = args.tokens
+    else:
+        manifest = cfg.work_path / "shards" / "manifest.json"
+        if not manifest.is_file():
+            raise FileNotFoundError(f"{manifest} is missing: run the pipeline or pass --tokens")
+        tokens = int(read_json(manifest)["totals"]["tokens"])
+    rows = render(estimate(tokens, cfg.cost), cfg.cost)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    print(f"note: efficiency factor {cfg.cost.efficiency_factor:g} is an {EFFICIENCY_ASSUMPTION}")
+    return EXIT_OK
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     from kgprep.query import load_subnetworks, run_query
 
@@ -280,6 +312,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
     p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser(
+        "report", help="Write report/index.html: plots and the training-cost estimate",
+        description="Write a self-contained HTML report (images embedded, PNGs beside it) to "
+        "<work_dir>/report/: stage summary, triples per document, degree distribution, top "
+        "entities and relations, pruning, a drawing of each subnetwork, token coverage by "
+        "role, triples dropped at row boundaries, and the training-cost estimate.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "cost", help="Estimate what training on the shards costs",
+        description="From the emitted token count D: compute-optimal parameters (D/20, "
+        "Chinchilla), training FLOPs (6*N*D), GPU-hours at a peak FLOP/s and utilisation, "
+        "dollars at a price per GPU-hour, and the knowledge-subnetwork cost model (baseline x "
+        "efficiency factor + integration + maintenance). Settings: the [cost] table.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
+    p.add_argument("--tokens", type=int, default=None,
+                   help="use this token count instead of the shards manifest's")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    p.set_defaults(func=cmd_cost)
 
     p = sub.add_parser(
         "query", help="Run a SPARQL query over the subnetworks",

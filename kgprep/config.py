@@ -100,6 +100,24 @@ class RunConfig:
 
 
 @dataclass(frozen=True)
+class CostConfig:
+    tokens_per_parameter: float = 20.0  # Chinchilla compute-optimal ratio
+    peak_flops: float = 989e12  # per GPU: H100 SXM dense BF16
+    utilization: float = 0.4  # model FLOPs utilisation
+    price_per_gpu_hour: float = 2.5  # dollars
+    efficiency_factor: float = 0.7  # assumption: published range 0.6-0.8
+    integration_cost: float = 0.0  # dollars, one-off
+    maintenance_cost: float = 0.0  # dollars
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    top_n: int = 20  # entities and relations listed
+    drawing_nodes: int = 15  # nodes drawn per subnetwork
+    max_drawings: int = 40  # subnetworks drawn, largest first
+
+
+@dataclass(frozen=True)
 class PipelineConfig:
     name: str
     work_dir: str
@@ -109,6 +127,8 @@ class PipelineConfig:
     subnets: SubnetsConfig = field(default_factory=SubnetsConfig)
     shards: ShardsConfig = field(default_factory=ShardsConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    cost: CostConfig = field(default_factory=CostConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     # Where the TOML file lives; relative paths in it resolve against this directory.
     base_dir: str = "."
 
@@ -138,9 +158,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "subnets.mode": ("auto", "seeded", "communities", "both"),
 }
 _POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
-             "shards.shard_bytes"}
-_UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence"}
-_NON_NEGATIVE = {"subnets.min_node_freq", "subnets.min_degree", "subnets.k_core",
+             "shards.shard_bytes", "cost.tokens_per_parameter", "cost.peak_flops",
+             "cost.utilization", "report.top_n", "report.drawing_nodes"}
+_UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence",
+                  "cost.utilization"}
+_NON_NEGATIVE = {"cost.price_per_gpu_hour", "cost.efficiency_factor", "cost.integration_cost",
+                 "cost.maintenance_cost", "report.max_drawings", "subnets.min_node_freq",
+                 "subnets.min_degree", "subnets.k_core",
                  "subnets.max_nodes", "subnets.hub_std", "subnets.min_edge_weight",
                  "subnets.max_cluster_size", "subnets.min_cluster_size", "subnets.resolution"}
 

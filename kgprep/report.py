@@ -1,0 +1,312 @@
+"""``kgprep report``: one self-contained HTML page (images embedded) plus the PNGs beside it.
+
+Data loading and figures are separate: ``collect`` reads the work directory into plain numbers,
+``figures`` turns them into PNG bytes with matplotlib, ``render_html`` writes the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from kgprep.config import PipelineConfig
+from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
+from kgprep.io import read_json, write_bytes
+from kgprep.stage import STAGES
+
+ROLE_NAMES = ("none", "subject", "predicate", "object")
+
+
+@dataclass
+class ReportData:
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    triples_per_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    degrees: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    top_entities: list[tuple[str, int]] = field(default_factory=list)
+    top_relations: list[tuple[str, int]] = field(default_factory=list)
+    pruning: list[dict[str, Any]] = field(default_factory=list)
+    graph_size: tuple[int, int] = (0, 0)
+    subnets: list[dict[str, Any]] = field(default_factory=list)
+    drawings: list[tuple[str, list[str], list[tuple[int, int]]]] = field(default_factory=list)
+    role_tokens: dict[str, int] = field(default_factory=dict)
+    boundary: dict[str, int] = field(default_factory=dict)
+    tokens: int = 0
+
+
+def collect(cfg: PipelineConfig) -> ReportData:
+    work = cfg.work_path
+    data = ReportData()
+    for stage in STAGES:
+        path = work / "stats" / f"{stage}.json"
+        if path.is_file():
+            data.stats[stage] = read_json(path)
+    counts = []
+    for part in sorted((work / "extract").glob("part-*.parquet")):
+        column = pq.read_table(part, columns=["triples"])["triples"]
+        counts.append(pc.list_value_length(column).to_numpy(zero_copy_only=False))
+    if counts:
+        data.triples_per_doc = np.concatenate(counts).astype(np.int64)
+    graph = work / "graph"
+    if (graph / "edges.parquet").is_file():
+        nodes = pq.read_table(graph / "nodes.parquet", columns=["label", "freq"])
+        relations = pq.read_table(graph / "relations.parquet", columns=["label", "freq"])
+        edges = pq.read_table(graph / "edges.parquet", columns=["subj_node", "obj_node"])
+        n = nodes.num_rows
+        data.degrees = (np.bincount(edges["subj_node"].to_numpy(), minlength=n)
+                        + np.bincount(edges["obj_node"].to_numpy(), minlength=n))
+        top = cfg.report.top_n
+
+        def ranked(table: Any) -> list[tuple[str, int]]:
+            labels, freq = table["label"].to_pylist(), table["freq"].to_numpy()
+            order = np.lexsort((np.arange(len(freq)), -freq))[:top]
+            return [(labels[i], int(freq[i])) for i in order]
+
+        data.top_entities = ranked(nodes)
+        data.top_relations = ranked(relations)
+        data.graph_size = (int((data.degrees > 0).sum()), edges.num_rows)
+        _collect_subnets(work, cfg, data, nodes["label"].to_pylist())
+    _collect_shards(work, data)
+    return data
+
+
+def _collect_subnets(work: Path, cfg: PipelineConfig, data: ReportData,
+                     labels: list[str]) -> None:
+    manifest_path = work / "subnets" / "manifest.json"
+    if not manifest_path.is_file():
+        return
+    manifest = read_json(manifest_path)
+    data.pruning = manifest.get("pruning", [])
+    data.subnets = manifest.get("subnets", [])
+    membership = pq.read_table(work / "subnets" / "membership.parquet").to_pylist()
+    edges = pq.read_table(work / "subnets" / "edges.parquet").to_pylist()
+    by_subnet: dict[int, list[tuple[float, int]]] = {}
+    for row in membership:
+        by_subnet.setdefault(row["subnet_id"], []).append((row["score"], row["node_id"]))
+    edges_by_subnet: dict[int, list[tuple[int, int]]] = {}
+    for row in edges:
+        if row["subnet_id"] >= 0:
+            edges_by_subnet.setdefault(row["subnet_id"], []).append(
+                (row["subj_node"], row["obj_node"]))
+    largest = sorted(data.subnets, key=lambda s: (-s["nodes"], s["subnet_id"]))
+    for subnet in largest[: cfg.report.max_drawings]:
+        links_here = edges_by_subnet.get(subnet["subnet_id"], [])
+        linked = {n for pair in links_here for n in pair}
+        # Top members by score, those with an edge in the subnetwork first, so it reads as a graph.
+        members = sorted(by_subnet.get(subnet["subnet_id"], []),
+                         key=lambda t: (t[1] not in linked, -t[0], t[1]))
+        chosen = [node for _, node in members[: cfg.report.drawing_nodes]]
+        index = {node: i for i, node in enumerate(chosen)}
+        links = sorted({(index[a], index[b]) for a, b in links_here
+                        if a in index and b in index and a != b})
+        data.drawings.append((subnet["name"], [labels[n] for n in chosen], links))
+
+
+def _collect_shards(work: Path, data: ReportData) -> None:
+    manifest_path = work / "shards" / "manifest.json"
+    if not manifest_path.is_file():
+        return
+    from kgprep.validate import read_shard
+
+    manifest = read_json(manifest_path)
+    totals = manifest["totals"]
+    data.tokens = int(totals["tokens"])
+    data.boundary = {"in rows": int(totals["triples"]),
+                     "dropped at row boundaries": int(totals["triples_dropped_at_boundary"]),
+                     "not alignable to tokens": int(totals.get("triples_unaligned", 0))}
+    counts = np.zeros(len(ROLE_NAMES), np.int64)
+    for entry in manifest["shards"]:
+        table = read_shard(work / "shards" / entry["file"])
+        n_tokens = table["n_tokens"].to_numpy()
+        roles = table["role"].combine_chunks()
+        if manifest["packing"] == "packed":
+            grid = roles.flatten().to_numpy().reshape(len(n_tokens), -1)
+            real = np.arange(grid.shape[1])[None, :] < n_tokens[:, None]
+            counts += np.bincount(grid[real], minlength=len(ROLE_NAMES))[: len(ROLE_NAMES)]
+        else:
+            counts += np.bincount(roles.flatten().to_numpy(),
+                                  minlength=len(ROLE_NAMES))[: len(ROLE_NAMES)]
+    data.role_tokens = {name: int(c) for name, c in zip(ROLE_NAMES, counts, strict=True)}
+
+
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    # No timestamps or software tags in the file: the same data gives the same bytes.
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight",
+                metadata={"Software": None})
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def figures(data: ReportData) -> dict[str, bytes]:
+    """PNG bytes per figure name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    out: dict[str, bytes] = {}
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    if len(data.triples_per_doc):
+        top = int(data.triples_per_doc.max())
+        ax.hist(data.triples_per_doc, bins=np.arange(0, top + 2) - 0.5, color="#3b7dd8")
+    ax.set(title="Triples per document", xlabel="triples", ylabel="documents")
+    out["triples_per_document"] = _png(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    degrees = data.degrees[data.degrees > 0]
+    if len(degrees):
+        values, counts = np.unique(degrees, return_counts=True)
+        ax.loglog(values, counts, "o", color="#d8573b", markersize=4)
+    ax.set(title="Degree distribution (log-log)", xlabel="degree", ylabel="nodes")
+    out["degree_distribution"] = _png(fig)
+
+    for name, rows, color in (("top_entities", data.top_entities, "#3b7dd8"),
+                              ("top_relations", data.top_relations, "#5aa469")):
+        fig, ax = plt.subplots(figsize=(6, 0.28 * max(len(rows), 4) + 0.8))
+        ax.barh([r[0] for r in rows][::-1], [r[1] for r in rows][::-1], color=color)
+        ax.set(title=name.replace("_", " ").capitalize(), xlabel="mentions")
+        out[name] = _png(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    nodes, edges = data.graph_size
+    nodes_after, edges_after, steps = [], [], []
+    if data.stats.get("subnets"):
+        counts = data.stats["subnets"]["counts"]
+        nodes = int(counts.get("nodes_in", nodes))
+        edges = int(counts.get("edges_in", edges))
+    for step in data.pruning:
+        if step["step"] == "max_nodes":
+            continue
+        nodes -= step["nodes_removed"]
+        edges -= step["edges_removed"]
+        steps.append(step["step"].replace("_", " "))
+        nodes_after.append(nodes)
+        edges_after.append(edges)
+    axes[0].plot(steps, nodes_after, "o-", label="nodes")
+    axes[0].plot(steps, edges_after, "s-", label="edges")
+    axes[0].set(title="Graph after each pruning step")
+    axes[0].tick_params(axis="x", rotation=60)
+    axes[0].legend()
+    shown = data.subnets[:20]
+    x = np.arange(len(shown))
+    axes[1].bar(x - 0.2, [s.get("nodes_before_cap", s["nodes"]) for s in shown], 0.4,
+                label="before max_nodes")
+    axes[1].bar(x + 0.2, [s["nodes"] for s in shown], 0.4, label="after")
+    axes[1].set_xticks(x, [s["name"][:18] for s in shown], rotation=75, fontsize=7)
+    axes[1].set(title="Subnetwork nodes before and after the cap")
+    axes[1].legend()
+    out["pruning"] = _png(fig)
+
+    for i, (name, labels, links) in enumerate(data.drawings):
+        fig, ax = plt.subplots(figsize=(5, 4))
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(labels)))
+        graph.add_edges_from(links)
+        layout = nx.spring_layout(graph, seed=0)
+        nx.draw_networkx(graph, layout, ax=ax, labels=dict(enumerate(labels)), font_size=7,
+                         node_size=120, node_color="#9ecae1", edge_color="#888888")
+        ax.set_title(name, fontsize=9)
+        ax.axis("off")
+        out[f"subnet_{i:02d}"] = _png(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    roles = data.role_tokens or dict.fromkeys(ROLE_NAMES, 0)
+    axes[0].bar(list(roles), list(roles.values()), color=["#bbbbbb", "#3b7dd8", "#5aa469",
+                                                          "#d8573b"])
+    total = sum(roles.values()) or 1
+    axes[0].set(title="Token coverage by role", ylabel="tokens")
+    for j, value in enumerate(roles.values()):
+        axes[0].annotate(f"{value / total:.1%}", (j, value), ha="center", va="bottom")
+    boundary = data.boundary or {"in rows": 0}
+    axes[1].bar(list(boundary), list(boundary.values()), color=["#5aa469", "#d8573b", "#999999"])
+    axes[1].set(title="Triples kept and dropped at row boundaries", ylabel="triples")
+    out["tokens_and_boundaries"] = _png(fig)
+    return out
+
+
+def _table(rows: list[tuple[str, str]], header: tuple[str, str] | None = None) -> str:
+    head = (f"<tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th></tr>"
+            if header else "")
+    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+                   for a, b in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def render_html(cfg: PipelineConfig, data: ReportData, images: dict[str, bytes]) -> str:
+    def img(name: str, alt: str) -> str:
+        encoded = base64.b64encode(images[name]).decode("ascii")
+        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
+
+    stage_rows = []
+    for stage in STAGES:
+        stats = data.stats.get(stage)
+        if stats:
+            main = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                             for k, v in list(stats["counts"].items())[:6])
+            rate = ", ".join(f"{v:,.0f} {k.replace('_per_s', '')}/s"
+                             for k, v in stats.get("throughput", {}).items())
+            stage_rows.append(
+                f"<tr><td>{stage}</td><td>{stats['seconds']:.2f} s</td>"
+                f"<td>{html.escape(rate)}</td><td>{html.escape(main)}</td></tr>")
+    est = estimate(data.tokens, cfg.cost)
+    drawings = "".join(img(f"subnet_{i:02d}", name) for i, (name, _, _) in
+                       enumerate(data.drawings))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>kgprep report: {html.escape(cfg.name)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }}
+h1 {{ font-size: 1.6em; }} h2 {{ margin-top: 1.8em; border-bottom: 1px solid #ddd; }}
+table {{ border-collapse: collapse; margin: 0.6em 0; }}
+td, th {{ border: 1px solid #ddd; padding: 4px 8px; text-align: left; font-size: 0.9em; }}
+img {{ max-width: 100%; margin: 0.4em; vertical-align: top; }}
+.grid img {{ max-width: 48%; }} .note {{ color: #666; font-size: 0.9em; }}
+</style></head><body>
+<h1>kgprep report: {html.escape(cfg.name)}</h1>
+<p class="note">Work directory {html.escape(str(cfg.work_path))}. Every image is embedded; the
+same PNGs lie beside this file.</p>
+<h2>Stages</h2>
+<table><tr><th>stage</th><th>time</th><th>throughput</th><th>counts</th></tr>
+{''.join(stage_rows)}</table>
+<h2>Triples</h2>{img("triples_per_document", "histogram of triples per document")}
+<h2>Graph</h2>
+<div class="grid">{img("degree_distribution", "degree distribution, log-log")}
+{img("top_entities", "top entities")}{img("top_relations", "top relations")}</div>
+<h2>Pruning and subnetworks</h2>{img("pruning", "sizes before and after pruning")}
+<div class="grid">{drawings}</div>
+<h2>Shards</h2>{img("tokens_and_boundaries", "token coverage by role and boundary drops")}
+<h2>Training cost</h2>
+{_table(render(est, cfg.cost), ("quantity", "value"))}
+<p class="note">Knowledge-subnetwork cost = baseline × efficiency factor + integration +
+maintenance. Every factor is set in the pipeline's [cost] table. The efficiency factor
+({cfg.cost.efficiency_factor:g}) is an {html.escape(EFFICIENCY_ASSUMPTION)}.</p>
+</body></html>
+"""
+
+
+def write_report(cfg: PipelineConfig) -> Path:
+    """Write report/index.html and the PNGs; returns the HTML path."""
+    out_dir = cfg.work_path / "report"
+    data = collect(cfg)
+    images = figures(data)
+    for stale in out_dir.glob("*.png"):
+        if stale.stem not in images:
+            stale.unlink()
+    for name, png in images.items():
+        write_bytes(out_dir / f"{name}.png", png)
+    page = out_dir / "index.html"
+    write_bytes(page, render_html(cfg, data, images).encode("utf-8"))
+    write_bytes(out_dir / "figures.json", json.dumps(sorted(images)).encode("utf-8"))
+    return page
