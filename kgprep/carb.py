@@ -103,13 +103,10 @@ def _lenient(gold_rel: str, gold_args: tuple[str, ...], pred_rel: str,
     gold_words = gold_rel.split()
     p_num, p_den = 0, len(predicted_words)
     r_num, r_den = 0, len(gold_words)
-    remaining = list(predicted_words)
-    matched = 0
-    for word in gold_words:
-        if word in remaining:
-            matched += 1
-            remaining.remove(word)
-    if "be" in remaining and any(form in gold_words for form in FORMS_OF_BE):
+    matched = _overlap(gold_words, predicted_words)
+    # An unmatched "be" in the prediction stands for any form of be in the gold relation.
+    unmatched_be = predicted_words.count("be") > gold_words.count("be")
+    if unmatched_be and any(form in gold_words for form in FORMS_OF_BE):
         matched += 1
     if matched == 0:
         return (0.0, 0.0)

@@ -389,17 +389,17 @@ def _extract_open(verb: Token, subj: Argument, base_tokens: list[Token], base_wo
 
 
 
+def _noun_preps(noun: Token) -> list[tuple[Token, Token]]:
+    """(preposition, object) pairs attached to a noun: "capital | of France"."""
+    return [(prep, pobj) for prep in noun.children if prep.dep_ == "prep"
+            for pobj in prep.children if pobj.dep_ == "pobj"]
+
+
 def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
     for attr in verb.children:
         if attr.dep_ not in ("attr", "acomp") or attr.pos_ not in ("NOUN", "PROPN", "ADJ"):
             continue
-        of_objects = [
-            (prep, pobj)
-            for prep in attr.children
-            if prep.dep_ == "prep"
-            for pobj in prep.children
-            if pobj.dep_ == "pobj"
-        ]
+        of_objects = _noun_preps(attr)
         attr_key = phrase_key(compact_tokens(attr))
         if of_objects and attr.pos_ != "ADJ":
             prep, pobj_head = of_objects[0]
@@ -422,13 +422,7 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
         subj = make_argument(tok.head, b.ctx)
         if subj is None:
             continue
-        of_objects = [
-            (prep, pobj)
-            for prep in tok.children
-            if prep.dep_ == "prep"
-            for pobj in prep.children
-            if pobj.dep_ == "pobj"
-        ]
+        of_objects = _noun_preps(tok)
         if of_objects:
             prep, pobj_head = of_objects[0]
             obj = make_argument(pobj_head, b.ctx)
