@@ -46,8 +46,10 @@ STAGE_HELP = {
     "extract/part-*.parquet and extract/rejects.jsonl.",
     "graph": "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
     "Parquet) and write N-Quads with one named graph per document to rdf/.",
-    "subnets": "Build seeded domain subnetworks with personalized PageRank from the domains file, "
-    "prune weak edges, and write membership, subnetworks and one Turtle file per domain.",
+    "subnets": "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
+    "largest component), then build seeded domain subnetworks (personalized PageRank from the "
+    "domains file) and/or Louvain communities; write membership, subnetworks, each edge's "
+    "subnetwork and one Turtle file per subnetwork.",
     "shards": "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
     "stream shards with per-token role, entity and subnetwork annotations, plus manifest.json.",
 }
