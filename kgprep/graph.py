@@ -183,20 +183,23 @@ def graph_is_current(work: Path, config_hash: str, upstream: str) -> bool:
                and sha256_file(work / "graph" / f"{n}.parquet") == h for n, h in files.items())
 
 
-def to_networkx(edges: pa.Table, n_nodes: int) -> nx.Graph:
-    """An undirected graph on integer node ids; parallel relations add up their weights."""
+def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray,
+             keep: np.ndarray | None = None, n_nodes: int = 0) -> nx.Graph:
+    """An undirected networkx graph on integer ids from edge arrays (the ``keep`` ones);
+    parallel relations add their weights. ``n_nodes`` also adds nodes without edges."""
+    if keep is not None:
+        subj, obj, weight = subj[keep], obj[keep], weight[keep]
+    lo, hi = np.minimum(subj, obj), np.maximum(subj, obj)
+    order = np.lexsort((hi, lo))
+    lo, hi, w = lo[order], hi[order], weight[order]
+    new = np.ones(len(lo), bool)
+    new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    starts = np.flatnonzero(new)
+    summed = np.add.reduceat(w, starts) if len(starts) else w
     graph = nx.Graph()
     graph.add_nodes_from(range(n_nodes))
-    subj = edges["subj_node"].to_numpy()
-    obj = edges["obj_node"].to_numpy()
-    weight = edges["weight"].to_numpy()
-    for s, o, w in zip(subj.tolist(), obj.tolist(), weight.tolist(), strict=True):
-        if s == o:
-            continue
-        if graph.has_edge(s, o):
-            graph[s][o]["weight"] += w
-        else:
-            graph.add_edge(s, o, weight=w)
+    graph.add_weighted_edges_from(zip(lo[starts].tolist(), hi[starts].tolist(),
+                                      summed.tolist(), strict=True))
     return graph
 
 
@@ -261,7 +264,8 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
     write_parquet(out_dir / "nodes.parquet", nodes, meta)
     write_parquet(out_dir / "relations.parquet", relations, meta)
     write_parquet(out_dir / "edges.parquet", edges, meta)
-    graph = to_networkx(edges, nodes.num_rows)
+    graph = build_nx(edges["subj_node"].to_numpy(), edges["obj_node"].to_numpy(),
+                     edges["weight"].to_numpy(), n_nodes=nodes.num_rows)
     components = nx.number_connected_components(graph) if nodes.num_rows else 0
     largest = max((len(c) for c in nx.connected_components(graph)), default=0)
     write_json(

@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.plugins.serializers.nt import _nt_row
 
 from kgprep.config import PipelineConfig, SubnetsConfig
+from kgprep.graph import build_nx
 from kgprep.io import (
     read_json,
     remove_stale_temporaries,
@@ -254,23 +255,6 @@ def subnet_turtle(name: str, edge_rows: pa.Table, nodes: pa.Table, relations: pa
         lines.add(_nt_row((node(s), relation(r), node(o))))
     header = f"# kgprep subnetwork: {name}\n"
     return (header + "".join(sorted(lines))).encode("utf-8", "_rdflib_nt_escape")
-
-
-def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray, keep: np.ndarray
-             ) -> nx.Graph:
-    """The pruned, undirected graph on integer ids; parallel relations add their weights."""
-    s, o, w = subj[keep], obj[keep], weight[keep]
-    lo, hi = np.minimum(s, o), np.maximum(s, o)
-    order = np.lexsort((hi, lo))
-    lo, hi, w = lo[order], hi[order], w[order]
-    new = np.ones(len(lo), bool)
-    new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-    starts = np.flatnonzero(new)
-    summed = np.add.reduceat(w, starts) if len(starts) else w
-    graph = nx.Graph()
-    graph.add_weighted_edges_from(zip(lo[starts].tolist(), hi[starts].tolist(),
-                                      summed.tolist(), strict=True))
-    return graph
 
 
 def subnets_are_current(out_dir: Path, config_hash: str, upstream: str) -> bool:

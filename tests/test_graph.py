@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 from rdflib import Dataset
 
-from kgprep.graph import aggregate_part, combine_parts, to_networkx
+from kgprep.graph import aggregate_part, build_nx, combine_parts
 from kgprep.rdf import iri, nquads_bytes
 
 
@@ -44,7 +44,8 @@ def test_nodes_relations_edges_aggregate_with_sorted_dense_ids():
         {"subj_node": 2, "relation_id": 2, "obj_node": 4, "weight": 0.9, "doc_freq": 1},
         {"subj_node": 4, "relation_id": 0, "obj_node": 3, "weight": 1.4, "doc_freq": 2},
     ]
-    graph = to_networkx(edges, nodes.num_rows)
+    graph = build_nx(edges["subj_node"].to_numpy(), edges["obj_node"].to_numpy(),
+                     edges["weight"].to_numpy(), n_nodes=nodes.num_rows)
     assert sorted(graph.nodes) == [0, 1, 2, 3, 4]
     assert graph[4][3]["weight"] == pytest.approx(1.4)
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from kgprep.config import SubnetsConfig
+from kgprep.graph import build_nx
 from kgprep.prune import prune_graph
 from kgprep.subnets import (
     DomainsError,
     assign_domains,
-    build_nx,
     cap_members,
     edge_subnets,
     find_communities,
