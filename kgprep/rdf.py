@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyarrow as pa
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 # rdflib's own N-Triples literal quoting (what its N-Quads serializer writes literals with).
@@ -26,13 +26,6 @@ def iri(base: str, kind: str, key: str) -> str:
 
 def doc_graph_iri(base: str, doc_id: str) -> URIRef:
     return URIRef(iri(base, "doc", doc_id))
-
-
-def part_dataset(docs: pa.Table, base: str) -> Dataset:
-    """The quads of one extract part as an rdflib Dataset (for tests and small inputs)."""
-    dataset = Dataset()
-    dataset.parse(data=nquads_bytes(docs, base).decode("utf-8"), format="nquads")
-    return dataset
 
 
 def _quad_lines(docs: pa.Table, base: str) -> set[bytes]:
