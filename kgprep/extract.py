@@ -216,10 +216,9 @@ def _schedule(
 
     def done_record(part: Part) -> dict[str, Any] | None:
         out = part_path(out_dir, part.index)
-        marker = out.with_suffix(".done.json")
-        expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
-        if stage_done(marker, expected) and out.is_file():
-            return json.loads(marker.read_text())
+        done = part_done(out_dir, part, config_hash)
+        if done is not None:
+            return done
         if part.fingerprint in reusable:
             # The same documents were done under another part number (input files were added
             # or reordered): reuse that output instead of parsing again.
@@ -227,7 +226,7 @@ def _schedule(
             with atomic_path(out) as tmp:
                 shutil.copyfile(source, tmp)
             record = {**record, "part": part.index, "file": out.name}
-            write_json(marker, record)
+            write_json(out.with_suffix(".done.json"), record)
             return record
         return None
 
@@ -240,26 +239,43 @@ def _schedule(
 REUSE_DIR = ".reuse"
 
 
+def part_done(out_dir: Path, part: Part, config_hash: str) -> dict[str, Any] | None:
+    """The part's done-marker record when its output exists and matches input and config."""
+    out = part_path(out_dir, part.index)
+    marker = out.with_suffix(".done.json")
+    expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
+    if stage_done(marker, expected) and out.is_file():
+        return json.loads(marker.read_text())
+    return None
+
+
+def done_records(out_dir: Path, config_hash: str) -> list[dict[str, Any]]:
+    """Records of every done part with this config whose output exists, in part order."""
+    found = []
+    for marker in sorted(out_dir.glob("part-*.done.json")):
+        try:
+            record = json.loads(marker.read_text())
+        except ValueError:
+            continue
+        if record.get("config_hash") == config_hash and (out_dir / record.get("file", "")
+                                                         ).is_file():
+            found.append(record)
+    return found
+
+
 def _link_done_parts(out_dir: Path, config_hash: str) -> dict[str, tuple[Path, dict[str, Any]]]:
     """Hard-link every done part under its fingerprint before any part is rewritten."""
     cache = out_dir / REUSE_DIR
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True)
     found: dict[str, tuple[Path, dict[str, Any]]] = {}
-    for marker in sorted(out_dir.glob("part-*.done.json")):
-        try:
-            record = json.loads(marker.read_text())
-        except ValueError:
-            continue
-        source = out_dir / record.get("file", "")
-        if record.get("config_hash") != config_hash or not source.is_file():
-            continue
+    for record in done_records(out_dir, config_hash):
         linked = cache / f"{record['fingerprint']}.parquet"
         if not linked.exists():
             try:
-                os.link(source, linked)
+                os.link(out_dir / record["file"], linked)
             except OSError:
-                shutil.copyfile(source, linked)
+                shutil.copyfile(out_dir / record["file"], linked)
         found[record["fingerprint"]] = (linked, record)
     return found
 

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from kgprep.config import PipelineConfig
 from kgprep.corpus import Reject, iter_parts, iter_records
+from kgprep.extract import done_records, part_done
+from kgprep.graph import graph_is_current
 from kgprep.io import sha256_file
-from kgprep.stage import stage_config_hash, stage_done
-
-
-def _marker_fingerprints(out_dir: Path, config_hash: str) -> set[str]:
-    found = set()
-    for marker in out_dir.glob("part-*.done.json"):
-        try:
-            record = json.loads(marker.read_text())
-        except ValueError:
-            continue
-        if record.get("config_hash") == config_hash:
-            found.add(record.get("fingerprint"))
-    return found
+from kgprep.stage import stage_config_hash
+from kgprep.subnets import subnets_are_current
 
 
 def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
@@ -31,15 +21,12 @@ def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
     if "extract" in stages:
         config_hash = stage_config_hash("extract", cfg)
         out_dir = work / "extract"
-        reusable = _marker_fingerprints(out_dir, config_hash)
+        reusable = {r["fingerprint"] for r in done_records(out_dir, config_hash)}
         rejects: list[Reject] = []
         run, reuse, skip = [], [], []
         for part in iter_parts(iter_records(cfg.input, cfg.base_dir), cfg.input.part_size,
                                rejects):
-            marker = out_dir / f"part-{part.index:05d}.done.json"
-            expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
-            if stage_done(marker, expected) and marker.with_suffix("").with_suffix(
-                    ".parquet").is_file():
+            if part_done(out_dir, part, config_hash) is not None:
                 skip.append(part.index)
             elif part.fingerprint in reusable:
                 reuse.append(part.index)
@@ -52,18 +39,15 @@ def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
         lines.append(f"extract: {len(run)} parts to parse{_ids(run)}, {len(reuse)} to reuse "
                      f"from renumbered parts, {len(skip)} done; {len(stale)} stale outputs to "
                      f"remove; {len(rejects)} input records would be rejected")
-    for stage, manifest, key in (("graph", "graph/manifest.json", "extract/manifest.json"),
-                                 ("subnets", "subnets/manifest.json", "graph/manifest.json")):
+    # The same up-to-date checks the stages make before they skip.
+    checks = (("graph", "extract", lambda h, up: graph_is_current(work, h, up)),
+              ("subnets", "graph", lambda h, up: subnets_are_current(work / "subnets", h, up)))
+    for stage, upstream_stage, is_current in checks:
         if stage not in stages:
             continue
-        config_hash = stage_config_hash(stage, cfg)
-        path = work / manifest
-        recorded = json.loads(path.read_text()) if path.is_file() else {}
-        upstream_field = ("extract_manifest_sha256" if stage == "graph"
-                          else "graph_manifest_sha256")
-        same_input = (work / key).is_file() and recorded.get(upstream_field) == sha256_file(
-            work / key)
-        current = recorded.get("config_hash") == config_hash and same_input
+        upstream = work / upstream_stage / "manifest.json"
+        current = upstream.is_file() and is_current(stage_config_hash(stage, cfg),
+                                                    sha256_file(upstream))
         would_run = upstream_changes or not current
         upstream_changes = upstream_changes or would_run
         reason = ("its inputs change" if upstream_changes and current
