@@ -22,6 +22,26 @@ def _words(doc: Any) -> int:
     return sum(1 for t in doc if not (t.is_punct or t.is_space))
 
 
+def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
+    """The benchmark's config; with ``limit``, its input cut to the first ``limit`` documents
+    (written to a JSONL file in ``tmp``, same part size)."""
+    import json
+
+    from kgprep.config import parse_config
+    from kgprep.corpus import Document, iter_records
+
+    cfg = parse_config(raw, tmp)
+    if not limit:
+        return cfg
+    docs = [r for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)][:limit]
+    subset = tmp / "subset.jsonl"
+    subset.write_text("".join(json.dumps({"id": d.doc_id, "text": d.text}) + "\n"
+                              for d in docs), encoding="utf-8")
+    limited = {**raw, "input": {"paths": [str(subset)], "format": "jsonl",
+                                "part_size": raw["input"]["part_size"]}}
+    return parse_config(limited, tmp)
+
+
 def bench_carb(shared: Path, model: str) -> bool:
     from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
     from kgprep.evaluate import extract_sentences, read_sentences
@@ -51,7 +71,6 @@ def bench_carb(shared: Path, model: str) -> bool:
 
 
 def bench_speed(shared: Path, model: str, limit: int) -> bool:
-    from kgprep.config import parse_config
     from kgprep.corpus import Document, iter_records
     from kgprep.extract import load_nlp, run_extract
 
@@ -63,18 +82,8 @@ def bench_speed(shared: Path, model: str, limit: int) -> bool:
             "extract": {"spacy_model": model},
             "run": {"workers": 1},
         }
-        if limit:
-            # The same first `limit` paragraphs for both sides.
-            cfg0 = parse_config(raw, Path(tmp))
-            docs = [r for r in iter_records(cfg0.input, cfg0.base_dir) if isinstance(r, Document)]
-            subset = Path(tmp) / "subset.jsonl"
-            import json
-
-            with open(subset, "w", encoding="utf-8") as fh:
-                for d in docs[:limit]:
-                    fh.write(json.dumps({"id": d.doc_id, "text": d.text}) + "\n")
-            raw["input"] = {"paths": [str(subset)], "format": "jsonl", "part_size": 500}
-        cfg = parse_config(raw, Path(tmp))
+        # The same first `limit` paragraphs for both sides.
+        cfg = _config_with_limit(raw, Path(tmp), limit)
         texts = [r.text for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)]
         nlp = load_nlp(model)
         print(f"\nSpeed on {corpus.name}: {len(texts):,} documents, 1 process, model {model}")
@@ -108,7 +117,6 @@ SHARDS_TARGET = 0.10  # shards-stage time over extract-stage time
 
 def bench_shards(shared: Path, model: str, limit: int, workers: int) -> bool:
     """Run all stages on WikiText-2 valid; report the shards stage against extract."""
-    from kgprep.config import parse_config
     from kgprep.extract import run_extract
     from kgprep.graph import run_graph
     from kgprep.shards import run_shards
@@ -123,19 +131,7 @@ def bench_shards(shared: Path, model: str, limit: int, workers: int) -> bool:
             "shards": {"vocab_size": 16000, "seq_len": 1024},
             "run": {"workers": workers},
         }
-        cfg = parse_config(raw, Path(tmp))
-        if limit:
-            from kgprep.corpus import Document, iter_records
-
-            docs = [r for r in iter_records(cfg.input, cfg.base_dir)
-                    if isinstance(r, Document)][:limit]
-            subset = Path(tmp) / "subset.jsonl"
-            import json
-
-            subset.write_text("".join(json.dumps({"id": d.doc_id, "text": d.text}) + "\n"
-                                      for d in docs), encoding="utf-8")
-            raw["input"] = {"paths": [str(subset)], "format": "jsonl", "part_size": 200}
-            cfg = parse_config(raw, Path(tmp))
+        cfg = _config_with_limit(raw, Path(tmp), limit)
         extract = run_extract(cfg)
         graph = run_graph(cfg)
         subnets = run_subnets(cfg)
@@ -451,7 +447,6 @@ print(json.dumps({"docs": len(texts), "words": words, "seconds": seconds,
 
 def _measured(command: list[str]) -> tuple[float, int]:
     """Run ``command``; return its wall time and the peak RSS (KiB) of its largest process."""
-    import resource
     import subprocess
 
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -462,7 +457,6 @@ def _measured(command: list[str]) -> tuple[float, int]:
                          text=True, check=True).stdout.split()
     if out[2] != "0":
         raise RuntimeError(f"{' '.join(command)} failed with exit code {out[2]}")
-    _ = resource
     return float(out[0]), int(out[1])
 
 
