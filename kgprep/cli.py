@@ -269,16 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "for schedulers")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def stage_parser(name: str, help_text: str) -> None:
-        p = sub.add_parser(name, help=help_text.split(". ")[0], description=help_text,
+    def pipeline_command(name: str, help_text: str, description: str,
+                         func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        """A command that takes a pipeline file and --set overrides."""
+        p = sub.add_parser(name, help=help_text, description=description,
                            epilog=EXIT_CODES_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("pipeline", type=Path,
                        help="pipeline TOML file, e.g. pipelines/default.toml")
-        p.add_argument("--workers", type=int, default=None,
-                       help="worker processes for extract (default: run.workers, 0 = all cores)")
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a config key, e.g. --set shards.seq_len=1024 (repeatable)")
+        p.set_defaults(func=func)
+        return p
+
+    def stage_parser(name: str, help_text: str) -> None:
+        p = pipeline_command(name, help_text.split(". ")[0], help_text, cmd_stage)
+        p.add_argument("--workers", type=int, default=None,
+                       help="worker processes for extract (default: run.workers, 0 = all cores)")
         p.add_argument("--engine", choices=["local", "ray"], default=None,
                        help="where parts run: a local process pool or Ray (default: run.engine)")
         p.add_argument("--ray-address", default=None, metavar="ADDRESS",
@@ -288,7 +295,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print what would run and what is up to date, and change nothing")
         p.add_argument("--strict", action="store_true",
                        help="exit with code 5 after extract if any input record was rejected")
-        p.set_defaults(func=cmd_stage)
 
     stage_parser("run", "Run all four stages in order: extract, graph, subnets, shards. Parts "
                  "already done with the same input and config are skipped.")
@@ -315,41 +321,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
     p.set_defaults(func=cmd_inspect)
 
-    p = sub.add_parser(
-        "report", help="Write report/index.html: plots and the training-cost estimate",
-        description="Write a self-contained HTML report (images embedded, PNGs beside it) to "
+    pipeline_command(
+        "report", "Write report/index.html: plots and the training-cost estimate",
+        "Write a self-contained HTML report (images embedded, PNGs beside it) to "
         "<work_dir>/report/: stage summary, triples per document, degree distribution, top "
         "entities and relations, pruning, a drawing of each subnetwork, token coverage by "
-        "role, triples dropped at row boundaries, and the training-cost estimate.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
-    p.set_defaults(func=cmd_report)
+        "role, triples dropped at row boundaries, and the training-cost estimate.", cmd_report)
 
-    p = sub.add_parser(
-        "cost", help="Estimate what training on the shards costs",
-        description="From the emitted token count D: compute-optimal parameters (D/20, "
+    p = pipeline_command(
+        "cost", "Estimate what training on the shards costs",
+        "From the emitted token count D: compute-optimal parameters (D/20, "
         "Chinchilla), training FLOPs (6*N*D), GPU-hours at a peak FLOP/s and utilisation, "
         "dollars at a price per GPU-hour, and the knowledge-subnetwork cost model (baseline x "
-        "efficiency factor + integration + maintenance). Settings: the [cost] table.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
+        "efficiency factor + integration + maintenance). Settings: the [cost] table.", cmd_cost)
     p.add_argument("--tokens", type=int, default=None,
                    help="use this token count instead of the shards manifest's")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
-    p.set_defaults(func=cmd_cost)
 
-    p = sub.add_parser(
-        "query", help="Run a SPARQL query over the subnetworks",
-        description="Run a SPARQL query over one subnetwork (--subnet NAME) or all of them, "
+    p = pipeline_command(
+        "query", "Run a SPARQL query over the subnetworks",
+        "Run a SPARQL query over one subnetwork (--subnet NAME) or all of them, "
         "loaded from subnets/<name>.ttl. Uses rdflib, with the Oxigraph store (oxrdflib) when "
-        "it is installed. Prints one tab-separated line per result row.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("pipeline", type=Path, help="pipeline TOML file")
+        "it is installed. Prints one tab-separated line per result row.", cmd_query)
     p.add_argument("sparql", help="the query, e.g. 'SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 5'")
     p.add_argument("--subnet", help="only this subnetwork (default: all)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
-    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("eval", help="Evaluate the extractor on a benchmark (CaRB)",
                        description="Evaluate kgprep's extractor on an open-IE benchmark.")
