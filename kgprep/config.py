@@ -137,17 +137,8 @@ class PipelineConfig:
         return Path(self.work_dir)
 
     def effective_workers(self) -> int:
-        if self.run.workers:
-            return self.run.workers
-        if self.run.engine == "ray" and self.run.ray_address:
-            try:
-                import ray
-
-                if ray.is_initialized():
-                    return max(1, int(ray.cluster_resources().get("CPU", 1)))
-            except ImportError:
-                pass
-        return os.cpu_count() or 1
+        """Workers on this machine; a Ray cluster's size is only known once joined."""
+        return self.run.workers or (os.cpu_count() or 1)
 
 
 _CHOICES: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -23,7 +24,7 @@ R = TypeVar("R")
 @dataclass(frozen=True)
 class EngineSpec:
     name: str  # local | ray
-    workers: int
+    workers: int  # 0: one per CPU (this machine's for local, the cluster's for ray)
     ray_address: str = ""
     ray_object_store_mb: int = 0
     model: str = ""  # the spaCy pipeline the workers load
@@ -88,7 +89,8 @@ def map_parts(
     if spec.name == "ray":
         yield from _map_ray(spec, setup, setup_args, process, items, args, skip)
         return
-    if spec.workers <= 1:
+    workers = spec.workers or (os.cpu_count() or 1)
+    if workers <= 1:
         ready = False
         for item in items:
             done = skip(item)
@@ -103,7 +105,7 @@ def map_parts(
     window: list[tuple[Future[R] | R, bool]] = []
     # Spawned (not forked) workers inherit no open files, so they never hold the run's lock.
     # The setup function travels by name, so the worker can keep torch out before importing it.
-    with ProcessPoolExecutor(max_workers=spec.workers, initializer=_local_setup,
+    with ProcessPoolExecutor(max_workers=workers, initializer=_local_setup,
                              initargs=(spec.model, setup.__module__, setup.__qualname__,
                                        setup_args),
                              mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -111,7 +113,7 @@ def map_parts(
             done = skip(item)
             window.append((done, True) if done is not None
                           else (pool.submit(process, item, *args), False))
-            while len(window) > 2 * spec.workers:
+            while len(window) > 2 * workers:
                 result, skipped = window.pop(0)
                 yield (result.result() if isinstance(result, Future) else result), skipped
         for result, skipped in window:
@@ -131,7 +133,8 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
         if spec.ray_address:
             ray.init(address=spec.ray_address, log_to_driver=False)
         else:
-            options: dict[str, Any] = {"num_cpus": spec.workers, "include_dashboard": False,
+            options: dict[str, Any] = {"num_cpus": spec.workers or None,
+                                       "include_dashboard": False,
                                        "log_to_driver": False}
             if spec.ray_object_store_mb:
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
@@ -148,7 +151,9 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
             def run(self, item: T) -> R:
                 return process(item, *args)
 
-        actors = [PartWorker.remote() for _ in range(max(1, spec.workers))]
+        # With no worker count set, one actor per CPU of the cluster joined (or started).
+        workers = spec.workers or int(ray.cluster_resources().get("CPU", 1))
+        actors = [PartWorker.remote() for _ in range(max(1, workers))]
         window: list[tuple[Any, bool]] = []
         turn = 0
         for item in items:

@@ -230,7 +230,7 @@ def _schedule(
             return record
         return None
 
-    spec = EngineSpec(cfg.run.engine, cfg.effective_workers(), cfg.run.ray_address,
+    spec = EngineSpec(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
                       cfg.run.ray_object_store_mb, cfg.extract.spacy_model)
     yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
                          (cfg.extract, out_dir, config_hash), skip=done_record)
