@@ -210,8 +210,8 @@ def annotate_part(
         # Every markup phrase of the part in one batch: head phrases of the arguments and the
         # predicate as written, each with a leading space as it would follow a word.
         phrases = []
-        for i in range(len(flat)):
-            d = int(np.searchsorted(offsets, i, side="right") - 1)
+        owners = pc.list_parent_indices(triples_col).to_numpy()
+        for i, d in enumerate(owners.tolist()):
             text = texts[d]
             for arg, (a, b) in (("subj", ("head_start", "head_end")), ("pred", ("start", "end")),
                                 ("obj", ("head_start", "head_end"))):
