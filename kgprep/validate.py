@@ -106,6 +106,8 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             tokenizer = Tokenizer.from_file(str(tok_path))
     sums = {"rows": 0, "tokens": 0, "triples": 0}
     aligned = 0
+    docs: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    loaded_parts: list[str] = []
     for entry in manifest["shards"]:
         path = shards_dir / entry["file"]
         if not path.is_file():
@@ -131,7 +133,9 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
                                      f"{entry[key]}")
         if tokenizer is None or not (work / "extract").is_dir():
             continue
-        docs = _load_docs(work, entry["parts"])
+        # Consecutive shards cut from one part share its documents: read each part once.
+        if entry["parts"] != loaded_parts:
+            docs, loaded_parts = _load_docs(work, entry["parts"]), entry["parts"]
         ids_col = table["input_ids"].to_pylist()
         for row, (ids, row_triples, row_docs) in enumerate(
             zip(ids_col, triples, table["docs"].to_pylist(), strict=True)
