@@ -18,10 +18,6 @@ CARB_TARGETS = {"f1": 0.48, "auc": 0.28}
 SPEED_TARGET = 0.9  # extract-stage words/s over bare nlp.pipe words/s
 
 
-def _words(doc: Any) -> int:
-    return sum(1 for t in doc if not (t.is_punct or t.is_space))
-
-
 def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
     """The benchmark's config; with ``limit``, its input cut to the first ``limit`` documents
     (written to a JSONL file in ``tmp``, same part size)."""
@@ -72,7 +68,7 @@ def bench_carb(shared: Path, model: str) -> bool:
 
 def bench_speed(shared: Path, model: str, limit: int) -> bool:
     from kgprep.corpus import Document, iter_records
-    from kgprep.extract import load_nlp, run_extract
+    from kgprep.extract import count_words, load_nlp, run_extract
 
     corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,7 +90,8 @@ def bench_speed(shared: Path, model: str, limit: int) -> bool:
         for _ in nlp.pipe(texts[:20]):
             pass
         started = time.perf_counter()
-        words = sum(_words(doc) for doc in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
+        words = sum(count_words(doc)
+                    for doc in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
         bare_seconds = time.perf_counter() - started
         del nlp
         report = run_extract(cfg)
@@ -431,14 +428,13 @@ _BARE_PARSE = """
 import json, resource, sys, time
 from kgprep.config import parse_config
 from kgprep.corpus import Document, iter_records
-from kgprep.extract import load_nlp
+from kgprep.extract import count_words, load_nlp
 from pathlib import Path
 cfg = parse_config(json.loads(sys.argv[1]), Path(sys.argv[2]))
 texts = [r.text for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)]
 nlp = load_nlp(cfg.extract.spacy_model)
 started = time.perf_counter()
-words = sum(sum(1 for t in d if not (t.is_punct or t.is_space))
-            for d in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
+words = sum(count_words(d) for d in nlp.pipe(texts, batch_size=cfg.extract.batch_size))
 seconds = time.perf_counter() - started
 print(json.dumps({"docs": len(texts), "words": words, "seconds": seconds,
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
