@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -13,6 +14,8 @@ from typing import Any
 
 from kgprep import __version__
 from kgprep.config import ConfigError, PipelineConfig, load_config
+from kgprep.remote import local_copy
+from kgprep.stage import pulled_copy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -80,6 +83,10 @@ def _load(args: argparse.Namespace) -> PipelineConfig:
     return load_config(args.pipeline, overrides)
 
 
+# What validate and inspect read besides the shards: extract parts, tokenizer, graph labels.
+UPSTREAM_OF_SHARDS = ("extract/", "tokenizer/", "graph/")
+
+
 class StrictRejects(RuntimeError):
     """--strict and the extract stage rejected input records."""
 
@@ -95,22 +102,33 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     from kgprep.extract import run_extract
     from kgprep.graph import run_graph
-    from kgprep.io import remove_stale_temporaries, work_dir_lock
     from kgprep.shards import run_shards
+    from kgprep.stage import held_work_dir, sync_after_stage
     from kgprep.subnets import run_subnets
 
     runners: dict[str, Callable[[PipelineConfig], Any]] = {
         "extract": run_extract, "graph": run_graph, "subnets": run_subnets, "shards": run_shards,
     }
-    with work_dir_lock(cfg.work_path):
-        # Temporaries anywhere in the work dir belong to a killed run: we hold the lock now.
-        for directory in [cfg.work_path, *(p for p in cfg.work_path.rglob("*") if p.is_dir())]:
-            remove_stale_temporaries(directory)
+    with held_work_dir(cfg) as (mirror, pulled):
+        if pulled is not None:
+            emit({"event": "pulled", "work_dir": cfg.work_dir, **dataclasses.asdict(pulled)},
+                 as_json, f"== pulled {cfg.work_dir} into {cfg.work_path}: "
+                 f"{pulled.downloaded} files ({pulled.bytes_moved / 1e6:,.1f} MB)")
         for stage in stages:
             emit({"event": "stage_start", "stage": stage}, as_json)
             report = runners[stage](cfg)
+            if mirror is not None:  # say where outputs went: the URL, not the local mirror
+                report.outputs = {k: v.replace(mirror.local, mirror.url)
+                                  for k, v in report.outputs.items()}
             report.write(cfg.work_path)
-            emit({"event": "stage_done", **report.to_json()}, as_json, report.render())
+            synced = sync_after_stage(mirror)
+            text = report.render()
+            if synced is not None:
+                report.details["sync"] = dataclasses.asdict(synced)
+                text += (f"\n   synced with {cfg.work_dir}: {synced.uploaded} files up "
+                         f"({synced.bytes_moved / 1e6:,.1f} MB), {synced.downloaded} down, "
+                         f"{synced.deleted_remote} deleted")
+            emit({"event": "stage_done", **report.to_json()}, as_json, text)
             if strict and stage == "extract" and report.counts.get("rejects", 0):
                 raise StrictRejects(
                     f"{report.counts['rejects']} input records were rejected (--strict); "
@@ -123,6 +141,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
     if args.dry_run:
         from kgprep.plan import plan_run
 
+        pulled_copy(cfg)  # a dry run reads the remote's state, and writes nothing there
         for line in plan_run(cfg, stages):
             print(line)
         return EXIT_OK
@@ -133,7 +152,8 @@ def cmd_stage(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from kgprep.validate import MAX_ERRORS_SHOWN, validate_shards
 
-    result = validate_shards(Path(args.shards_dir), check_alignment=not args.no_alignment)
+    shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
+    result = validate_shards(shards_dir, check_alignment=not args.no_alignment)
     for error in result.errors[:MAX_ERRORS_SHOWN]:
         print(f"error: {error}", file=sys.stderr)
     if len(result.errors) > MAX_ERRORS_SHOWN:
@@ -150,7 +170,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from kgprep.io import read_json
     from kgprep.validate import read_shard, render_row
 
-    shards_dir = Path(args.shards_dir)
+    shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
     manifest = read_json(shards_dir / "manifest.json")
     work = shards_dir.parent
     tokenizer = Tokenizer.from_file(str(work / manifest["tokenizer"]["path"]))
@@ -174,13 +194,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from kgprep.report import write_report
+    from kgprep.stage import held_work_dir, sync_after_stage
 
     cfg = _load(args)
-    if not (cfg.work_path / "shards" / "manifest.json").is_file():
-        raise FileNotFoundError(f"{cfg.work_path / 'shards' / 'manifest.json'} is missing: "
-                                "run the pipeline first")
-    page = write_report(cfg)
-    print(f"report: {page} (self-contained; PNGs beside it)")
+    with held_work_dir(cfg) as (mirror, _):
+        if not (cfg.work_path / "shards" / "manifest.json").is_file():
+            raise FileNotFoundError(f"{cfg.work_dir}/shards/manifest.json is missing: "
+                                    "run the pipeline first")
+        page = write_report(cfg)
+        sync_after_stage(mirror)
+    where = f"{cfg.work_dir}/report/index.html (mirrored at {page})" if mirror else str(page)
+    print(f"report: {where} (self-contained; PNGs beside it)")
     return EXIT_OK
 
 
@@ -192,7 +216,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
     if args.tokens is not None:
         tokens = args.tokens
     else:
-        manifest = cfg.work_path / "shards" / "manifest.json"
+        manifest = pulled_copy(cfg) / "shards" / "manifest.json"
         if not manifest.is_file():
             raise FileNotFoundError(f"{manifest} is missing: run the pipeline or pass --tokens")
         tokens = int(read_json(manifest)["totals"]["tokens"])
@@ -208,7 +232,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     from kgprep.query import load_subnetworks, run_query
 
     cfg = _load(args)
-    graph, store = load_subnetworks(cfg.work_path / "subnets", args.subnet)
+    graph, store = load_subnetworks(pulled_copy(cfg) / "subnets", args.subnet)
     rows = run_query(graph, args.sparql)
     for row in rows:
         print("\t".join(row))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kgprep.remote import Mirror, is_url
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -97,6 +99,8 @@ class RunConfig:
     workers: int = 0  # 0: number of cores (local) or the cluster's CPUs (ray)
     ray_address: str = ""  # join this Ray cluster; empty starts a local Ray for the run
     ray_object_store_mb: int = 0  # local Ray only; 0: Ray's default
+    # Local mirror of a URL work_dir; empty: $KGPREP_MIRROR_DIR or ~/.cache/kgprep/mirror/...
+    mirror_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,15 @@ class PipelineConfig:
 
     @property
     def work_path(self) -> Path:
-        return Path(self.work_dir)
+        """The directory stages read and write: the work dir, or its local mirror for a URL."""
+        mirror = self.mirror()
+        return Path(mirror.local if mirror else self.work_dir)
+
+    def mirror(self) -> Mirror | None:
+        """The synced local mirror when ``work_dir`` is a filesystem URL, else None."""
+        if not is_url(self.work_dir):
+            return None
+        return Mirror.for_url(self.work_dir, self.run.mirror_dir)
 
     def effective_workers(self) -> int:
         """Workers on this machine; a Ray cluster's size is only known once joined."""
@@ -279,9 +291,15 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
         raise ConfigError(
             f"config key 'name' must be a non-empty name without '/'; got {cfg.name!r}"
         )
+    if cfg.work_dir.startswith("memory://") and (cfg.run.engine != "local"
+                                                 or cfg.run.workers != 1):
+        raise ConfigError("config key 'work_dir': a memory:// filesystem is private to one "
+                          "process; use it only with run.engine = 'local' and run.workers = 1")
     return dataclasses.replace(
         cfg,
         work_dir=_resolve(base, cfg.work_dir),
+        run=dataclasses.replace(cfg.run, mirror_dir=_resolve(base, cfg.run.mirror_dir)
+                                if cfg.run.mirror_dir else ""),
         input=dataclasses.replace(cfg.input, paths=paths),
         subnets=dataclasses.replace(cfg.subnets, domains_file=domains),
         shards=dataclasses.replace(cfg.shards, tokenizer=tokenizer),

@@ -23,6 +23,7 @@ from kgprep.io import (
     write_json,
     write_parquet,
 )
+from kgprep.remote import Mirror
 from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
 from kgprep.triples import extract_triples
 
@@ -196,7 +197,7 @@ def _worker_setup(model: str) -> None:
 
 
 def _run_part(
-    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str
+    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str, mirror: Mirror | None
 ) -> dict[str, Any]:
     table, counters = process_documents(_WORKER["nlp"], part.documents, cfg)
     out = part_path(out_dir, part.index)
@@ -211,6 +212,10 @@ def _run_part(
         **counters,
     }
     write_json(out.with_suffix(".done.json"), record)
+    if mirror is not None:
+        # Publish the part at once: a crash loses only parts in flight, and a worker on
+        # another machine hands its part to the driver through the URL.
+        mirror.push_files([out, out.with_suffix(".done.json")])
     return record
 
 
@@ -239,7 +244,7 @@ def _schedule(
     spec = EngineSpec(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
                       cfg.run.ray_object_store_mb, cfg.extract.spacy_model)
     yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
-                         (cfg.extract, out_dir, config_hash), skip=done_record)
+                         (cfg.extract, out_dir, config_hash, cfg.mirror()), skip=done_record)
 
 
 REUSE_DIR = ".reuse"

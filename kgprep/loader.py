@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from kgprep.remote import local_copy
+
 try:
     import torch
     from torch.utils.data import DataLoader, IterableDataset, get_worker_info
@@ -33,7 +35,8 @@ class ShardRows:
     """Rows of all shards in a manifest, memory-mapped, addressed by a global row index."""
 
     def __init__(self, shards_dir: str | Path):
-        self.shards_dir = Path(shards_dir)
+        # A URL (s3://.../shards) is read from a local mirror pulled here: shards are mmapped.
+        self.shards_dir = local_copy(shards_dir)
         self.manifest = json.loads((self.shards_dir / "manifest.json").read_text())
         self.packed = self.manifest["packing"] == "packed"
         self.pad_id = int(self.manifest["tokenizer"]["pad_id"])
@@ -41,7 +44,11 @@ class ShardRows:
         starts = [0]
         # The manifest is the commit point: shards it does not list are never read.
         for entry in self.manifest["shards"]:
-            source = pa.memory_map(str(self.shards_dir / entry["file"]))
+            path = self.shards_dir / entry["file"]
+            if path.stat().st_size != entry["bytes"]:
+                raise ValueError(f"{path} is {path.stat().st_size} bytes, the manifest says "
+                                 f"{entry['bytes']}: the shards were rewritten while read")
+            source = pa.memory_map(str(path))
             for batch in pa.ipc.open_stream(source):
                 self._batches.append(batch)
                 starts.append(starts[-1] + batch.num_rows)

@@ -275,7 +275,7 @@ img {{ max-width: 100%; margin: 0.4em; vertical-align: top; }}
 .grid img {{ max-width: 48%; }} .note {{ color: #666; font-size: 0.9em; }}
 </style></head><body>
 <h1>kgprep report: {html.escape(cfg.name)}</h1>
-<p class="note">Work directory {html.escape(str(cfg.work_path))}. Every image is embedded; the
+<p class="note">Work directory {html.escape(cfg.work_dir)}. Every image is embedded; the
 same PNGs lie beside this file.</p>
 <h2>Stages</h2>
 <table><tr><th>stage</th><th>time</th><th>throughput</th><th>counts</th></tr>

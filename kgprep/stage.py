@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -11,7 +12,8 @@ from typing import Any, TypeVar
 
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.config import PipelineConfig, section_dict, stable_hash
-from kgprep.io import read_json, sha256_file, write_json
+from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir_lock, write_json
+from kgprep.remote import Mirror, SyncStats, WorkDirLease
 
 T = TypeVar("T")
 STAGES = ("extract", "graph", "subnets", "shards")
@@ -125,3 +127,35 @@ def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> Sta
     report.details = recorded.get("details", {})
     report.outputs = {name: str(work / name) for name in outputs}
     return report.finish()
+
+
+@contextlib.contextmanager
+def held_work_dir(cfg: PipelineConfig) -> Iterator[tuple[Mirror | None, SyncStats | None]]:
+    """Hold the work dir for a run that writes to it: a lease on a URL work dir, a flock on the
+    local directory (the mirror, for a URL), stale temporaries removed, remote changes pulled."""
+    mirror = cfg.mirror()
+    lease = WorkDirLease(cfg.work_dir).held() if mirror else contextlib.nullcontext()
+    with lease, work_dir_lock(cfg.work_path):
+        # Temporaries anywhere in the work dir belong to a killed run: we hold the lock now.
+        work = cfg.work_path
+        for directory in [work, *(p for p in work.rglob("*") if p.is_dir())]:
+            remove_stale_temporaries(directory)
+        yield mirror, (mirror.pull() if mirror else None)
+
+
+def sync_after_stage(mirror: Mirror | None) -> SyncStats | None:
+    """Publish a finished stage: fetch what workers elsewhere uploaded, then push the rest."""
+    if mirror is None:
+        return None
+    pulled = mirror.pull()
+    pushed = mirror.push()
+    pushed.downloaded = pulled.downloaded
+    return pushed
+
+
+def pulled_copy(cfg: PipelineConfig) -> Path:
+    """The work dir to read from: for a URL, the mirror brought up to date first."""
+    mirror = cfg.mirror()
+    if mirror is not None:
+        mirror.pull()
+    return cfg.work_path

@@ -12,12 +12,17 @@ from tests.conftest import ROOT, sample_pipeline
 from tests.test_batch import artifacts
 
 
-def test_ray_engine_gives_the_local_engines_bytes(sample_run, tmp_path):
+def test_ray_engine_on_a_url_work_dir_gives_the_local_engines_bytes(sample_run, tmp_path):
+    """Ray actors write their parts to the URL themselves, as on a cluster with shared storage."""
     pytest.importorskip("ray")
+    remote = tmp_path / "bucket" / "work"
     pipeline = sample_pipeline(
-        tmp_path, workers=2, extra='engine = "ray"\nray_object_store_mb = 100')
+        tmp_path, workers=2,
+        extra=f'engine = "ray"\nray_object_store_mb = 100\nmirror_dir = "{tmp_path / "m"}"')
+    pipeline.write_text(pipeline.read_text().replace(f'work_dir = "{tmp_path / "work"}"',
+                                                     f'work_dir = "file://{remote}"'))
     assert main(["run", str(pipeline)]) == 0
-    assert artifacts(tmp_path / "work") == artifacts(sample_run)
+    assert artifacts(remote) == artifacts(sample_run)
 
 
 def test_inputs_may_be_filesystem_urls(sample_run, tmp_path):

@@ -1,0 +1,193 @@
+"""Work directories at filesystem URLs: a local mirror synced with the URL, and a lease."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kgprep.cli import main
+from kgprep.io import LockedError
+from kgprep.remote import Mirror, WorkDirLease
+from tests.conftest import sample_pipeline
+from tests.test_batch import artifacts, kgprep
+
+
+def url_pipeline(tmp: Path, url: str, workers: int = 2, extra: str = "") -> Path:
+    pipeline = sample_pipeline(tmp, workers=workers,
+                               extra=f'mirror_dir = "{tmp / "mirror"}"\n{extra}')
+    pipeline.write_text(pipeline.read_text().replace(f'work_dir = "{tmp / "work"}"',
+                                                     f'work_dir = "{url}"'))
+    return pipeline
+
+
+def stage_events(output: str) -> dict[str, dict]:
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return {e["stage"]: e for e in events if e["event"] == "stage_done"}
+
+
+def test_url_work_dir_gives_the_local_bytes_and_a_new_machine_resumes(sample_run, tmp_path,
+                                                                      capsys):
+    remote = tmp_path / "bucket" / "work"
+    pipeline = url_pipeline(tmp_path, f"file://{remote}")
+    assert main(["run", str(pipeline)]) == 0
+    assert artifacts(remote) == artifacts(sample_run)
+    assert not [p for p in remote.rglob("*") if p.name.startswith(".")]  # no lock, no temps
+    manifest = json.loads((remote / "shards" / "manifest.json").read_text())
+    assert all((remote / "shards" / e["file"]).is_file() for e in manifest["shards"])
+
+    # Another machine (an empty mirror) resumes from the URL alone: nothing is parsed again.
+    shutil.rmtree(tmp_path / "mirror")
+    capsys.readouterr()
+    assert main(["--log-format", "json", "run", str(pipeline)]) == 0
+    done = stage_events(capsys.readouterr().out)
+    assert done["extract"]["counts"]["parts_skipped"] == done["extract"]["counts"]["parts"] == 2
+    assert done["graph"]["counts"]["up_to_date"] == 1
+    assert done["shards"]["outputs"]["shards"] == f"file://{remote}/shards"
+    assert artifacts(remote) == artifacts(sample_run)
+
+    # Readers take the URL too: validate pulls what it needs into a mirror of its own.
+    shutil.rmtree(tmp_path / "mirror")
+    assert main(["validate", f"file://{remote}/shards"]) == 0
+    assert "OK: file://" in capsys.readouterr().out
+
+
+def test_a_run_killed_mid_extract_resumes_from_the_parts_it_published(tmp_path):
+    (tmp_path / "clean").mkdir()
+    clean = sample_pipeline(tmp_path / "clean")
+    clean.write_text(clean.read_text().replace("part_size = 64", "part_size = 16"))
+    assert main(["run", str(clean)]) == 0
+
+    remote = tmp_path / "bucket" / "work"
+    (tmp_path / "url").mkdir()  # pipeline files at the same depth: sources are relative
+    pipeline = url_pipeline(tmp_path / "url", f"file://{remote}", workers=1)
+    pipeline.write_text(pipeline.read_text().replace("part_size = 64", "part_size = 16"))
+    run = kgprep("run", str(pipeline))
+    deadline = time.monotonic() + 120
+    while not list((remote / "extract").glob("part-*.done.json")):
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read().decode()
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    published = len(list((remote / "extract").glob("part-*.done.json")))
+    assert 1 <= published < 8
+
+    shutil.rmtree(tmp_path / "url" / "mirror")  # the rerun happens on another machine
+    rerun = kgprep("run", str(pipeline))
+    assert rerun.wait(timeout=300) == 0, rerun.stderr.read().decode()
+    assert artifacts(remote) == artifacts(tmp_path / "clean" / "work")
+
+
+def test_in_process_memory_filesystem_and_the_loader_reads_urls(sample_run, tmp_path,
+                                                                 monkeypatch):
+    pytest.importorskip("torch")
+    from kgprep.loader import ShardRows
+
+    url = f"memory://kgprep-remote-test/{tmp_path.name}/work"
+    pipeline = url_pipeline(tmp_path, url, workers=1)
+    assert main(["run", str(pipeline)]) == 0
+    # A trainer's machine: the loader pulls only the shards into its own mirror.
+    monkeypatch.setenv("KGPREP_MIRROR_DIR", str(tmp_path / "trainer"))
+    rows = ShardRows(f"{url}/shards")
+    local = ShardRows(sample_run / "shards")
+    assert len(rows) == len(local) > 0
+    for index in range(len(rows)):
+        ours, theirs = rows.row(index), local.row(index)
+        assert all(np.array_equal(ours[k], theirs[k]) for k in theirs)
+    (pulled,) = (tmp_path / "trainer").iterdir()
+    assert sorted(p.name for p in (pulled / "work").iterdir()) == ["shards"]
+
+
+def test_a_memory_work_dir_needs_one_in_process_worker(tmp_path, capsys):
+    pipeline = url_pipeline(tmp_path, "memory://x/work", workers=2)
+    assert main(["run", str(pipeline)]) == 2
+    assert "work_dir" in capsys.readouterr().err
+
+
+def test_a_live_lease_blocks_a_second_run_and_an_expired_one_does_not(tmp_path, capsys):
+    import fsspec
+
+    url = f"memory://kgprep-lease-test/{tmp_path.name}"
+    holder = WorkDirLease(url, ttl_s=60)
+    holder.acquire()
+    try:
+        with pytest.raises(LockedError, match="in use by another kgprep run"):
+            WorkDirLease(url).acquire()
+        pipeline = url_pipeline(tmp_path, url, workers=1)
+        assert main(["run", str(pipeline)]) == 4
+        assert "lease until" in capsys.readouterr().err
+    finally:
+        holder.release()
+    assert not fsspec.filesystem("memory").exists(f"/kgprep-lease-test/{tmp_path.name}/.lock")
+    # A holder that died leaves a lease that expires; the next run takes it over.
+    fsspec.filesystem("memory").pipe_file(
+        f"/kgprep-lease-test/{tmp_path.name}/.lock",
+        json.dumps({"owner": "dead:1:x", "expires": time.time() - 1}).encode())
+    with WorkDirLease(url).held():
+        pass
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    import fsspec
+
+    url = f"memory://kgprep-mirror-test/{tmp_path.name}"
+    return Mirror.for_url(url, str(tmp_path / "m")), fsspec.filesystem("memory"), \
+        f"/kgprep-mirror-test/{tmp_path.name}"
+
+
+def test_pull_and_push_follow_three_way_rules(mirror):
+    m, fs, root = mirror
+    fs.pipe_file(f"{root}/a/data.bin", b"remote-1")
+    fs.pipe_file(f"{root}/a/gone.bin", b"x")
+    assert m.pull().downloaded == 2
+    local = Path(m.local)
+    assert (local / "a" / "data.bin").read_bytes() == b"remote-1"
+
+    # A local edit not pushed yet survives a pull when the remote did not change.
+    time.sleep(0.01)
+    (local / "a" / "data.bin").write_bytes(b"local-2")
+    assert m.pull().downloaded == 0
+    assert (local / "a" / "data.bin").read_bytes() == b"local-2"
+
+    # A remote deletion reaches the mirror; a local deletion reaches the remote.
+    fs.rm_file(f"{root}/a/gone.bin")
+    assert m.pull().deleted_local == 1 and not (local / "a" / "gone.bin").exists()
+    fs.pipe_file(f"{root}/a/drop.bin", b"y")
+    m.pull()
+    (local / "a" / "drop.bin").unlink()
+    pushed = m.push()
+    assert (pushed.uploaded, pushed.deleted_remote) == (1, 1)
+    assert fs.cat_file(f"{root}/a/data.bin") == b"local-2"
+    assert not fs.exists(f"{root}/a/drop.bin")
+
+    # Bytes rewritten unchanged are not uploaded again; hidden files never leave the mirror.
+    (local / "a" / "data.bin").write_bytes(b"local-2")
+    (local / ".lock").write_text("1")
+    assert m.push().uploaded == 0
+    assert not fs.exists(f"{root}/.lock")
+
+
+def test_push_sends_manifests_after_the_files_they_list(mirror, monkeypatch):
+    m, _, _ = mirror
+    local = Path(m.local)
+    for rel in ("x/manifest.json", "x/part-00000.done.json", "x/part-00000.parquet",
+                "y/shard-00000-000.arrow", "y/manifest.json"):
+        (local / rel).parent.mkdir(parents=True, exist_ok=True)
+        (local / rel).write_bytes(rel.encode())
+    order: list[str] = []
+    upload = Mirror._upload
+
+    def recorded(self: Mirror, fs: object, root: str, rel: str) -> int:
+        order.append(rel)
+        return upload(self, fs, root, rel)
+
+    monkeypatch.setattr(Mirror, "_upload", recorded)
+    m.push()
+    assert order == ["x/part-00000.parquet", "y/shard-00000-000.arrow",
+                     "x/part-00000.done.json", "x/manifest.json", "y/manifest.json"]
