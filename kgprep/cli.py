@@ -37,7 +37,7 @@ EXIT_CODES_HELP = textwrap.dedent(
       1    unexpected failure, or validate found problems
       2    invalid command line, pipeline file or config key (the message names the key)
       3    a missing input or upstream artifact (run the earlier stage first)
-      4    the work directory is locked by another running kgprep
+      4    the work directory is locked (or its URL leased) by another running kgprep
       5    --strict, and input records were rejected (see extract/rejects.jsonl)
       130  interrupted
     """
@@ -83,6 +83,8 @@ def _load(args: argparse.Namespace) -> PipelineConfig:
     return load_config(args.pipeline, overrides)
 
 
+SHARDS_DIR_HELP = ("a shards directory, e.g. work/default/shards, or a URL such as "
+                   "s3://bucket/work/shards (pulled into a local mirror first)")
 # What validate and inspect read besides the shards: extract parts, tokenizer, graph labels.
 UPSTREAM_OF_SHARDS = ("extract/", "tokenizer/", "graph/")
 
@@ -330,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "manifest.json, the schema, the manifest totals, and that every triple's "
                        "tokens decode back to the text of its character span.",
                        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("shards_dir", help="a shards directory, e.g. work/default/shards")
+    p.add_argument("shards_dir", help=SHARDS_DIR_HELP)
     p.add_argument("--no-alignment", action="store_true",
                    help="skip the alignment check (no tokenizer or extract parts needed)")
     p.set_defaults(func=cmd_validate)
@@ -339,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print shard rows as text with subject [S ...], predicate "
                        "[P ...] and object [O ...] tokens marked, followed by each row's triples "
                        "with their graph labels, subnetwork and confidence.")
-    p.add_argument("shards_dir", help="a shards directory, e.g. work/default/shards")
+    p.add_argument("shards_dir", help=SHARDS_DIR_HELP)
     p.add_argument("--shard", type=int, default=0, help="shard index in the manifest (default 0)")
     p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
     p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
