@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import shutil
@@ -143,7 +144,12 @@ def process_documents(
     # done, so a long run's memory stays flat (spaCy >= 3.8).
     zone = nlp.memory_zone() if hasattr(nlp, "memory_zone") else contextlib.nullcontext()
     with zone:
-        return _process(nlp, documents, cfg, max_piece_chars)
+        result = _process(nlp, documents, cfg, max_piece_chars)
+    # Parsed Docs hold reference cycles that only Python's rare full collections free; left to
+    # those, a worker's memory grows with the corpus (traced: +25% over 4 passes). Collecting
+    # once a part keeps it flat for the cost of a few milliseconds per part.
+    gc.collect()
+    return result
 
 
 def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int
