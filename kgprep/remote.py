@@ -131,21 +131,26 @@ class Mirror:
         return stat.st_size == state.get("size") and stat.st_mtime_ns == state.get("mtime_ns")
 
     # -- listings -----------------------------------------------------------------------------
-    def _remote_files(self, fs: Any, root: str) -> dict[str, dict[str, Any]]:
-        if not fs.exists(root):
-            return {}
-        with contextlib.suppress(AttributeError):
-            fs.invalidate_cache(root)
-        found = fs.find(root, detail=True)
-        prefix = root + "/"
-        files = {}
-        for name, info in found.items():
-            name = name.rstrip("/")
-            if info.get("type", "file") != "file" or not name.startswith(prefix):
-                continue
-            rel = name[len(prefix):]
-            if _synced(rel):
-                files[rel] = info
+    def _remote_files(self, fs: Any, root: str, only: tuple[str, ...] = ()
+                      ) -> dict[str, dict[str, Any]]:
+        """Remote files by path relative to ``root``; with ``only``, just those prefixes (a
+        worker fetching one part lists that part, not the whole bucket)."""
+        if not only:
+            return _listing(fs, root, root)
+        files: dict[str, dict[str, Any]] = {}
+        for prefix in only:
+            path = f"{root}/{prefix.rstrip('/')}"
+            if not prefix.endswith("/"):
+                with contextlib.suppress(AttributeError):
+                    fs.invalidate_cache(path)
+                try:
+                    info = fs.info(path)
+                except FileNotFoundError:
+                    continue
+                if info.get("type", "file") == "file":
+                    files[prefix] = info
+                    continue
+            files.update(_listing(fs, path, root))
         return files
 
     def _local_files(self) -> list[str]:
@@ -193,7 +198,7 @@ class Mirror:
         """
         fs, root = self.filesystem()
         stats = SyncStats()
-        remote = {rel: info for rel, info in self._remote_files(fs, root).items()
+        remote = {rel: info for rel, info in self._remote_files(fs, root, only).items()
                   if not only or rel.startswith(only)}
         for rel, info in sorted(remote.items()):
             state = self._read_state(rel)
@@ -243,6 +248,24 @@ class Mirror:
                 self._drop_state(rel)
                 stats.deleted_remote += 1
         return stats
+
+
+def _listing(fs: Any, directory: str, root: str) -> dict[str, dict[str, Any]]:
+    """Synced files under ``directory``, keyed by their path relative to ``root``."""
+    if not fs.exists(directory):
+        return {}
+    with contextlib.suppress(AttributeError):
+        fs.invalidate_cache(directory)
+    prefix = root + "/"
+    files = {}
+    for name, info in fs.find(directory, detail=True).items():
+        name = name.rstrip("/")
+        if info.get("type", "file") != "file" or not name.startswith(prefix):
+            continue
+        rel = name[len(prefix):]
+        if _synced(rel):
+            files[rel] = info
+    return files
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
