@@ -8,8 +8,10 @@ Administration (FDA)", map to the long form's key so that both spellings meet in
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span, Token
+if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
+    from spacy.tokens import Doc, Span, Token
 
 # Modifiers that belong to a compact noun phrase.
 COMPACT_DEPS = frozenset({"compound", "amod", "nmod", "nummod", "npadvmod", "quantmod"})

@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.plugins.serializers.nt import _nt_row
 
-from kgprep.config import PipelineConfig, SubnetsConfig
+from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
 from kgprep.graph import build_nx
 from kgprep.io import (
     read_json,
@@ -53,8 +53,8 @@ EDGE_SUBNET_SCHEMA = pa.schema(
 _NAME = re.compile(r"[^\w.-]+")
 
 
-class DomainsError(ValueError):
-    pass
+class DomainsError(ConfigError):
+    """A domains file that cannot be used; a config error, since the config names the file."""
 
 
 @dataclass(frozen=True)

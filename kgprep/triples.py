@@ -8,9 +8,10 @@ with extraction errors (long arguments, pronouns, unresolved heads).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from spacy.tokens import Doc, Span, Token
+if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
+    from spacy.tokens import Doc, Span, Token
 
 from kgprep.keys import compact_tokens, find_acronyms, phrase_key
 
