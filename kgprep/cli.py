@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -102,23 +103,25 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
-    from kgprep.extract import run_extract
-    from kgprep.graph import run_graph
-    from kgprep.shards import run_shards
-    from kgprep.stage import held_work_dir, sync_after_stage
-    from kgprep.subnets import run_subnets
+    import importlib
 
-    runners: dict[str, Callable[[PipelineConfig], Any]] = {
-        "extract": run_extract, "graph": run_graph, "subnets": run_subnets, "shards": run_shards,
-    }
-    with held_work_dir(cfg) as (mirror, pulled):
+    from kgprep.stage import held_work_dir, sync_after_stage
+
+    def runner(stage: str) -> Callable[[PipelineConfig], Any]:
+        # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
+        return getattr(importlib.import_module(f"kgprep.{stage}"), f"run_{stage}")
+
+    from kgprep.engine import shutdown
+
+    with held_work_dir(cfg) as (mirror, pulled), contextlib.ExitStack() as stack:
+        stack.callback(shutdown)  # a Ray started for this run serves all its stages, then stops
         if pulled is not None:
             emit({"event": "pulled", "work_dir": cfg.work_dir, **dataclasses.asdict(pulled)},
                  as_json, f"== pulled {cfg.work_dir} into {cfg.work_path}: "
                  f"{pulled.downloaded} files ({pulled.bytes_moved / 1e6:,.1f} MB)")
         for stage in stages:
             emit({"event": "stage_start", "stage": stage}, as_json)
-            report = runners[stage](cfg)
+            report = runner(stage)(cfg)
             if mirror is not None:  # say where outputs went: the URL, not the local mirror
                 report.outputs = {k: v.replace(mirror.local, mirror.url)
                                   for k, v in report.outputs.items()}
@@ -398,7 +401,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from kgprep.io import LockedError
-    from kgprep.subnets import DomainsError
 
     as_json = args.log_format == "json"
 
@@ -412,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return int(args.func(args))
-    except (ConfigError, DomainsError) as exc:
+    except ConfigError as exc:  # a domains file's DomainsError included
         return fail(EXIT_CONFIG, "config error", str(exc))
     except FileNotFoundError as exc:
         return fail(EXIT_INPUT, "missing input", str(exc))

@@ -7,6 +7,7 @@ order. It never knows which engine ran them, so both give the same bytes.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import multiprocessing
 import os
@@ -27,7 +28,7 @@ class EngineSpec:
     workers: int  # 0: one per CPU (this machine's for local, the cluster's for ray)
     ray_address: str = ""
     ray_object_store_mb: int = 0
-    model: str = ""  # the spaCy pipeline the workers load
+    model: str = ""  # the spaCy pipeline the workers load; empty: they load none
 
 
 def die_with_parent() -> None:
@@ -61,7 +62,7 @@ TORCH_PACKAGES = frozenset({"torch", "spacy-transformers", "spacy-curated-transf
 def keep_torch_out(model: str) -> None:
     """thinc imports torch whenever it is installed (about 2 s); a process that only parses with
     a pipeline that does not need torch marks it absent, so it starts that much faster."""
-    if "torch" not in sys.modules and not model_needs_torch(model):
+    if "torch" not in sys.modules and (not model or not model_needs_torch(model)):
         sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
 
 
@@ -128,8 +129,10 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
     except ImportError as exc:
         raise RuntimeError("run.engine = 'ray' needs Ray: pip install 'kgprep[ray]'") from exc
 
-    started_here = not ray.is_initialized()
-    if started_here:
+    if not ray.is_initialized():
+        # Started once for the run and kept for its later stages; ``shutdown`` stops it.
+        _STARTED_RAY.append(True)
+        atexit.register(shutdown)
         if spec.ray_address:
             ray.init(address=spec.ray_address, log_to_driver=False)
         else:
@@ -139,35 +142,43 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
             if spec.ray_object_store_mb:
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
             ray.init(**options)
-    try:
 
-        @ray.remote(num_cpus=1)
-        class PartWorker:
-            """One model per actor: set up once, then process parts."""
+    @ray.remote(num_cpus=1)
+    class PartWorker:
+        """One model per actor: set up once, then process parts."""
 
-            def __init__(self) -> None:
-                setup(*setup_args)
+        def __init__(self) -> None:
+            setup(*setup_args)
 
-            def run(self, item: T) -> R:
-                return process(item, *args)
+        def run(self, item: T) -> R:
+            return process(item, *args)
 
-        # With no worker count set, one actor per CPU of the cluster joined (or started).
-        workers = spec.workers or int(ray.cluster_resources().get("CPU", 1))
-        actors = [PartWorker.remote() for _ in range(max(1, workers))]
-        window: list[tuple[Any, bool]] = []
-        turn = 0
-        for item in items:
-            done = skip(item)
-            if done is not None:
-                window.append((done, True))
-            else:
-                window.append((actors[turn % len(actors)].run.remote(item), False))
-                turn += 1
-            while len(window) > 2 * len(actors):
-                result, skipped = window.pop(0)
-                yield (result if skipped else ray.get(result)), skipped
-        for result, skipped in window:
+    # With no worker count set, one actor per CPU of the cluster joined (or started).
+    workers = spec.workers or int(ray.cluster_resources().get("CPU", 1))
+    actors = [PartWorker.remote() for _ in range(max(1, workers))]
+    window: list[tuple[Any, bool]] = []
+    turn = 0
+    for item in items:
+        done = skip(item)
+        if done is not None:
+            window.append((done, True))
+        else:
+            window.append((actors[turn % len(actors)].run.remote(item), False))
+            turn += 1
+        while len(window) > 2 * len(actors):
+            result, skipped = window.pop(0)
             yield (result if skipped else ray.get(result)), skipped
-    finally:
-        if started_here:
-            ray.shutdown()
+    for result, skipped in window:
+        yield (result if skipped else ray.get(result)), skipped
+
+
+_STARTED_RAY: list[bool] = []
+
+
+def shutdown() -> None:
+    """Stop the Ray this process started (joined clusters are only disconnected from)."""
+    if _STARTED_RAY:
+        import ray
+
+        ray.shutdown()
+        _STARTED_RAY.clear()

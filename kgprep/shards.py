@@ -21,6 +21,7 @@ from tokenizers import Tokenizer
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.align import align_spans, token_bounds
 from kgprep.config import PipelineConfig
+from kgprep.engine import EngineSpec, map_parts
 from kgprep.io import (
     atomic_open,
     read_json,
@@ -486,22 +487,52 @@ def resolve_domains(work: Path, names: list[str]) -> set[int]:
     return {known[n] for n in names}
 
 
-def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer: Tokenizer,
-                tok_info: TokenizerInfo, lookup: GraphLookup, markup: Markup | None,
-                schema: pa.Schema, domain_ids: set[int] | None = None
+@dataclass(frozen=True)
+class PartContext:
+    """What a shards worker loads once and every part uses."""
+
+    tokenizer: Tokenizer
+    tok_info: TokenizerInfo
+    lookup: GraphLookup
+    markup: Markup | None
+    schema: pa.Schema
+    domain_ids: set[int] | None
+
+
+# Worker-process state: the context is loaded once per worker (setup), then parts (process).
+_WORKER: dict[str, PartContext] = {}
+
+
+def _worker_setup(cfg: PipelineConfig, work: Path, tok_info: TokenizerInfo,
+                  domain_ids: set[int] | None) -> None:
+    mirror = cfg.mirror()
+    if mirror is not None:  # a worker on another machine fetches what the driver published
+        mirror.pull(("tokenizer/", "graph/", "subnets/"))
+    tokenizer = Tokenizer.from_file(str(work / tok_info.path))
+    markup = None
+    if cfg.shards.linearize == "append":
+        markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
+    _WORKER["context"] = PartContext(tokenizer, tok_info, load_lookup(work), markup,
+                                     shard_schema(cfg.shards.seq_len, cfg.shards.packing),
+                                     domain_ids)
+
+
+def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: PartContext
                 ) -> tuple[list[dict[str, Any]], int]:
     """Tokenise, align and pack one extract part, and write its shards."""
+    markup, tok_info = context.markup, context.tok_info
     columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
     docs = pq.read_table(work / "extract" / part["file"], columns=columns)
-    doc_tokens, unaligned = annotate_part(docs, tokenizer, lookup, markup)
-    if domain_ids is not None:
-        doc_tokens = select_domains(doc_tokens, domain_ids, cfg.shards.min_domain_triples)
+    doc_tokens, unaligned = annotate_part(docs, context.tokenizer, context.lookup, markup)
+    if context.domain_ids is not None:
+        doc_tokens = select_domains(doc_tokens, context.domain_ids,
+                                    cfg.shards.min_domain_triples)
     seq_len, packing = cfg.shards.seq_len, cfg.shards.packing
     if packing == "packed":
         cols, stats = pack_rows(doc_tokens, seq_len, tok_info.eos_id, tok_info.pad_id)
     else:
         cols, stats = unpacked_rows(doc_tokens, tok_info.eos_id)
-    table = rows_to_table(cols, schema, seq_len, packing)
+    table = rows_to_table(cols, context.schema, seq_len, packing)
     out_dir = work / "shards"
     entries = []
     ranges = cut_by_bytes(_row_bytes(table), cfg.shards.shard_bytes)
@@ -523,6 +554,34 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, tokenizer
     return entries, stats["tokens"]
 
 
+
+
+def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, work: Path
+              ) -> tuple[list[dict[str, Any]], int, int]:
+    """One part in a worker: its shards, then its done-marker; (entries, tokens, rewritten)."""
+    part, expected = item
+    mirror = cfg.mirror()
+    if mirror is not None:
+        mirror.pull((f"extract/{part['file']}",))
+    entries, tokens = _build_part(part, cfg, work, _WORKER["context"])
+    rewritten = sum(1 for e in entries if e.pop("rewritten"))
+    marker = work / "shards" / f"part-{part['part']:05d}.done.json"
+    write_json(marker, {**expected, "entries": entries})
+    if mirror is not None:
+        mirror.push_files([*(work / "shards" / e["file"] for e in entries), marker])
+    return entries, tokens, rewritten
+
+
+def _done_entries(out_dir: Path, part: dict[str, Any], expected: dict[str, Any]
+                  ) -> list[dict[str, Any]] | None:
+    marker = out_dir / f"part-{part['part']:05d}.done.json"
+    if stage_done(marker, expected):
+        entries = read_json(marker)["entries"]
+        if all((out_dir / e["file"]).is_file() for e in entries):
+            return entries
+    return None
+
+
 def run_shards(cfg: PipelineConfig) -> StageReport:
     config_hash = stage_config_hash("shards", cfg)
     report = StageReport("shards", config_hash, rate_unit="tokens")
@@ -538,7 +597,6 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     markup = None
     if cfg.shards.linearize == "append":
         markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
-    lookup = load_lookup(work)
     domain_ids = resolve_domains(work, cfg.shards.domains) if cfg.shards.domains else None
     upstream = {
         "config_hash": config_hash,
@@ -546,26 +604,35 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         "graph": sha256_file(work / "graph" / "manifest.json"),
         "subnets": sha256_file(work / "subnets" / "manifest.json"),
     }
-    schema = shard_schema(cfg.shards.seq_len, cfg.shards.packing)
+    expected = {p["part"]: {**upstream, "part_sha256": p["sha256"]} for p in manifest["parts"]}
+    done = {p["part"]: _done_entries(out_dir, p, expected[p["part"]]) for p in manifest["parts"]}
+    todo = [p for p in manifest["parts"] if done[p["part"]] is None]
+    mirror = cfg.mirror()
+    if mirror is not None and todo:
+        mirror.push()  # the tokenizer, for workers on other machines
+    # Parts are independent: they run on the engine like extract's, in workers that load the
+    # tokenizer and graph lookup once. No spaCy here, so workers start in about a second.
+    workers = min(cfg.effective_workers() if cfg.run.engine == "local" else cfg.run.workers,
+                  len(todo))
+    spec = EngineSpec(cfg.run.engine, workers if len(todo) > 1 else 1, cfg.run.ray_address,
+                      cfg.run.ray_object_store_mb)
     entries: list[dict[str, Any]] = []
     totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
     tokens_written = 0
     rewritten = 0
-    for part in progress(manifest["parts"], len(manifest["parts"]), "shards"):
-        marker = out_dir / f"part-{part['part']:05d}.done.json"
-        expected = {**upstream, "part_sha256": part["sha256"]}
-        done = stage_done(marker, expected) and all(
-            (out_dir / e["file"]).is_file() for e in read_json(marker)["entries"])
-        if done:
-            part_entries = read_json(marker)["entries"]
-        else:
-            part_entries, tokens = _build_part(part, cfg, work, tokenizer, tok_info, lookup,
-                                               markup, schema, domain_ids)
-            rewritten += sum(1 for e in part_entries if e.pop("rewritten"))
-            write_json(marker, {**expected, "entries": part_entries})
-            tokens_written += tokens
+    def skip(item: tuple[dict[str, Any], dict[str, Any]]
+             ) -> tuple[list[dict[str, Any]], int, int] | None:
+        part_entries = done[item[0]["part"]]
+        return None if part_entries is None else (part_entries, 0, 0)
+
+    items = [(p, expected[p["part"]]) for p in manifest["parts"]]
+    for (part_entries, tokens, written), _ in progress(
+            map_parts(spec, _worker_setup, (cfg, work, tok_info, domain_ids), _run_part, items,
+                      (cfg, work), skip=skip), len(items), "shards"):
         entries.extend(part_entries)
+        tokens_written += tokens
+        rewritten += written
     for entry in entries:
         for key in totals:
             totals[key] += entry[key]
