@@ -487,6 +487,11 @@ def resolve_domains(work: Path, names: list[str]) -> set[int]:
     return {known[n] for n in names}
 
 
+# Below this much extract output to shard (about 10 s of work on one core), a worker's start
+# (about 1 s of imports and lookup loading each) costs more than it saves: the driver does it.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
 @dataclass(frozen=True)
 class PartContext:
     """What a shards worker loads once and every part uses."""
@@ -611,11 +616,15 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     if mirror is not None and todo:
         mirror.push()  # the tokenizer, for workers on other machines
     # Parts are independent: they run on the engine like extract's, in workers that load the
-    # tokenizer and graph lookup once. No spaCy here, so workers start in about a second.
-    workers = min(cfg.effective_workers() if cfg.run.engine == "local" else cfg.run.workers,
-                  len(todo))
-    spec = EngineSpec(cfg.run.engine, workers if len(todo) > 1 else 1, cfg.run.ray_address,
-                      cfg.run.ray_object_store_mb)
+    # tokenizer and graph lookup once, when there is enough work to pay for starting them.
+    todo_bytes = sum((work / "extract" / p["file"]).stat().st_size for p in todo)
+    if len(todo) > 1 and todo_bytes >= PARALLEL_MIN_BYTES:
+        workers = min(cfg.effective_workers() if cfg.run.engine == "local" else cfg.run.workers,
+                      len(todo))
+        spec = EngineSpec(cfg.run.engine, workers, cfg.run.ray_address,
+                          cfg.run.ray_object_store_mb)
+    else:
+        spec = EngineSpec("local", 1)
     entries: list[dict[str, Any]] = []
     totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}

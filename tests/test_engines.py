@@ -12,9 +12,11 @@ from tests.conftest import ROOT, sample_pipeline
 from tests.test_batch import artifacts
 
 
-def test_ray_engine_on_a_url_work_dir_gives_the_local_engines_bytes(sample_run, tmp_path):
+def test_ray_engine_on_a_url_work_dir_gives_the_local_engines_bytes(sample_run, tmp_path,
+                                                                    monkeypatch):
     """Ray actors write their parts to the URL themselves, as on a cluster with shared storage."""
     pytest.importorskip("ray")
+    monkeypatch.setattr("kgprep.shards.PARALLEL_MIN_BYTES", 0)  # shards parts on actors too
     remote = tmp_path / "bucket" / "work"
     pipeline = sample_pipeline(
         tmp_path, workers=2,
