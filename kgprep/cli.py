@@ -105,7 +105,7 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     import importlib
 
-    from kgprep.stage import held_work_dir, sync_after_stage
+    from kgprep.stage import held_work_dir
 
     def runner(stage: str) -> Callable[[PipelineConfig], Any]:
         # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
@@ -113,7 +113,8 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
 
     from kgprep.engine import shutdown
 
-    with held_work_dir(cfg) as (mirror, pulled), contextlib.ExitStack() as stack:
+    with held_work_dir(cfg) as held, contextlib.ExitStack() as stack:
+        mirror, pulled = held.mirror, held.pulled
         stack.callback(shutdown)  # a Ray started for this run serves all its stages, then stops
         if pulled is not None:
             emit({"event": "pulled", "work_dir": cfg.work_dir, **dataclasses.asdict(pulled)},
@@ -126,7 +127,7 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
                 report.outputs = {k: v.replace(mirror.local, mirror.url)
                                   for k, v in report.outputs.items()}
             report.write(cfg.work_path)
-            synced = sync_after_stage(mirror)
+            synced = held.publish()
             text = report.render()
             if synced is not None:
                 report.details["sync"] = dataclasses.asdict(synced)
@@ -199,16 +200,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from kgprep.report import write_report
-    from kgprep.stage import held_work_dir, sync_after_stage
+    from kgprep.stage import held_work_dir
 
     cfg = _load(args)
-    with held_work_dir(cfg) as (mirror, _):
+    with held_work_dir(cfg) as held:
         if not (cfg.work_path / "shards" / "manifest.json").is_file():
             raise FileNotFoundError(f"{cfg.work_dir}/shards/manifest.json is missing: "
                                     "run the pipeline first")
         page = write_report(cfg)
-        sync_after_stage(mirror)
-    where = f"{cfg.work_dir}/report/index.html (mirrored at {page})" if mirror else str(page)
+        held.publish()
+    where = f"{cfg.work_dir}/report/index.html (mirrored at {page})" if held.mirror else str(page)
     print(f"report: {where} (self-contained; PNGs beside it)")
     return EXIT_OK
 

@@ -291,6 +291,7 @@ class WorkDirLease:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.lost_to: dict[str, Any] | None = None  # set when another run took the lease
 
     def _lease_path(self) -> tuple[Any, str]:
         import fsspec
@@ -328,7 +329,16 @@ class WorkDirLease:
     def _renew(self, fs: Any, path: str) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             with contextlib.suppress(OSError):
+                held = self._read(fs, path)
+                if held and held.get("owner") != self.owner:
+                    self.lost_to = held  # this run stalled past its expiry; stop publishing
+                    return
                 self._write(fs, path)
+
+    def check(self) -> None:
+        """Raise LockedError when another run has taken the lease from this one."""
+        if self.lost_to is not None:
+            raise LockedError("lost the lease: " + _held_message(self.url, self.lost_to))
 
     def release(self) -> None:
         self._stop.set()

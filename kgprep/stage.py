@@ -129,28 +129,38 @@ def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> Sta
     return report.finish()
 
 
+@dataclass
+class HeldWorkDir:
+    """A work dir this run holds; for a URL, its mirror and lease."""
+
+    mirror: Mirror | None
+    lease: WorkDirLease | None
+    pulled: SyncStats | None  # what the run's first pull brought
+
+    def publish(self) -> SyncStats | None:
+        """Publish a finished stage: fetch what workers elsewhere uploaded, push the rest."""
+        if self.mirror is None:
+            return None
+        if self.lease is not None:
+            self.lease.check()  # never push over another run that took an expired lease
+        pulled = self.mirror.pull()
+        pushed = self.mirror.push()
+        pushed.downloaded = pulled.downloaded
+        return pushed
+
+
 @contextlib.contextmanager
-def held_work_dir(cfg: PipelineConfig) -> Iterator[tuple[Mirror | None, SyncStats | None]]:
+def held_work_dir(cfg: PipelineConfig) -> Iterator[HeldWorkDir]:
     """Hold the work dir for a run that writes to it: a lease on a URL work dir, a flock on the
     local directory (the mirror, for a URL), stale temporaries removed, remote changes pulled."""
     mirror = cfg.mirror()
-    lease = WorkDirLease(cfg.work_dir).held() if mirror else contextlib.nullcontext()
-    with lease, work_dir_lock(cfg.work_path):
+    lease = WorkDirLease(cfg.work_dir) if mirror else None
+    with lease.held() if lease else contextlib.nullcontext(), work_dir_lock(cfg.work_path):
         # Temporaries anywhere in the work dir belong to a killed run: we hold the lock now.
         work = cfg.work_path
         for directory in [work, *(p for p in work.rglob("*") if p.is_dir())]:
             remove_stale_temporaries(directory)
-        yield mirror, (mirror.pull() if mirror else None)
-
-
-def sync_after_stage(mirror: Mirror | None) -> SyncStats | None:
-    """Publish a finished stage: fetch what workers elsewhere uploaded, then push the rest."""
-    if mirror is None:
-        return None
-    pulled = mirror.pull()
-    pushed = mirror.push()
-    pushed.downloaded = pulled.downloaded
-    return pushed
+        yield HeldWorkDir(mirror, lease, mirror.pull() if mirror else None)
 
 
 def pulled_copy(cfg: PipelineConfig) -> Path:

@@ -191,3 +191,21 @@ def test_push_sends_manifests_after_the_files_they_list(mirror, monkeypatch):
     m.push()
     assert order == ["x/part-00000.parquet", "y/shard-00000-000.arrow",
                      "x/part-00000.done.json", "x/manifest.json", "y/manifest.json"]
+
+
+def test_a_run_that_lost_its_lease_stops_publishing(tmp_path):
+    import fsspec
+
+    url = f"memory://kgprep-lease-lost/{tmp_path.name}"
+    lease_path = f"/kgprep-lease-lost/{tmp_path.name}/.lock"
+    holder = WorkDirLease(url, ttl_s=0.3, settle_s=0.0)
+    holder.acquire()
+    # This run stalled past its expiry and another run took the lease over.
+    fs = fsspec.filesystem("memory")
+    fs.pipe_file(lease_path, json.dumps({"owner": "other:2:y", "expires": time.time() + 60})
+                 .encode())
+    time.sleep(0.5)
+    with pytest.raises(LockedError, match="lost the lease"):
+        holder.check()
+    holder.release()
+    assert json.loads(fs.cat_file(lease_path))["owner"] == "other:2:y"  # theirs stays
