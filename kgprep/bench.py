@@ -565,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, default=10_000_000,
                         help="synthetic triples for the graph benchmark")
     args = parser.parse_args(argv)
+    # Configs written into temporary directories resolve relative paths there: anchor it here.
+    args.shared = args.shared.resolve()
     if args.which == "graph":  # synthetic: needs no shared data
         return 0 if bench_graph(args.triples, max(1, args.triples // 1_000_000)) else 1
     if not (args.shared / "data").is_dir():
