@@ -475,40 +475,62 @@ def _pipeline_config(tmp: Path, corpus: Path, workers: int, name: str, model: st
     return path
 
 
-def bench_pipeline(shared: Path, model: str) -> bool:
-    """The make-bench table: every stage against the bare parse, 1 vs 2 workers, RSS growth."""
+def _bare_parse(tmp: Path, corpus: Path, model: str) -> dict[str, Any]:
     import json
     import subprocess
 
+    raw = {"name": "bare", "work_dir": str(tmp / "bare"),
+           "input": {"paths": [str(corpus)], "format": "text"},
+           "extract": {"spacy_model": model}}
+    return json.loads(subprocess.run(
+        [sys.executable, "-c", _BARE_PARSE, json.dumps(raw), str(tmp)],
+        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+
+
+def _pipeline_run(tmp: Path, corpus: Path, workers: int, model: str
+                  ) -> tuple[list[tuple[str, dict[str, Any], float, int]], int, float]:
+    """Every stage as its own command on a fresh work dir: (rows, words, total stage seconds)."""
+    import json
+    import shutil
+
+    name = f"w{workers}-{corpus.stem}"
+    shutil.rmtree(tmp / name, ignore_errors=True)
+    cfg = _pipeline_config(tmp, corpus, workers, name, model)
+    rows = []
+    for stage in ("extract", "graph", "subnets", "shards"):
+        _, rss = _measured([sys.executable, "-m", "kgprep", stage, str(cfg)])
+        stats = json.loads((tmp / name / "stats" / f"{stage}.json").read_text())
+        rows.append((f"{stage} ({workers}w)", stats["counts"], stats["seconds"], rss))
+    return rows, int(rows[0][1]["words"]), sum(row[2] for row in rows)
+
+
+def bench_pipeline(shared: Path, model: str, repeats: int = 2) -> bool:
+    """The make-bench table: every stage against the bare parse, 1 vs 2 workers, RSS growth.
+
+    The VM's speed drifts by 10-15% over minutes, so the bare parse and the pipelines run
+    interleaved, ``repeats`` rounds, and each keeps its fastest round (the least disturbed).
+    """
     corpora = [shared / "data" / "corpus" / "wikitext-2" / n for n in ("valid.txt", "test.txt")]
     ok = True
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         for corpus in corpora:
-            raw = {"name": "bare", "work_dir": str(tmp / "bare"),
-                   "input": {"paths": [str(corpus)], "format": "text"},
-                   "extract": {"spacy_model": model}}
-            bare = json.loads(subprocess.run(
-                [sys.executable, "-c", _BARE_PARSE, json.dumps(raw), str(tmp)],
-                capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+            bare: dict[str, Any] = {}
+            best: dict[int, tuple[list[Any], int, float]] = {}
+            for _ in range(repeats):
+                parsed = _bare_parse(tmp, corpus, model)
+                if not bare or parsed["seconds"] < bare["seconds"]:
+                    bare = parsed
+                for workers in (1, 2):
+                    run = _pipeline_run(tmp, corpus, workers, model)
+                    if workers not in best or run[2] < best[workers][2]:
+                        best[workers] = run
             bare_wps = bare["words"] / bare["seconds"]
-            rows = []
-            totals = {}
-            for workers in (1, 2):
-                cfg = _pipeline_config(tmp, corpus, workers, f"w{workers}-{corpus.stem}", model)
-                total = 0.0
-                for stage in ("extract", "graph", "subnets", "shards"):
-                    _, rss = _measured([sys.executable, "-m", "kgprep", stage, str(cfg)])
-                    stats = json.loads((tmp / f"w{workers}-{corpus.stem}" / "stats" /
-                                        f"{stage}.json").read_text())
-                    seconds = stats["seconds"]
-                    total += seconds
-                    rows.append((f"{stage} ({workers}w)", stats["counts"], seconds, rss))
-                extract_stats = json.loads((tmp / f"w{workers}-{corpus.stem}" / "stats" /
-                                            "extract.json").read_text())["counts"]
-                totals[workers] = (extract_stats["words"], total)
+            rows = best[1][0] + best[2][0]
+            totals = {w: (best[w][1], best[w][2]) for w in (1, 2)}
             print(f"\n{corpus.name}: {bare['docs']:,} documents, {bare['words']:,} words; "
-                  f"model {model}; the bare parse runs in 1 process")
+                  f"model {model}; the bare parse runs in 1 process; best of {repeats} "
+                  "interleaved rounds")
             print(f"  {'step':<18}{'seconds':>9}{'docs/s':>10}{'words/s':>10}{'tokens/s':>11}"
                   f"{'peak RSS':>11}")
             print(f"  {'bare nlp.pipe':<18}{bare['seconds']:>9.1f}"
@@ -562,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="use only the first N documents of the speed corpus (0: all)")
     parser.add_argument("--workers", type=int, default=0,
                         help="extract workers for the shards benchmark (0: all cores)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="interleaved rounds of the pipeline benchmark; each figure is the "
+                        "fastest round (default 2)")
     parser.add_argument("--triples", type=int, default=10_000_000,
                         help="synthetic triples for the graph benchmark")
     args = parser.parse_args(argv)
@@ -573,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {args.shared}/data is absent (benchmark data lives outside the repo)")
         return 0
     if args.which == "pipeline":
-        return 0 if bench_pipeline(args.shared, args.spacy_model) else 1
+        return 0 if bench_pipeline(args.shared, args.spacy_model, args.repeats) else 1
     if args.which == "subnets":
         return 0 if bench_subnets(args.shared, args.spacy_model, args.workers) else 1
     if args.which == "shards":

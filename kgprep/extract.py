@@ -200,6 +200,10 @@ _WORKER: dict[str, Any] = {}
 def _worker_setup(model: str) -> None:
     if "nlp" not in _WORKER:
         _WORKER["nlp"] = load_nlp(model)
+        # The model and the imports are permanent: keep them out of the per-part collections,
+        # which then only walk what the part created (about 0.3 s a part less).
+        gc.collect()
+        gc.freeze()
 
 
 def _run_part(
