@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -29,6 +30,26 @@ class EngineSpec:
     ray_address: str = ""
     ray_object_store_mb: int = 0
     model: str = ""  # the spaCy pipeline the workers load; empty: they load none
+
+
+# Light per-part steps (graph's RDF and counts, shards) go to workers only past this much input:
+# below it (about 10 s of work on one core) starting workers costs more than they save.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
+def spec_for_light_parts(engine: str, workers: int, ray_address: str, ray_object_store_mb: int,
+                         inputs: list[Path]) -> EngineSpec:
+    """The configured engine when ``inputs`` (the parts to process) pay for starting workers,
+    else the driver itself. Unlike extract, these workers load no model."""
+    if len(inputs) > 1 and sum(p.stat().st_size for p in inputs) >= PARALLEL_MIN_BYTES:
+        if engine == "local":
+            workers = min(workers or (os.cpu_count() or 1), len(inputs))
+        return EngineSpec(engine, workers, ray_address, ray_object_store_mb)
+    return EngineSpec("local", 1)
+
+
+def no_setup() -> None:
+    """Setup for workers that need nothing loaded."""
 
 
 def die_with_parent() -> None:

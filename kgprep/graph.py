@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kgprep.config import PipelineConfig
+from kgprep.engine import map_parts, no_setup, spec_for_light_parts
 from kgprep.extract import DOC_SCHEMA
 from kgprep.io import read_json, remove_stale_temporaries, sha256_file, write_json, write_parquet
 from kgprep.rdf import write_part_nquads
@@ -210,6 +211,26 @@ def read_extract_manifest(work: Path) -> dict[str, Any]:
     return read_json(path)
 
 
+def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfig, work: Path
+                ) -> tuple[int, int, int, PartAggregates]:
+    """One extract part: its N-Quads unless done (``quads`` known), then its aggregated counts.
+    Returns (quads, triples, negated triples, aggregates); memory follows the part's keys."""
+    file, expected, quads = item
+    mirror = cfg.mirror()
+    if mirror is not None:  # a worker on another machine fetches the part
+        mirror.pull((f"extract/{file}",))
+    docs = pq.read_table(work / "extract" / file)
+    if quads is None:
+        out = work / "rdf" / file.replace(".parquet", ".nq")
+        quads = write_part_nquads(out, docs, cfg.graph.base_iri)
+        write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
+        if mirror is not None:
+            mirror.push_files([out, out.with_suffix(".done.json")])
+    flat = flatten_triples(docs.select(["doc_id", "text", "triples"]))
+    negated = int(pc.sum(flat["negated"]).as_py() or 0)
+    return quads, flat.num_rows, negated, aggregate_part(flat)
+
+
 def run_graph(cfg: PipelineConfig) -> StageReport:
     config_hash = stage_config_hash("graph", cfg)
     report = StageReport("graph", config_hash, rate_unit="triples")
@@ -230,35 +251,33 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
 
         return iri(cfg.graph.base_iri, kind, key)
 
-    # RDF: one N-Quads file per extract part, skipped when that part is unchanged.
-    quads = 0
-    for part in progress(manifest["parts"], len(manifest["parts"]), "rdf"):
+    # Per part, on the engine: its N-Quads (kept when the part is unchanged) and its counts.
+    items = []
+    for part in manifest["parts"]:
         out = rdf_dir / part["file"].replace(".parquet", ".nq")
-        marker = out.with_suffix(".done.json")
         expected = {"part_sha256": part["sha256"], "config_hash": config_hash}
-        if stage_done(marker, expected) and out.is_file():
-            quads += read_json(marker)["quads"]
-            continue
-        docs = pq.read_table(work / "extract" / part["file"])
-        n = write_part_nquads(out, docs, cfg.graph.base_iri)
-        write_json(marker, {**expected, "quads": n})
-        quads += n
+        marker = out.with_suffix(".done.json")
+        done = read_json(marker)["quads"] if stage_done(marker, expected) and out.is_file() \
+            else None
+        items.append((part["file"], expected, done))
+    spec = spec_for_light_parts(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
+                                cfg.run.ray_object_store_mb, part_files)
+    aggregates = []
+    quads = n_triples = n_negated = 0
+    for (part_quads, part_triples, part_negated, aggregate), _ in progress(
+            map_parts(spec, no_setup, (), _graph_part, items, (cfg, work)), len(items), "graph"):
+        quads += part_quads
+        n_triples += part_triples
+        n_negated += part_negated
+        aggregates.append(aggregate)
+    if not aggregates:  # no parts: empty tables with the right columns
+        aggregates.append(aggregate_part(flatten_triples(
+            DOC_SCHEMA.empty_table().select(["doc_id", "text", "triples"]))))
     keep = {p["file"].replace(".parquet", ".nq") for p in manifest["parts"]}
     for stale in rdf_dir.glob("part-*.nq"):
         if stale.name not in keep:
             stale.unlink()
             stale.with_suffix(".done.json").unlink(missing_ok=True)
-
-    # One part at a time: memory follows distinct keys and edges, not the triple count.
-    aggregates = []
-    n_triples = n_negated = 0
-    for f in part_files or [None]:
-        docs = (pq.read_table(f, columns=["doc_id", "text", "triples"]) if f is not None
-                else DOC_SCHEMA.empty_table().select(["doc_id", "text", "triples"]))
-        flat = flatten_triples(docs)
-        n_triples += flat.num_rows
-        n_negated += int(pc.sum(flat["negated"]).as_py() or 0)
-        aggregates.append(aggregate_part(flat))
     nodes, relations, edges = combine_parts(aggregates, iri_for)
     meta = {"kgprep.config_hash": config_hash}
     write_parquet(out_dir / "nodes.parquet", nodes, meta)

@@ -21,7 +21,7 @@ from tokenizers import Tokenizer
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.align import align_spans, token_bounds
 from kgprep.config import PipelineConfig
-from kgprep.engine import EngineSpec, map_parts
+from kgprep.engine import map_parts, spec_for_light_parts
 from kgprep.io import (
     atomic_open,
     read_json,
@@ -487,11 +487,6 @@ def resolve_domains(work: Path, names: list[str]) -> set[int]:
     return {known[n] for n in names}
 
 
-# Below this much extract output to shard (about 10 s of work on one core), a worker's start
-# (about 1 s of imports and lookup loading each) costs more than it saves: the driver does it.
-PARALLEL_MIN_BYTES = 8 << 20
-
-
 @dataclass(frozen=True)
 class PartContext:
     """What a shards worker loads once and every part uses."""
@@ -617,14 +612,9 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         mirror.push()  # the tokenizer, for workers on other machines
     # Parts are independent: they run on the engine like extract's, in workers that load the
     # tokenizer and graph lookup once, when there is enough work to pay for starting them.
-    todo_bytes = sum((work / "extract" / p["file"]).stat().st_size for p in todo)
-    if len(todo) > 1 and todo_bytes >= PARALLEL_MIN_BYTES:
-        workers = min(cfg.effective_workers() if cfg.run.engine == "local" else cfg.run.workers,
-                      len(todo))
-        spec = EngineSpec(cfg.run.engine, workers, cfg.run.ray_address,
-                          cfg.run.ray_object_store_mb)
-    else:
-        spec = EngineSpec("local", 1)
+    spec = spec_for_light_parts(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
+                                cfg.run.ray_object_store_mb,
+                                [work / "extract" / p["file"] for p in todo])
     entries: list[dict[str, Any]] = []
     totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}

@@ -16,7 +16,7 @@ def test_ray_engine_on_a_url_work_dir_gives_the_local_engines_bytes(sample_run, 
                                                                     monkeypatch):
     """Ray actors write their parts to the URL themselves, as on a cluster with shared storage."""
     pytest.importorskip("ray")
-    monkeypatch.setattr("kgprep.shards.PARALLEL_MIN_BYTES", 0)  # shards parts on actors too
+    monkeypatch.setattr("kgprep.engine.PARALLEL_MIN_BYTES", 0)  # graph, shards parts on actors
     remote = tmp_path / "bucket" / "work"
     pipeline = sample_pipeline(
         tmp_path, workers=2,

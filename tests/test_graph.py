@@ -82,14 +82,14 @@ def test_subnetwork_turtle_with_adversarial_labels_parses_back():
     from rdflib import Graph
     from rdflib.namespace import RDFS
 
-    from kgprep.subnets import subnet_turtle
+    from kgprep.subnets import TurtleTerms, subnet_turtle
 
     keys = ADVERSARIAL
     nodes = pa.table({"iri": [_iri("entity", k) for k in keys], "label": keys})
     relations = pa.table({"iri": [_iri("relation", "rel \"x\"")], "label": ['rel "x"\n']})
     edges = pa.table({"subj_node": list(range(len(keys) - 1)), "relation_id": [0] * (len(keys) - 1),
                       "obj_node": list(range(1, len(keys)))})
-    data = subnet_turtle("test", edges, nodes, relations)
+    data = subnet_turtle("test", edges, TurtleTerms(nodes, relations))
     graph = Graph()
     graph.parse(data=data.decode("utf-8"), format="turtle")
     assert len(graph) == (len(keys) - 1) + len(keys) + 1
