@@ -91,6 +91,18 @@ def test_text_paragraphs_split_on_whitespace_only_lines(tmp_path):
     assert [r.doc_id for r in records] == [content_id(r.text) for r in records]
 
 
+def test_a_text_line_that_is_not_utf8_is_a_reject_and_reading_goes_on(tmp_path):
+    (tmp_path / "mixed.txt").write_bytes(
+        b"First para .\n\nBad caf\xe9 line .\nStill second para .\n\nThird\x0cpara .\n")
+    cfg = InputConfig(paths=[str(tmp_path / "mixed.txt")])
+    records = list(iter_records(cfg, str(tmp_path)))
+    rejects = [r for r in records if isinstance(r, Reject)]
+    assert [(r.position, r.reason.split(":")[0]) for r in rejects] == [("line 3", "invalid UTF-8")]
+    # A form feed splits lines as in datasets' line mode (str.splitlines).
+    assert [r.text for r in records if isinstance(r, Document)] == [
+        "First para .", "Still second para .", "Third\npara ."]
+
+
 def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
     from kgprep.extract import ExtractConfig, process_documents, split_long_text
 
