@@ -247,7 +247,7 @@ def _check_value(dotted: str, value: Any) -> None:
 
 def _exists(path: str) -> bool:
     """Local paths, or pyarrow/fsspec filesystem URLs (s3://, gs://, hdfs://, memory://)."""
-    if "://" not in path:
+    if not is_url(path):
         return Path(path).exists()
     import fsspec
 
@@ -259,7 +259,7 @@ def _exists(path: str) -> bool:
 
 
 def _resolve(base: Path, path: str) -> str:
-    if "://" in path:
+    if is_url(path):
         return path
     return os.path.normpath(path if os.path.isabs(path) else (base / path))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kgprep.config import InputConfig
+from kgprep.remote import is_url
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -73,11 +74,6 @@ def content_id(text: str) -> str:
 def _excerpt(value: Any, limit: int = 200) -> str:
     text = value if isinstance(value, str) else repr(value)
     return text[:limit]
-
-
-def is_url(path: str) -> bool:
-    """A pyarrow/fsspec filesystem URL (s3://, gs://, hdfs://, memory://, file://, ...)."""
-    return "://" in path
 
 
 def _detect_format(name: str, is_dir: bool, has_dataset_info: bool = False) -> str:

@@ -42,6 +42,7 @@ LEASE_NAME = ".lock"
 
 
 def is_url(path: str) -> bool:
+    """A pyarrow/fsspec filesystem URL (s3://, gs://, hdfs://, memory://, file://, ...)."""
     return "://" in path
 
 

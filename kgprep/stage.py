@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.config import PipelineConfig, section_dict, stable_hash
 from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir_lock, write_json
-from kgprep.remote import Mirror, SyncStats, WorkDirLease
+from kgprep.remote import Mirror, SyncStats, WorkDirLease, is_url
 
 T = TypeVar("T")
 STAGES = ("extract", "graph", "subnets", "shards")
@@ -36,7 +36,7 @@ def stage_config_hash(stage: str, cfg: PipelineConfig) -> str:
         parts.append(shards)
     # Input paths are absolute after loading; hash them relative to the pipeline file.
     parts[1]["paths"] = [str(Path(p).relative_to(cfg.base_dir))
-                         if "://" not in p and Path(p).is_relative_to(cfg.base_dir) else p
+                         if not is_url(p) and Path(p).is_relative_to(cfg.base_dir) else p
                          for p in cfg.input.paths]
     return stable_hash(*parts)
 
