@@ -15,9 +15,12 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from kgprep.config import RunConfig
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,20 +34,24 @@ class EngineSpec:
     ray_object_store_mb: int = 0
     model: str = ""  # the spaCy pipeline the workers load; empty: they load none
 
+    @classmethod
+    def for_run(cls, run: RunConfig, model: str = "") -> EngineSpec:
+        return cls(run.engine, run.workers, run.ray_address, run.ray_object_store_mb, model)
+
 
 # Light per-part steps (graph's RDF and counts, shards) go to workers only past this much input:
 # below it (about 10 s of work on one core) starting workers costs more than they save.
 PARALLEL_MIN_BYTES = 8 << 20
 
 
-def spec_for_light_parts(engine: str, workers: int, ray_address: str, ray_object_store_mb: int,
-                         inputs: list[Path]) -> EngineSpec:
+def spec_for_light_parts(run: RunConfig, inputs: list[Path]) -> EngineSpec:
     """The configured engine when ``inputs`` (the parts to process) pay for starting workers,
     else the driver itself. Unlike extract, these workers load no model."""
     if len(inputs) > 1 and sum(p.stat().st_size for p in inputs) >= PARALLEL_MIN_BYTES:
-        if engine == "local":
-            workers = min(workers or (os.cpu_count() or 1), len(inputs))
-        return EngineSpec(engine, workers, ray_address, ray_object_store_mb)
+        spec = EngineSpec.for_run(run)
+        if spec.name == "local":
+            spec = replace(spec, workers=min(spec.workers or (os.cpu_count() or 1), len(inputs)))
+        return spec
     return EngineSpec("local", 1)
 
 

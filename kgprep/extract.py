@@ -251,8 +251,7 @@ def _schedule(
             return record
         return None
 
-    spec = EngineSpec(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
-                      cfg.run.ray_object_store_mb, cfg.extract.spacy_model)
+    spec = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
     yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
                          (cfg.extract, out_dir, config_hash, cfg.mirror()), skip=done_record)
 

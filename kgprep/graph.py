@@ -260,8 +260,7 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         done = read_json(marker)["quads"] if stage_done(marker, expected) and out.is_file() \
             else None
         items.append((part["file"], expected, done))
-    spec = spec_for_light_parts(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
-                                cfg.run.ray_object_store_mb, part_files)
+    spec = spec_for_light_parts(cfg.run, part_files)
     aggregates = []
     quads = n_triples = n_negated = 0
     for (part_quads, part_triples, part_negated, aggregate), _ in progress(

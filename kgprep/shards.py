@@ -612,9 +612,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         mirror.push()  # the tokenizer, for workers on other machines
     # Parts are independent: they run on the engine like extract's, in workers that load the
     # tokenizer and graph lookup once, when there is enough work to pay for starting them.
-    spec = spec_for_light_parts(cfg.run.engine, cfg.run.workers, cfg.run.ray_address,
-                                cfg.run.ray_object_store_mb,
-                                [work / "extract" / p["file"] for p in todo])
+    spec = spec_for_light_parts(cfg.run, [work / "extract" / p["file"] for p in todo])
     entries: list[dict[str, Any]] = []
     totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
