@@ -219,14 +219,15 @@ def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfi
     mirror = cfg.mirror()
     if mirror is not None:  # a worker on another machine fetches the part
         mirror.pull((f"extract/{file}",))
-    docs = pq.read_table(work / "extract" / file)
+    # N-Quads and counts both read only these: the sentences column stays on disk.
+    docs = pq.read_table(work / "extract" / file, columns=["doc_id", "text", "triples"])
     if quads is None:
         out = work / "rdf" / file.replace(".parquet", ".nq")
         quads = write_part_nquads(out, docs, cfg.graph.base_iri)
         write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
         if mirror is not None:
             mirror.push_files([out, out.with_suffix(".done.json")])
-    flat = flatten_triples(docs.select(["doc_id", "text", "triples"]))
+    flat = flatten_triples(docs)
     negated = int(pc.sum(flat["negated"]).as_py() or 0)
     return quads, flat.num_rows, negated, aggregate_part(flat)
 
