@@ -487,6 +487,18 @@ def resolve_domains(work: Path, names: list[str]) -> set[int]:
     return {known[n] for n in names}
 
 
+def markup_ids(cfg: PipelineConfig, tokenizer: Tokenizer) -> Markup | None:
+    """The knowledge-markup token ids when triples are linearised into the text, else None."""
+    if cfg.shards.linearize != "append":
+        return None
+    return Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
+
+
+def marker_name(part: dict[str, Any]) -> str:
+    """The done-marker of the shards cut from an extract part."""
+    return f"part-{part['part']:05d}.done.json"
+
+
 @dataclass(frozen=True)
 class PartContext:
     """What a shards worker loads once and every part uses."""
@@ -509,9 +521,7 @@ def _worker_setup(cfg: PipelineConfig, work: Path, tok_info: TokenizerInfo,
     if mirror is not None:  # a worker on another machine fetches what the driver published
         mirror.pull(("tokenizer/", "graph/", "subnets/"))
     tokenizer = Tokenizer.from_file(str(work / tok_info.path))
-    markup = None
-    if cfg.shards.linearize == "append":
-        markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
+    markup = markup_ids(cfg, tokenizer)
     _WORKER["context"] = PartContext(tokenizer, tok_info, load_lookup(work), markup,
                                      shard_schema(cfg.shards.seq_len, cfg.shards.packing),
                                      domain_ids)
@@ -554,8 +564,6 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: 
     return entries, stats["tokens"]
 
 
-
-
 def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, work: Path
               ) -> tuple[list[dict[str, Any]], int, int]:
     """One part in a worker: its shards, then its done-marker; (entries, tokens, rewritten)."""
@@ -565,7 +573,7 @@ def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, 
         mirror.pull((f"extract/{part['file']}",))
     entries, tokens = _build_part(part, cfg, work, _WORKER["context"])
     rewritten = sum(1 for e in entries if e.pop("rewritten"))
-    marker = work / "shards" / f"part-{part['part']:05d}.done.json"
+    marker = work / "shards" / marker_name(part)
     write_json(marker, {**expected, "entries": entries})
     if mirror is not None:
         mirror.push_files([*(work / "shards" / e["file"] for e in entries), marker])
@@ -574,7 +582,7 @@ def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, 
 
 def _done_entries(out_dir: Path, part: dict[str, Any], expected: dict[str, Any]
                   ) -> list[dict[str, Any]] | None:
-    marker = out_dir / f"part-{part['part']:05d}.done.json"
+    marker = out_dir / marker_name(part)
     if stage_done(marker, expected):
         entries = read_json(marker)["entries"]
         if all((out_dir / e["file"]).is_file() for e in entries):
@@ -594,9 +602,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     tokenizer, tok_info = prepare_tokenizer(cfg, work, manifest)
-    markup = None
-    if cfg.shards.linearize == "append":
-        markup = Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
+    markup = markup_ids(cfg, tokenizer)
     domain_ids = resolve_domains(work, cfg.shards.domains) if cfg.shards.domains else None
     upstream = {
         "config_hash": config_hash,
@@ -618,6 +624,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
               "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
     tokens_written = 0
     rewritten = 0
+
     def skip(item: tuple[dict[str, Any], dict[str, Any]]
              ) -> tuple[list[dict[str, Any]], int, int] | None:
         part_entries = done[item[0]["part"]]
@@ -634,7 +641,7 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         for key in totals:
             totals[key] += entry[key]
     keep = {e["file"] for e in entries}
-    kept_markers = {f"part-{p['part']:05d}.done.json" for p in manifest["parts"]}
+    kept_markers = {marker_name(p) for p in manifest["parts"]}
     for stale in out_dir.glob("shard-*.arrow"):
         if stale.name not in keep:
             stale.unlink()
