@@ -105,13 +105,12 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     import importlib
 
+    from kgprep.engine import shutdown
     from kgprep.stage import held_work_dir
 
     def runner(stage: str) -> Callable[[PipelineConfig], Any]:
         # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
         return getattr(importlib.import_module(f"kgprep.{stage}"), f"run_{stage}")
-
-    from kgprep.engine import shutdown
 
     with held_work_dir(cfg) as held, contextlib.ExitStack() as stack:
         mirror, pulled = held.mirror, held.pulled

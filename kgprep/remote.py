@@ -142,8 +142,7 @@ class Mirror:
         for prefix in only:
             path = f"{root}/{prefix.rstrip('/')}"
             if not prefix.endswith("/"):
-                with contextlib.suppress(AttributeError):
-                    fs.invalidate_cache(path)
+                _forget_listing(fs, path)
                 try:
                     info = fs.info(path)
                 except FileNotFoundError:
@@ -187,8 +186,7 @@ class Mirror:
             fs.mv(tmp, remote)
         else:  # an object store's put is atomic: readers see the old object or the new one
             fs.put_file(str(source), remote)
-        with contextlib.suppress(AttributeError):
-            fs.invalidate_cache(remote)
+        _forget_listing(fs, remote)
         self._write_state(rel, remote_version(fs.info(remote)))
         return source.stat().st_size
 
@@ -251,12 +249,17 @@ class Mirror:
         return stats
 
 
+def _forget_listing(fs: Any, path: str) -> None:
+    """Drop fsspec's cached listing of ``path``: another process may have written there."""
+    with contextlib.suppress(AttributeError):
+        fs.invalidate_cache(path)
+
+
 def _listing(fs: Any, directory: str, root: str) -> dict[str, dict[str, Any]]:
     """Synced files under ``directory``, keyed by their path relative to ``root``."""
     if not fs.exists(directory):
         return {}
-    with contextlib.suppress(AttributeError):
-        fs.invalidate_cache(directory)
+    _forget_listing(fs, directory)
     prefix = root + "/"
     files = {}
     for name, info in fs.find(directory, detail=True).items():
@@ -301,8 +304,7 @@ class WorkDirLease:
         return fs, f"{root.rstrip('/')}/{LEASE_NAME}"
 
     def _read(self, fs: Any, path: str) -> dict[str, Any] | None:
-        with contextlib.suppress(AttributeError):
-            fs.invalidate_cache(path)
+        _forget_listing(fs, path)
         try:
             return json.loads(fs.cat_file(path))
         except (FileNotFoundError, ValueError):
