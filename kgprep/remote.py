@@ -197,8 +197,7 @@ class Mirror:
         """
         fs, root = self.filesystem()
         stats = SyncStats()
-        remote = {rel: info for rel, info in self._remote_files(fs, root, only).items()
-                  if not only or rel.startswith(only)}
+        remote = self._remote_files(fs, root, only)
         for rel, info in sorted(remote.items()):
             state = self._read_state(rel)
             if state is not None and state.get("remote") == remote_version(info):
