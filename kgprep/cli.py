@@ -169,10 +169,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    import pyarrow.parquet as pq
     from tokenizers import Tokenizer
 
-    from kgprep.io import read_json
+    from kgprep.io import read_json, read_parquet
     from kgprep.validate import read_shard, render_row
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
@@ -183,7 +182,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     for name, file in (("nodes", "nodes.parquet"), ("relations", "relations.parquet")):
         path = work / "graph" / file
         if path.is_file():
-            labels[name] = pq.read_table(path, columns=["label"])["label"].to_pylist()
+            labels[name] = read_parquet(path, columns=["label"])["label"].to_pylist()
     entries = manifest["shards"]
     if not 0 <= args.shard < len(entries):
         print(f"error: --shard must be in 0..{len(entries) - 1}", file=sys.stderr)

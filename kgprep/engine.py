@@ -8,6 +8,7 @@ order. It never knows which engine ran them, so both give the same bytes.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import multiprocessing
 import os
@@ -87,18 +88,26 @@ def model_needs_torch(model: str) -> bool:
 TORCH_PACKAGES = frozenset({"torch", "spacy-transformers", "spacy-curated-transformers"})
 
 
-def keep_torch_out(model: str) -> None:
-    """thinc imports torch whenever it is installed (about 2 s); a process that only parses with
-    a pipeline that does not need torch marks it absent, so it starts that much faster."""
-    if "torch" not in sys.modules and (not model or not model_needs_torch(model)):
+@contextlib.contextmanager
+def torch_hidden(model: str) -> Iterator[None]:
+    """thinc imports torch whenever it is installed (about 1.7 s); while a pipeline that does not
+    need torch is imported and loaded, torch reads as absent, so parsing starts that much sooner.
+    Afterwards ``import torch`` works again for the rest of the process."""
+    hide = "torch" not in sys.modules and (not model or not model_needs_torch(model))
+    if hide:
         sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def _local_setup(model: str, setup_module: str, setup_name: str, args: tuple[Any, ...]) -> None:
     die_with_parent()
-    keep_torch_out(model)
-    setup = getattr(importlib.import_module(setup_module), setup_name)
-    setup(*args)
+    with torch_hidden(model):
+        setup = getattr(importlib.import_module(setup_module), setup_name)
+        setup(*args)
 
 
 def map_parts(
@@ -127,7 +136,8 @@ def map_parts(
                 yield done, True
                 continue
             if not ready:
-                setup(*setup_args)
+                with torch_hidden(spec.model):
+                    setup(*setup_args)
                 ready = True
             yield process(item, *args), False
         return

@@ -14,12 +14,18 @@ import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from kgprep.config import PipelineConfig
 from kgprep.engine import map_parts, no_setup, spec_for_light_parts
 from kgprep.extract import DOC_SCHEMA
-from kgprep.io import read_json, remove_stale_temporaries, sha256_file, write_json, write_parquet
+from kgprep.io import (
+    read_json,
+    read_parquet,
+    remove_stale_temporaries,
+    sha256_file,
+    write_json,
+    write_parquet,
+)
 from kgprep.rdf import write_part_nquads
 from kgprep.stage import StageReport, progress, stage_config_hash, stage_done, up_to_date
 
@@ -220,7 +226,7 @@ def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfi
     if mirror is not None:  # a worker on another machine fetches the part
         mirror.pull((f"extract/{file}",))
     # N-Quads and counts both read only these: the sentences column stays on disk.
-    docs = pq.read_table(work / "extract" / file, columns=["doc_id", "text", "triples"])
+    docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
     if quads is None:
         out = work / "rdf" / file.replace(".parquet", ".nq")
         quads = write_part_nquads(out, docs, cfg.graph.base_iri)

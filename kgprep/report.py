@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from kgprep.config import PipelineConfig
 from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
-from kgprep.io import read_json, write_bytes
+from kgprep.io import read_json, read_parquet, write_bytes
 from kgprep.stage import STAGES
 
 ROLE_NAMES = ("none", "subject", "predicate", "object")
@@ -51,15 +50,15 @@ def collect(cfg: PipelineConfig) -> ReportData:
             data.stats[stage] = read_json(path)
     counts = []
     for part in sorted((work / "extract").glob("part-*.parquet")):
-        column = pq.read_table(part, columns=["triples"])["triples"]
+        column = read_parquet(part, columns=["triples"])["triples"]
         counts.append(pc.list_value_length(column).to_numpy(zero_copy_only=False))
     if counts:
         data.triples_per_doc = np.concatenate(counts).astype(np.int64)
     graph = work / "graph"
     if (graph / "edges.parquet").is_file():
-        nodes = pq.read_table(graph / "nodes.parquet", columns=["label", "freq"])
-        relations = pq.read_table(graph / "relations.parquet", columns=["label", "freq"])
-        edges = pq.read_table(graph / "edges.parquet", columns=["subj_node", "obj_node"])
+        nodes = read_parquet(graph / "nodes.parquet", columns=["label", "freq"])
+        relations = read_parquet(graph / "relations.parquet", columns=["label", "freq"])
+        edges = read_parquet(graph / "edges.parquet", columns=["subj_node", "obj_node"])
         n = nodes.num_rows
         data.degrees = (np.bincount(edges["subj_node"].to_numpy(), minlength=n)
                         + np.bincount(edges["obj_node"].to_numpy(), minlength=n))
@@ -86,8 +85,8 @@ def _collect_subnets(work: Path, cfg: PipelineConfig, data: ReportData,
     manifest = read_json(manifest_path)
     data.pruning = manifest.get("pruning", [])
     data.subnets = manifest.get("subnets", [])
-    membership = pq.read_table(work / "subnets" / "membership.parquet").to_pylist()
-    edges = pq.read_table(work / "subnets" / "edges.parquet").to_pylist()
+    membership = read_parquet(work / "subnets" / "membership.parquet").to_pylist()
+    edges = read_parquet(work / "subnets" / "edges.parquet").to_pylist()
     by_subnet: dict[int, list[tuple[float, int]]] = {}
     for row in membership:
         by_subnet.setdefault(row["subnet_id"], []).append((row["score"], row["node_id"]))

