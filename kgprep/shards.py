@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
 from kgprep import FORMAT_VERSION, __version__
-from kgprep.align import align_spans, token_bounds
+from kgprep.align import align_spans, paint_first, token_bounds
 from kgprep.config import PipelineConfig
 from kgprep.engine import map_parts, spec_for_light_parts
 from kgprep.io import (
@@ -226,9 +226,6 @@ def annotate_part(
     for d, (doc_id, enc) in enumerate(zip(docs["doc_id"].to_pylist(), encodings, strict=True)):
         ids = np.asarray(enc.ids, dtype=np.uint32)
         n = len(ids)
-        role = np.zeros(n, np.uint8)
-        entity = np.full(n, -1, np.int32)
-        subnet = np.full(n, -1, np.int16)
         lo, hi = int(offsets[d]), int(offsets[d + 1])
         starts, ends = token_bounds(enc.offsets)
         bounds = {}
@@ -243,18 +240,7 @@ def annotate_part(
         unaligned += int((~valid).sum())
         info = graph_ids[lo:hi]
         # First triple in text order wins a token: later triples never overwrite annotations.
-        for t in np.flatnonzero(valid):
-            for arg in ("subj", "pred", "obj"):
-                a, b = bounds[arg][0][t], bounds[arg][1][t]
-                free = role[a:b] == 0
-                role[a:b][free] = _ROLE_OF[arg]
-                if info[t, 3] >= 0:
-                    sub = subnet[a:b]
-                    sub[sub < 0] = info[t, 3]
-            for arg, node_col in (("subj_head", 0), ("obj_head", 2)):
-                a, b = bounds[arg][0][t], bounds[arg][1][t]
-                ent = entity[a:b]
-                ent[ent < 0] = info[t, node_col]
+        role, subnet, entity = _paint_annotations(n, bounds, info, np.flatnonzero(valid))
         spans = np.stack([bounds[k][i] for k in ("subj", "pred", "obj") for i in (0, 1)],
                          axis=1)[valid] if hi > lo else np.zeros((0, 6), np.int64)
         doc = DocTokens(
@@ -270,6 +256,30 @@ def annotate_part(
                              [pieces[i] for i in valid_idx], markup)
         out.append(doc)
     return out, unaligned
+
+
+def _paint_annotations(n: int, bounds: dict[str, tuple[np.ndarray, np.ndarray]],
+                       info: np.ndarray, valid: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-token role, subnet and entity of one document from its aligned triples ``valid``
+    (in text order): each triple's subject, predicate, object in turn claim the tokens no earlier
+    range holds; entities come from the argument heads, and unknown ids (-1) claim nothing."""
+    def ranges(args: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        # Interleaved per triple: (t0 first arg, t0 second arg, ..., t1 first arg, ...).
+        return (np.stack([bounds[a][0][valid] for a in args], axis=1).ravel(),
+                np.stack([bounds[a][1][valid] for a in args], axis=1).ravel())
+
+    starts, ends = ranges(("subj", "pred", "obj"))
+    roles = np.tile(np.array([_ROLE_OF[a] for a in ("subj", "pred", "obj")]), len(valid))
+    role = paint_first(n, starts, ends, roles, 0, np.uint8)
+    subnets = np.repeat(info[valid, 3], 3)
+    known = subnets >= 0
+    subnet = paint_first(n, starts[known], ends[known], subnets[known], -1, np.int16)
+    starts, ends = ranges(("subj_head", "obj_head"))
+    nodes = info[valid][:, [0, 2]].ravel()
+    known = nodes >= 0
+    entity = paint_first(n, starts[known], ends[known], nodes[known], -1, np.int32)
+    return role, subnet, entity
 
 
 def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[str, Any]]:

@@ -7,12 +7,26 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgprep.align import align_spans, token_bounds
+from kgprep.align import align_spans, paint_first, token_bounds
 from kgprep.shards import DocTokens, pack_rows, unpacked_rows
 from kgprep.tokenizer import train_byte_level_bpe
 from tests.tokenizers_for_tests import KINDS
 
 CORPUS = ["The Sun is a star.", "Café société naïve 東京 🚀 emoji.", "Tabs\tand   spaces\n\nhere."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 30), st.lists(st.tuples(st.integers(0, 35), st.integers(0, 35),
+                                              st.integers(0, 9)), max_size=12))
+def test_paint_first_gives_each_token_its_first_covering_range(n, ranges):
+    expected = np.full(n, -1, np.int32)
+    for start, end, value in ranges:  # the rule written as a loop: earlier ranges keep tokens
+        for token in range(start, min(end, n)):
+            if expected[token] == -1:
+                expected[token] = value
+    starts, ends, values = (np.array([r[i] for r in ranges], np.int64) for i in range(3))
+    got = paint_first(n, starts, ends, values, -1, np.int32)
+    assert got.dtype == np.int32 and got.tolist() == expected.tolist()
 
 
 @pytest.fixture(scope="module")
