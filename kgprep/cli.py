@@ -105,8 +105,10 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     import importlib
 
-    from kgprep.engine import shutdown
+    from kgprep.engine import prime_pyarrow, shutdown
     from kgprep.stage import held_work_dir
+
+    prime_pyarrow()
 
     def runner(stage: str) -> Callable[[PipelineConfig], Any]:
         # Imported per stage: the reduce stages never load spaCy (and torch through thinc).

@@ -88,23 +88,51 @@ def model_needs_torch(model: str) -> bool:
 TORCH_PACKAGES = frozenset({"torch", "spacy-transformers", "spacy-curated-transformers"})
 
 
+class _HiddenModule:
+    """A meta-path finder that refuses one module (a sys.modules entry of None would not do:
+    Cython-compiled imports, like pyarrow's, read sys.modules directly and get None back)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == self.name or fullname.startswith(self.name + "."):
+            raise ImportError(f"{fullname} is hidden while kgprep starts up")
+
+
 @contextlib.contextmanager
-def torch_hidden(model: str) -> Iterator[None]:
-    """thinc imports torch whenever it is installed (about 1.7 s); while a pipeline that does not
-    need torch is imported and loaded, torch reads as absent, so parsing starts that much sooner.
-    Afterwards ``import torch`` works again for the rest of the process."""
-    hide = "torch" not in sys.modules and (not model or not model_needs_torch(model))
-    if hide:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
+def module_hidden(name: str, hide: bool = True) -> Iterator[None]:
+    """While active, ``import name`` raises ImportError unless the module is loaded already;
+    afterwards it imports normally for the rest of the process."""
+    finder = _HiddenModule(name) if hide and name not in sys.modules else None
+    if finder is not None:
+        sys.meta_path.insert(0, finder)  # type: ignore[arg-type]
     try:
         yield
     finally:
-        if hide and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
+        if finder is not None:
+            sys.meta_path.remove(finder)  # type: ignore[arg-type]
+
+
+def torch_hidden(model: str) -> contextlib.AbstractContextManager[None]:
+    """thinc imports torch whenever it is installed (about 1.7 s); while a pipeline that does not
+    need torch is imported and loaded, torch reads as absent, so parsing starts that much sooner."""
+    return module_hidden("torch", not model or not model_needs_torch(model))
+
+
+def prime_pyarrow() -> None:
+    """pyarrow imports pandas (about 0.35 s) the first time it builds an array, only to tell
+    pandas inputs apart, and kgprep never passes any; so every stage process and worker primes it
+    with pandas hidden. pyarrow still imports pandas when asked for pandas objects later."""
+    with module_hidden("pandas"):
+        import pyarrow as pa
+
+        pa.array([0])
 
 
 def _local_setup(model: str, setup_module: str, setup_name: str, args: tuple[Any, ...]) -> None:
     die_with_parent()
+    prime_pyarrow()
     with torch_hidden(model):
         setup = getattr(importlib.import_module(setup_module), setup_name)
         setup(*args)

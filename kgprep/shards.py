@@ -83,38 +83,37 @@ class DocTokens:
 
 @dataclass(frozen=True)
 class GraphLookup:
-    node_keys: pa.Array
-    relation_keys: pa.Array
-    edge_subnets: pa.Table  # subj_node, relation_id, obj_node, subnet_id
+    """Graph ids by key, built once per worker: looking keys up in per-part Arrow hash sets
+    rebuilt the whole graph's index for every part (most of the stage on a large graph)."""
+
+    node_ids: dict[str, int]
+    relation_ids: dict[str, int]
+    edge_subnet: dict[tuple[int, int, int], int]  # edges inside a subnetwork only
 
 
 def load_lookup(work: Path) -> GraphLookup:
-    nodes = read_parquet(work / "graph" / "nodes.parquet", columns=["key"])
+    nodes = read_parquet(work / "graph" / "nodes.parquet", columns=["key"])["key"].to_pylist()
     relations = read_parquet(work / "graph" / "relations.parquet", columns=["key"])
     edges = read_parquet(work / "subnets" / "edges.parquet")
-    return GraphLookup(nodes["key"].combine_chunks(), relations["key"].combine_chunks(), edges)
+    edges = edges.filter(pc.greater_equal(edges["subnet_id"], 0))
+    edge_keys = zip(*(edges[c].to_pylist() for c in ("subj_node", "relation_id", "obj_node")),
+                    strict=True)
+    return GraphLookup({k: i for i, k in enumerate(nodes)},
+                       {k: i for i, k in enumerate(relations["key"].to_pylist())},
+                       dict(zip(edge_keys, edges["subnet_id"].to_pylist(), strict=True)))
 
 
 def _triple_graph_ids(triples: pa.Array, lookup: GraphLookup) -> np.ndarray:
-    """(n, 4): subject node, relation, object node and edge subnetwork per triple."""
-    subj = pc.index_in(pc.struct_field(triples, ["subj", "key"]), value_set=lookup.node_keys)
-    rel = pc.index_in(pc.struct_field(triples, ["pred", "key"]), value_set=lookup.relation_keys)
-    obj = pc.index_in(pc.struct_field(triples, ["obj", "key"]), value_set=lookup.node_keys)
-    table = pa.table(
-        {"row": pa.array(np.arange(len(triples), dtype=np.int64)),
-         "subj_node": pc.cast(pc.fill_null(subj, -1), pa.int32()),
-         "relation_id": pc.cast(pc.fill_null(rel, -1), pa.int32()),
-         "obj_node": pc.cast(pc.fill_null(obj, -1), pa.int32())}
-    )
-    joined = table.join(lookup.edge_subnets, ["subj_node", "relation_id", "obj_node"],
-                        join_type="left outer").sort_by("row")
-    subnet = pc.fill_null(joined["subnet_id"], -1)
+    """(n, 4): subject node, relation, object node and edge subnetwork per triple (-1: none)."""
+    def ids(path: list[str], table: dict[str, int]) -> list[int]:
+        return [table.get(key, -1) for key in pc.struct_field(triples, path).to_pylist()]
+
+    subj = ids(["subj", "key"], lookup.node_ids)
+    rel = ids(["pred", "key"], lookup.relation_ids)
+    obj = ids(["obj", "key"], lookup.node_ids)
+    subnet = [lookup.edge_subnet.get(edge, -1) for edge in zip(subj, rel, obj, strict=True)]
+    out = np.array([subj, rel, obj, subnet], np.int64).T.reshape(len(triples), 4)
     negated = pc.struct_field(triples, "negated").to_numpy(zero_copy_only=False)
-    out = np.stack(
-        [joined["subj_node"].to_numpy(), joined["relation_id"].to_numpy(),
-         joined["obj_node"].to_numpy(), subnet.to_numpy().astype(np.int64)],
-        axis=1,
-    ).astype(np.int64)
     out[negated, 3] = -1  # negated triples are not edges of any subnetwork
     return out
 

@@ -88,3 +88,23 @@ print(seen, [r for r, _ in results], torch.tensor([1]).item())
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.strip()
     assert out == "['hidden'] [2, 4] 1"
+
+
+def test_pyarrow_is_primed_without_pandas_and_pandas_still_works():
+    import subprocess
+    import sys
+
+    probe = """
+import sys
+from kgprep.engine import prime_pyarrow
+prime_pyarrow()
+import pyarrow as pa
+pa.table({"a": [1, 2]})
+loaded = "pandas" in sys.modules
+import pandas as pd
+print(loaded, pa.Table.from_pandas(pd.DataFrame({"a": [1]})).num_rows,
+      pa.table({"b": [3]}).to_pandas()["b"].tolist())
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout.strip()
+    assert out == "False 1 [3]"
