@@ -425,7 +425,9 @@ def bench_graph(n_triples: int, parts: int) -> bool:
 PIPELINE_TARGETS = {"pipeline_vs_bare": 0.85, "scaling_2_vs_1": 1.6, "rss_4x_vs_1x": 1.10}
 
 _BARE_PARSE = """
-import json, resource, sys, time
+import json, os, resource, sys, time
+# On the same CPU as the 1-worker pipeline (see _pipeline_run).
+os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-1:])
 from kgprep.config import parse_config
 from kgprep.corpus import Document, iter_records
 from kgprep.extract import count_words, load_nlp
@@ -441,16 +443,19 @@ print(json.dumps({"docs": len(texts), "words": words, "seconds": seconds,
 """
 
 
-def _measured(command: list[str]) -> tuple[float, int]:
-    """Run ``command``; return its wall time and the peak RSS (KiB) of its largest process."""
+def _measured(command: list[str], cpus: int = 0) -> tuple[float, int]:
+    """Run ``command``; return its wall time and the peak RSS (KiB) of its largest process.
+    ``cpus`` > 0 pins it (and its children) to that many CPUs, the last ones."""
     import subprocess
 
-    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-               "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+    wrapper = ("import os, resource, subprocess, sys, time; n = int(sys.argv[1]); "
+               "n and os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-n:]); "
+               "t = time.perf_counter(); "
+               "rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL).returncode; "
                "print(time.perf_counter() - t, "
                "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
-    out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True,
-                         text=True, check=True).stdout.split()
+    out = subprocess.run([sys.executable, "-c", wrapper, str(cpus), *command],
+                         capture_output=True, text=True, check=True).stdout.split()
     if out[2] != "0":
         raise RuntimeError(f"{' '.join(command)} failed with exit code {out[2]}")
     return float(out[0]), int(out[1])
@@ -490,7 +495,8 @@ def _bare_parse(tmp: Path, corpus: Path, model: str) -> dict[str, Any]:
 def _pipeline_run(tmp: Path, corpus: Path, workers: int, model: str
                   ) -> tuple[list[tuple[str, dict[str, Any], float, int]], int, float]:
     """Every stage as its own command on a fresh work dir, as ``make pipeline`` runs them:
-    (rows, words, total seconds). Seconds are each command's wall time, start-up included."""
+    (rows, words, total seconds). Seconds are each command's wall time, start-up included.
+    With 1 worker every command is pinned to one CPU; with more, they use them all."""
     import json
     import shutil
 
@@ -499,7 +505,10 @@ def _pipeline_run(tmp: Path, corpus: Path, workers: int, model: str
     cfg = _pipeline_config(tmp, corpus, workers, name, model)
     rows = []
     for stage in ("extract", "graph", "subnets", "shards"):
-        seconds, rss = _measured([sys.executable, "-m", "kgprep", stage, str(cfg)])
+        # One worker runs on one CPU, the bare parse's: both see the same core, and helper
+        # threads (the tokenizers' Rust pool) get no second core for free.
+        seconds, rss = _measured([sys.executable, "-m", "kgprep", stage, str(cfg)],
+                                 cpus=1 if workers == 1 else 0)
         stats = json.loads((tmp / name / "stats" / f"{stage}.json").read_text())
         rows.append((f"{stage} ({workers}w)", stats["counts"], seconds, rss))
     return rows, int(rows[0][1]["words"]), sum(row[2] for row in rows)
@@ -530,9 +539,9 @@ def bench_pipeline(shared: Path, model: str, repeats: int = 2) -> bool:
             rows = best[1][0] + best[2][0]
             totals = {w: (best[w][1], best[w][2]) for w in (1, 2)}
             print(f"\n{corpus.name}: {bare['docs']:,} documents, {bare['words']:,} words; "
-                  f"model {model}; the bare parse runs in 1 process (its nlp.pipe loop "
-                  "timed); stages: wall time of each command; best of "
-                  f"{repeats} interleaved rounds")
+                  f"model {model}; the bare parse (its nlp.pipe loop timed) and the "
+                  "1-worker stages run pinned to the same CPU; stages: wall time of each "
+                  f"command; best of {repeats} interleaved rounds")
             print(f"  {'step':<18}{'seconds':>9}{'docs/s':>10}{'words/s':>10}{'tokens/s':>11}"
                   f"{'peak RSS':>11}")
             print(f"  {'bare nlp.pipe':<18}{bare['seconds']:>9.1f}"
