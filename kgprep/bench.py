@@ -228,14 +228,13 @@ def _nmi_purity(labels: list[str], clusters: list[int]) -> tuple[float, float]:
 
 def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
-    import pyarrow.parquet as pq
-
+    from kgprep.io import read_parquet
     from kgprep.shards import _triple_graph_ids, load_lookup
 
     lookup = load_lookup(work)
     out: dict[str, list[int]] = {}
     for part in sorted((work / "extract").glob("part-*.parquet")):
-        table = pq.read_table(part, columns=["doc_id", "triples"])
+        table = read_parquet(part, columns=["doc_id", "triples"])
         triples = table["triples"].combine_chunks()
         ids = _triple_graph_ids(triples.flatten(), lookup) if len(triples.flatten()) else None
         offsets = triples.offsets.to_numpy()
@@ -259,11 +258,10 @@ def bench_subnets(shared: Path, model: str, workers: int) -> bool:
     import json
     import shutil
 
-    import pyarrow.parquet as pq
-
     from kgprep.config import parse_config
     from kgprep.extract import run_extract
     from kgprep.graph import run_graph
+    from kgprep.io import read_parquet
     from kgprep.subnets import run_subnets
 
     docs = read_webnlg(shared / "data" / "webnlg" / "dev")
@@ -292,8 +290,8 @@ def bench_subnets(shared: Path, model: str, workers: int) -> bool:
                          "min_cluster_size": 3}}, Path(tmp))
         run_subnets(community_cfg)
         seconds = time.perf_counter() - started
-        names = pq.read_table(Path(tmp) / "seeded" / "subnets" / "subnets.parquet",
-                              columns=["name"])["name"].to_pylist()
+        names = read_parquet(Path(tmp) / "seeded" / "subnets" / "subnets.parquet",
+                             columns=["name"])["name"].to_pylist()
         seeded = {d: _majority(s) for d, s in _doc_subnets(Path(tmp) / "seeded").items()}
         communities = {d: _majority(s)
                        for d, s in _doc_subnets(Path(tmp) / "communities").items()}
