@@ -92,14 +92,15 @@ class GraphLookup:
 
 
 def load_lookup(work: Path) -> GraphLookup:
-    nodes = read_parquet(work / "graph" / "nodes.parquet", columns=["key"])["key"].to_pylist()
-    relations = read_parquet(work / "graph" / "relations.parquet", columns=["key"])
+    def ids_by_key(file: str) -> dict[str, int]:
+        keys = read_parquet(work / "graph" / file, columns=["key"])["key"].to_pylist()
+        return {key: i for i, key in enumerate(keys)}
+
     edges = read_parquet(work / "subnets" / "edges.parquet")
     edges = edges.filter(pc.greater_equal(edges["subnet_id"], 0))
     edge_keys = zip(*(edges[c].to_pylist() for c in ("subj_node", "relation_id", "obj_node")),
                     strict=True)
-    return GraphLookup({k: i for i, k in enumerate(nodes)},
-                       {k: i for i, k in enumerate(relations["key"].to_pylist())},
+    return GraphLookup(ids_by_key("nodes.parquet"), ids_by_key("relations.parquet"),
                        dict(zip(edge_keys, edges["subnet_id"].to_pylist(), strict=True)))
 
 
