@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
@@ -53,9 +55,13 @@ def phrase_key(tokens: list[Token]) -> str:
 
 def find_acronyms(doc: Doc) -> dict[str, str]:
     """Map acronyms defined as "Long Form (LF)" in ``doc`` to the long form's key."""
+    from spacy.attrs import ORTH
+
     found: dict[str, str] = {}
-    for token in doc:
-        if token.text != "(" or token.i + 2 >= len(doc) or doc[token.i + 2].text != ")":
+    # Only "(" tokens can open a definition: found on the ORTH array, without a Token per word.
+    for i in np.flatnonzero(doc.to_array(ORTH) == doc.vocab.strings["("]).tolist():
+        token = doc[i]
+        if token.i + 2 >= len(doc) or doc[token.i + 2].text != ")":
             continue
         acronym = doc[token.i + 1].text
         if not _ACRONYM.match(acronym) or token.i == 0:

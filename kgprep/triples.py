@@ -7,8 +7,12 @@ with extraction errors (long arguments, pronouns, unresolved heads).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
@@ -17,8 +21,10 @@ from kgprep.keys import compact_tokens, find_acronyms, phrase_key
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
-# Dependents that are not part of an argument's full span when it is split out.
+# Dependents that are not part of an argument's full span when it is split out: of the head,
+# coordinated, clausal and appositive ones; below the head, clauses and appositions.
 SPAN_EXCLUDED = frozenset({"conj", "cc", "appos", "relcl", "acl", "punct", "advcl", "preconj"})
+SPAN_EXCLUDED_BELOW = frozenset({"relcl", "acl", "appos"})
 RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
 ATTRIBUTION_VERBS = frozenset(
     {"say", "claim", "believe", "report", "suggest", "think", "argue", "state", "assert",
@@ -48,7 +54,7 @@ THING_PRONOUNS = frozenset({"it", "they", "them"})
 @dataclass
 class Argument:
     head: Token
-    tokens: list[Token]  # full span tokens, contiguous
+    span: Span  # the full span
     compact: list[Token]
     key: str
     ent_type: str
@@ -56,8 +62,8 @@ class Argument:
 
     def record(self) -> dict[str, Any]:
         return {
-            "start": self.tokens[0].idx,
-            "end": self.tokens[-1].idx + len(self.tokens[-1].text),
+            "start": self.span.start_char,
+            "end": self.span.end_char,
             "head_start": self.compact[0].idx,
             "head_end": self.compact[-1].idx + len(self.compact[-1].text),
             "key": self.key,
@@ -65,49 +71,99 @@ class Argument:
         }
 
 
+@dataclass(frozen=True)
+class DocIndex:
+    """The tokens each whole-document scan looks for, found once per document on the parse
+    arrays: creating a spaCy Token per word for every scan was most of the extractor's time."""
+
+    predicates: list[int]  # verbs, and auxiliaries that head a clause or take an attribute
+    subjects: list[int]  # noun subjects: the antecedents pronouns resolve to
+    appositions: list[int]  # appositions to a noun
+    has_conjuncts: frozenset[int]  # tokens with a "conj" child
+    heads: list[int]
+    deps: list[int]  # label hashes
+    punct: list[bool]
+    excluded_at_head: frozenset[int]  # SPAN_EXCLUDED as hashes
+    excluded_below: frozenset[int]  # SPAN_EXCLUDED_BELOW as hashes
+
+    @classmethod
+    def of(cls, doc: Doc) -> DocIndex:
+        from spacy.attrs import DEP, HEAD, IS_PUNCT, POS
+
+        label = doc.vocab.strings.__getitem__  # a label's hash, as the arrays hold it
+        heads, deps, pos, punct = doc.to_array([HEAD, DEP, POS, IS_PUNCT]).T
+        positions = np.arange(len(doc))
+        heads = positions + heads.astype(np.int64)  # stored relative, as uint64
+
+        def with_child(dep: str) -> np.ndarray:
+            found = np.zeros(len(doc), dtype=bool)
+            found[heads[(deps == label(dep)) & (heads != positions)]] = True
+            return found
+
+        nominal = (pos == label("NOUN")) | (pos == label("PROPN"))
+        predicates = (pos == label("VERB")) | (
+            (pos == label("AUX")) & ((deps == label("ROOT")) | with_child("attr")))
+        subjects = ((deps == label("nsubj")) | (deps == label("nsubjpass"))) & nominal
+        appositions = (deps == label("appos")) & nominal[heads]
+        return cls(
+            np.flatnonzero(predicates).tolist(),
+            np.flatnonzero(subjects).tolist(),
+            np.flatnonzero(appositions).tolist(),
+            frozenset(np.flatnonzero(with_child("conj")).tolist()),
+            heads.tolist(),
+            deps.tolist(),
+            (punct != 0).tolist(),
+            frozenset(label(dep) for dep in SPAN_EXCLUDED),
+            frozenset(label(dep) for dep in SPAN_EXCLUDED_BELOW),
+        )
+
+    def in_full_span(self, token: int, head: int) -> bool:
+        """Whether ``token`` hangs from ``head`` by no excluded dependency (see full_span)."""
+        node = token
+        while node != head:
+            parent = self.heads[node]
+            if parent == node:  # the root: not below ``head`` at all
+                return False
+            excluded = self.excluded_at_head if parent == head else self.excluded_below
+            if self.deps[node] in excluded:
+                return False
+            node = parent
+        return True
+
+
+def _in_sentence(indices: list[int], sent: Span) -> list[int]:
+    return indices[bisect_left(indices, sent.start) : bisect_left(indices, sent.end)]
+
+
 @dataclass
 class DocContext:
     """Per-document state: acronyms and recent mentions for pronoun resolution."""
 
     acronyms: dict[str, str]
+    index: DocIndex
     last_person: tuple[str, str] | None = None
     last_thing: tuple[str, str] | None = None
     open_ie: bool = False
     dropped_pronouns: int = 0
 
 
-def _contiguous(head: Token, allowed: set[int]) -> list[Token]:
+def _contiguous(head: Token, allowed: Callable[[int], bool], index: DocIndex) -> Span:
+    """The run of ``allowed`` tokens around ``head``, without punctuation at either end."""
     start = end = head.i
-    while start - 1 in allowed:
+    while start > 0 and allowed(start - 1):
         start -= 1
-    while end + 1 in allowed:
+    while end + 1 < len(index.heads) and allowed(end + 1):
         end += 1
-    span = head.doc[start : end + 1]
-    tokens = list(span)
-    while len(tokens) > 1 and tokens[0].is_punct:
-        tokens = tokens[1:]
-    while len(tokens) > 1 and tokens[-1].is_punct:
-        tokens = tokens[:-1]
-    return tokens
+    while start < end and index.punct[start]:
+        start += 1
+    while end > start and index.punct[end]:
+        end -= 1
+    return head.doc[start : end + 1]
 
 
-def full_span(head: Token) -> list[Token]:
+def full_span(head: Token, index: DocIndex) -> Span:
     """The argument's subtree without coordinated, appositive or clausal dependents."""
-    allowed: set[int] = set()
-
-    def walk(tok: Token) -> None:
-        allowed.add(tok.i)
-        for child in tok.children:
-            if tok.i == head.i and child.dep_ in SPAN_EXCLUDED:
-                continue
-            if child.dep_ in ("relcl", "acl", "appos"):
-                continue
-            if child.dep_ == "conj" and tok.i == head.i:
-                continue
-            walk(child)
-
-    walk(head)
-    return _contiguous(head, allowed)
+    return _contiguous(head, lambda token: index.in_full_span(token, head.i), index)
 
 
 def _entity_type(head: Token) -> str:
@@ -126,10 +182,11 @@ def make_argument(head: Token, ctx: DocContext) -> Argument | None:
             ref = ctx.last_thing
         if ref is None:
             if ctx.open_ie:  # open IE keeps the pronoun as written
-                return Argument(head, [head], [head], lower, "PRON")
+                return Argument(head, head.doc[head.i : head.i + 1], [head], lower, "PRON")
             ctx.dropped_pronouns += 1
             return None
-        return Argument(head, [head], [head], ref[0], ref[1], resolved=True)
+        return Argument(head, head.doc[head.i : head.i + 1], [head], ref[0], ref[1],
+                        resolved=True)
     if head.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "X", "SYM") and not ctx.open_ie:
         return None
     compact = compact_tokens(head)
@@ -137,7 +194,7 @@ def make_argument(head: Token, ctx: DocContext) -> Argument | None:
     key = ctx.acronyms.get(key, key)
     if not key:
         return None
-    return Argument(head, full_span(head), compact, key, _entity_type(head))
+    return Argument(head, full_span(head, ctx.index), compact, key, _entity_type(head))
 
 
 def _remember(head: Token, ctx: DocContext) -> None:
@@ -152,24 +209,27 @@ def _remember(head: Token, ctx: DocContext) -> None:
         ctx.last_thing = (key, _entity_type(head))
 
 
-def _with_conjuncts(tok: Token) -> list[Token]:
-    return [tok, *tok.conjuncts] if tok.dep_ != "conj" else [tok]
+def _with_conjuncts(tok: Token, ctx: DocContext) -> list[Token]:
+    """The token and the tokens coordinated with it, unless it is itself a conjunct."""
+    if tok.i in ctx.index.has_conjuncts and tok.dep_ != "conj":
+        return [tok, *tok.conjuncts]
+    return [tok]
 
 
-def _subject_heads(verb: Token, open_ie: bool = False) -> tuple[list[Token], str]:
+def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
     """Subject heads of ``verb`` and how they were found."""
     for child in verb.children:
         if child.dep_ in SUBJECT_DEPS:
             if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return [verb.head], "relative"
-            return _with_conjuncts(child), "direct"
+            return _with_conjuncts(child, ctx), "direct"
     if verb.dep_ == "relcl" or verb.dep_ == "acl":
         return [verb.head], "relative"
     if verb.dep_ in ("conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
-        heads, _ = _subject_heads(verb.head, open_ie)
+        heads, _ = _subject_heads(verb.head, ctx)
         return heads, "inherited"
-    if open_ie and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX"):
-        heads, _ = _subject_heads(verb.head, open_ie)
+    if ctx.open_ie and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX"):
+        heads, _ = _subject_heads(verb.head, ctx)
         return heads, "adverbial"
     return [], "none"
 
@@ -204,14 +264,14 @@ def _attribution(verb: Token, ctx: DocContext) -> str | None:
     return node.head.lemma_.lower()
 
 
-def _prep_objects(verb: Token) -> list[tuple[Token, Token]]:
+def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
     """(preposition, object) pairs attached to the verb, in text order."""
     pairs = []
     for child in verb.children:
         if child.dep_ in ("prep", "dative") and child.pos_ == "ADP":
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
-                    pairs.extend((child, o) for o in _with_conjuncts(pobj))
+                    pairs.extend((child, o) for o in _with_conjuncts(pobj, ctx))
     return pairs
 
 
@@ -252,15 +312,15 @@ class _Builder:
         if obj is not None and subj.key == obj.key and subj.key:
             return
         p_start, p_end = _span_record(pred_tokens)
-        obj_start = obj.tokens[0].idx if obj is not None else -1
-        signature = (subj.key, pred_key, obj and obj.key, p_start, subj.tokens[0].idx, obj_start)
+        obj_start = obj.span.start_char if obj is not None else -1
+        signature = (subj.key, pred_key, obj and obj.key, p_start, subj.span.start_char,
+                     obj_start)
         if signature in self.seen:
             return
         self.seen.add(signature)
         extra_args = []
         for prep, pobj in extras:
-            tokens = full_span(pobj)
-            start, end = prep.idx, tokens[-1].idx + len(tokens[-1].text)
+            start, end = prep.idx, full_span(pobj, self.ctx.index).end_char
             extra_args.append({"start": start, "end": end, "prep": prep.lower_})
         self.out.append(
             {
@@ -316,7 +376,7 @@ def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
 
 
 def _extract_verb(verb: Token, b: _Builder) -> None:
-    heads, _ = _subject_heads(verb, b.ctx.open_ie)
+    heads, _ = _subject_heads(verb, b.ctx)
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
         return
@@ -331,9 +391,9 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
         base_tokens = [*head_tokens, *between, *base_tokens]
         base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *base_words]
         rule_svo = "xcomp"
-    preps = _prep_objects(verb)
+    preps = _prep_objects(verb, b.ctx)
     objects = [
-        o for c in verb.children if c.dep_ in OBJECT_DEPS for o in _with_conjuncts(c)
+        o for c in verb.children if c.dep_ in OBJECT_DEPS for o in _with_conjuncts(c, b.ctx)
     ]
     agent_pairs = [
         (c, p) for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
@@ -347,7 +407,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
         elif agent_pairs and _is_passive(verb):
             # Passive with an agent: stated in the active voice, so both voices meet in one edge.
             for _, agent_head in agent_pairs:
-                for head in _with_conjuncts(agent_head):
+                for head in _with_conjuncts(agent_head, b.ctx):
                     agent = make_argument(head, b.ctx)
                     if agent is not None:
                         b.add("passive_agent", agent, base_tokens, " ".join(base_words), subj,
@@ -380,9 +440,9 @@ def _extract_open(verb: Token, subj: Argument, base_tokens: list[Token], base_wo
         return  # the complement verb carries the extraction
     for clause in (c for c in children if c.dep_ == "ccomp"):
         tokens = [t for t in clause.subtree if t.dep_ != "mark" or t.head.i != clause.i]
-        tokens = _contiguous(clause, {t.i for t in tokens})
-        obj = Argument(clause, tokens, [clause], "", "CLAUSE")
-        marks = [t for t in clause.children if t.dep_ == "mark" and t.i < tokens[0].i]
+        span = _contiguous(clause, {t.i for t in tokens}.__contains__, b.ctx.index)
+        obj = Argument(clause, span, [clause], "", "CLAUSE")
+        marks = [t for t in clause.children if t.dep_ == "mark" and t.i < span.start]
         pred = _contiguous_range(verb.doc, [*base_tokens, *marks]) if marks else base_tokens
         b.add("clause", subj, pred, " ".join(base_words), obj, verb)
         return
@@ -410,16 +470,15 @@ def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
                 key = f"be {attr_key} {prep.lower_}"
                 b.add("copula_of", subj, pred_tokens, key, obj, verb)
                 continue
-        for attr_head in _with_conjuncts(attr):
+        for attr_head in _with_conjuncts(attr, b.ctx):
             obj = make_argument(attr_head, b.ctx)
             if obj is not None:
                 b.add("copula", subj, [verb], "be", obj, verb)
 
 
 def _extract_appositions(sent: Span, b: _Builder) -> None:
-    for tok in sent:
-        if tok.dep_ != "appos" or tok.head.pos_ not in ("NOUN", "PROPN"):
-            continue
+    doc = sent.doc
+    for tok in (doc[i] for i in _in_sentence(b.ctx.index.appositions, sent)):
         subj = make_argument(tok.head, b.ctx)
         if subj is None:
             continue
@@ -445,19 +504,17 @@ def extract_triples(doc: Doc, open_ie: bool = False
     cannot use: clausal objects, intransitive predicates (``obj`` is None) and pronouns that
     resolve to nothing, kept as written.
     """
-    ctx = DocContext(acronyms=find_acronyms(doc), open_ie=open_ie)
+    index = DocIndex.of(doc)
+    ctx = DocContext(acronyms=find_acronyms(doc), index=index, open_ie=open_ie)
     out: list[dict[str, Any]] = []
     for s_index, sent in enumerate(doc.sents):
         builder = _Builder(s_index, sent, ctx, out)
-        for tok in sent:
-            if tok.pos_ in ("VERB", "AUX") and (tok.pos_ == "VERB" or tok.dep_ == "ROOT"
-                                                 or any(c.dep_ == "attr" for c in tok.children)):
-                _extract_verb(tok, builder)
+        for i in _in_sentence(index.predicates, sent):
+            _extract_verb(doc[i], builder)
         _extract_appositions(sent, builder)
         # Update mentions after the sentence so pronouns resolve to earlier sentences or subjects.
-        for tok in sent:
-            if tok.dep_ in SUBJECT_DEPS and tok.pos_ in ("NOUN", "PROPN"):
-                _remember(tok, ctx)
+        for i in _in_sentence(index.subjects, sent):
+            _remember(doc[i], ctx)
     return out, {"pronouns_dropped": ctx.dropped_pronouns}
 
 

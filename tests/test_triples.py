@@ -152,3 +152,53 @@ def test_acronym_shares_the_long_form_key(nlp):
 def test_keys_keep_compounds_and_adjectives_and_drop_determiners(nlp, text, expected):
     _, triples, _ = run(nlp, text)
     assert triples[0]["subj"]["key"] == expected
+
+
+def _reference_full_span(head) -> tuple[int, int]:
+    """full_span's definition on spaCy Tokens: the head's subtree without the excluded
+    dependents, the contiguous run around the head, punctuation trimmed at both ends."""
+    from kgprep.triples import SPAN_EXCLUDED, SPAN_EXCLUDED_BELOW
+
+    allowed = set()
+
+    def walk(tok, excluded) -> None:
+        allowed.add(tok.i)
+        for child in tok.children:
+            if child.dep_ not in excluded:
+                walk(child, SPAN_EXCLUDED_BELOW)
+
+    walk(head, SPAN_EXCLUDED)
+    start = end = head.i
+    while start - 1 in allowed:
+        start -= 1
+    while end + 1 in allowed:
+        end += 1
+    while start < end and head.doc[start].is_punct:
+        start += 1
+    while end > start and head.doc[end].is_punct:
+        end -= 1
+    return start, end + 1
+
+
+def test_document_index_matches_token_level_definitions(nlp):
+    """The array-built index finds the same tokens and full spans as walking spaCy Tokens."""
+    from kgprep.triples import DocIndex, full_span
+
+    text = ("The Food and Drug Administration (FDA), a US agency, approved the drug, which "
+            "doctors and nurses had wanted. It is the capital of France and Spain. "
+            "Paris, the city of lights, was founded by the Parisii, who fished, in 250 BC. "
+            "She said that he would not come, but Ada Lovelace wrote the first program.")
+    doc = nlp(text)
+    index = DocIndex.of(doc)
+    assert index.predicates == [t.i for t in doc if t.pos_ == "VERB" or (
+        t.pos_ == "AUX" and (t.dep_ == "ROOT" or any(c.dep_ == "attr" for c in t.children)))]
+    assert index.subjects == [t.i for t in doc if t.dep_ in ("nsubj", "nsubjpass")
+                              and t.pos_ in ("NOUN", "PROPN")]
+    assert index.appositions == [t.i for t in doc if t.dep_ == "appos"
+                                 and t.head.pos_ in ("NOUN", "PROPN")]
+    assert {i for i in index.has_conjuncts if doc[i].dep_ != "conj"} == {
+        t.i for t in doc if t.dep_ != "conj" and t.conjuncts}
+    assert index.appositions and index.has_conjuncts  # the text exercises both
+    for head in doc:
+        span = full_span(head, index)
+        assert (span.start, span.end) == _reference_full_span(head), head.text
