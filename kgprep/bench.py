@@ -466,7 +466,9 @@ def _pipeline_config(tmp: Path, corpus: Path, workers: int, name: str, model: st
     path = tmp / f"{name}.toml"
     body = {
         "name": name, "work_dir": str(tmp / name),
-        "input": {"paths": [str(corpus)], "format": "text", "part_size": 100},
+        # Two batches of 64 per part: with 100, every part ends in a 36-document batch, and
+        # short batches parse ~1.8% slower (README, input.part_size).
+        "input": {"paths": [str(corpus)], "format": "text", "part_size": 128},
         "extract": {"spacy_model": model},
         "shards": {"vocab_size": 16000, "seq_len": 1024},
         "run": {"workers": workers},
