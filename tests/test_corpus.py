@@ -122,3 +122,31 @@ def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
         assert text[t["obj"]["start"]:t["obj"]["end"]] == "polonium"
     assert len(row["sentences"]) == 400
     assert sorted({t["sentence"] for t in row["triples"]}) == list(range(400))
+
+
+def test_memory_zones_keep_vocabulary_across_parts_until_it_grows_too_big(nlp):
+    """Parts share what earlier parts added to the vocabulary (re-adding it every part cost
+    parse time), and it is all freed once the zone has gained ``renew_after`` strings."""
+    from kgprep.extract import ExtractConfig, MemoryZones, process_documents
+
+    zones = MemoryZones(nlp, renew_after=50)
+    base = len(nlp.vocab.strings)
+    try:
+        first, _ = process_documents(nlp, [Document("a", "Zorblax quintessified flimflam.", "s")],
+                                     ExtractConfig(), zones=zones)
+        after_first = len(nlp.vocab.strings)
+        assert after_first > base
+        novel = " ".join(f"glorpwordy{i}" for i in range(100))  # 100+ new strings
+        process_documents(nlp, [Document("b", novel, "s")], ExtractConfig(), zones=zones)
+        assert "quintessified" in nlp.vocab.strings  # the first part's strings were kept
+        again, _ = process_documents(nlp, [Document("a", "Zorblax quintessified flimflam.", "s")],
+                                     ExtractConfig(), zones=zones)
+        assert again.to_pylist() == first.to_pylist()
+        assert "glorpwordy7" not in nlp.vocab.strings  # renewed: the 100 words were freed
+        assert len(nlp.vocab.strings) == after_first
+    finally:
+        zones.close()
+    assert len(nlp.vocab.strings) == base
+    # Without zones, one is opened and freed per call.
+    process_documents(nlp, [Document("c", novel, "s")], ExtractConfig())
+    assert len(nlp.vocab.strings) == base
