@@ -104,7 +104,7 @@ class DocIndex:
         nominal = (pos == label("NOUN")) | (pos == label("PROPN"))
         predicates = (pos == label("VERB")) | (
             (pos == label("AUX")) & ((deps == label("ROOT")) | with_child("attr")))
-        subjects = ((deps == label("nsubj")) | (deps == label("nsubjpass"))) & nominal
+        subjects = np.logical_or.reduce([deps == label(dep) for dep in SUBJECT_DEPS]) & nominal
         appositions = (deps == label("appos")) & nominal[heads]
         return cls(
             np.flatnonzero(predicates).tolist(),
@@ -181,13 +181,13 @@ def make_argument(head: Token, ctx: DocContext) -> Argument | None:
             ref = ctx.last_person
         elif lower in THING_PRONOUNS:
             ref = ctx.last_thing
+        alone = head.doc[head.i : head.i + 1]
         if ref is None:
             if ctx.open_ie:  # open IE keeps the pronoun as written
-                return Argument(head, head.doc[head.i : head.i + 1], [head], lower, "PRON")
+                return Argument(head, alone, [head], lower, "PRON")
             ctx.dropped_pronouns += 1
             return None
-        return Argument(head, head.doc[head.i : head.i + 1], [head], ref[0], ref[1],
-                        resolved=True)
+        return Argument(head, alone, [head], ref[0], ref[1], resolved=True)
     if head.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "X", "SYM") and not ctx.open_ie:
         return None
     compact = compact_tokens(head)
