@@ -609,12 +609,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0,
                         help="use only the first N documents of the speed corpus (0: all)")
     parser.add_argument("--workers", type=int, default=0,
-                        help="extract workers for the shards benchmark (0: all cores)")
+                        help="extract workers for the shards and WebNLG benchmarks (0: all cores)")
     parser.add_argument("--repeats", type=int, default=2,
                         help="interleaved rounds of the pipeline benchmark; each figure is the "
                         "fastest round (default 2)")
     parser.add_argument("--triples", type=int, default=10_000_000,
                         help="synthetic triples for the graph benchmark")
+    parser.add_argument("--webnlg-limit", type=int, default=0,
+                        help="score only the first N WebNLG dev texts in the extract benchmark "
+                        "(0: all 4,464; the scorer takes about half an hour for 2,000)")
     args = parser.parse_args(argv)
     # Configs written into temporary directories resolve relative paths there: anchor it here.
     args.shared = args.shared.resolve()
@@ -631,6 +634,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if bench_shards(args.shared, args.spacy_model, args.limit, args.workers) else 1
     ok = bench_carb(args.shared, args.spacy_model)
     ok = bench_speed(args.shared, args.spacy_model, args.limit) and ok
+    from kgprep.bench_webnlg import bench_webnlg
+
+    print()
+    ok = bench_webnlg(args.shared, args.spacy_model, args.workers, args.webnlg_limit) and ok
     return 0 if ok else 1
 
 
