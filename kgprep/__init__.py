@@ -2,4 +2,4 @@
 
 __version__ = "0.1.0"
 # Bumped whenever an artifact's bytes change for the same input and config.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2

@@ -43,14 +43,25 @@ _ARG = pa.struct(
         ("head_end", pa.int32()),
         ("key", pa.string()),
         ("type", pa.string()),
+        # What the argument is for the graph: "entity" (a named entity), "concept" (a specific
+        # noun phrase), "literal" (a date, number or measure: ``value``/``datatype``/``unit``),
+        # or why it identifies nothing: "generic", "unresolved", "pronoun".
+        ("kind", pa.string()),
+        ("mention", pa.string()),  # the argument's name as written ("he", "the company")
+        ("name", pa.string()),  # the name it identifies ("Du Fu", "Giant Bicycle Inc.")
+        ("resolution", pa.string()),  # how the key was found: pronoun, short_name, ... or null
+        ("value", pa.string()),
+        ("datatype", pa.string()),
+        ("unit", pa.string()),
     ]
 )
 TRIPLE_TYPE = pa.struct(
     [
         ("sentence", pa.int32()),
         ("subj", _ARG),
+        # An implicit relation (apposition, "capital of") has an empty span (start == end).
         ("pred", pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lemma", pa.string()),
-                            ("key", pa.string())])),
+                            ("key", pa.string()), ("label", pa.string())])),
         ("obj", _ARG),
         ("extra_args", pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()),
                                            ("prep", pa.string())]))),
@@ -59,6 +70,8 @@ TRIPLE_TYPE = pa.struct(
         ("attributed_to", pa.string()),
         ("confidence", pa.float32()),
         ("rule", pa.string()),
+        # Whether both arguments identify something (see kgprep.facts); else why not.
+        ("no_edge_reason", pa.string()),
     ]
 )
 DOC_SCHEMA = pa.schema(

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from kgprep.config import PipelineConfig
 from kgprep.engine import map_parts, no_setup, spec_for_light_parts
 from kgprep.extract import DOC_SCHEMA
+from kgprep.facts import fact_mask, literal_mask
 from kgprep.io import (
     read_json,
     read_parquet,
@@ -43,34 +44,34 @@ EDGE_SCHEMA = pa.schema(
 )
 
 
-def flatten_triples(docs: pa.Table) -> pa.Table:
-    """One row per triple: doc id, keys, surface labels, entity types, confidence, negation."""
+def flatten_triples(docs: pa.Table, min_confidence: float = 0.0) -> pa.Table:
+    """One row per triple: doc id, keys, names, entity types, confidence, negation, and whether
+    it is a graph fact (``kgprep.facts``) with a literal object."""
     doc_index = pc.list_parent_indices(docs["triples"])
     triples = pc.list_flatten(docs["triples"])
     if isinstance(triples, pa.ChunkedArray):
         triples = triples.combine_chunks() if triples.num_chunks else pa.array([], triples.type)
-    texts = docs["text"].to_pylist()
     parents = np.asarray(doc_index, dtype=np.int64)
-
-    def surface(arg: str, start: str, end: str) -> list[str]:
-        field = pc.struct_field(triples, arg)
-        starts = pc.struct_field(field, start).to_numpy(zero_copy_only=False)
-        ends = pc.struct_field(field, end).to_numpy(zero_copy_only=False)
-        return [texts[d][s:e] for d, s, e in zip(parents, starts, ends, strict=True)]
-
+    reason = pc.struct_field(triples, "no_edge_reason")
+    fact = fact_mask(triples, min_confidence)
+    reason = pc.if_else(pa.array(fact), pa.nulls(len(triples), pa.string()), pc.if_else(
+        pc.is_null(reason), pa.scalar("below graph.min_confidence"), reason))
     return pa.table(
         {
             "doc_id": pc.take(docs["doc_id"], pa.array(parents)),
             "subj_key": pc.struct_field(triples, ["subj", "key"]),
-            "subj_label": surface("subj", "head_start", "head_end"),
+            "subj_label": pc.struct_field(triples, ["subj", "name"]),
             "subj_type": pc.struct_field(triples, ["subj", "type"]),
             "pred_key": pc.struct_field(triples, ["pred", "key"]),
-            "pred_label": surface("pred", "start", "end"),
+            "pred_label": pc.struct_field(triples, ["pred", "label"]),
             "obj_key": pc.struct_field(triples, ["obj", "key"]),
-            "obj_label": surface("obj", "head_start", "head_end"),
+            "obj_label": pc.struct_field(triples, ["obj", "name"]),
             "obj_type": pc.struct_field(triples, ["obj", "type"]),
             "confidence": pc.cast(pc.struct_field(triples, "confidence"), pa.float64()),
             "negated": pc.struct_field(triples, "negated"),
+            "fact": pa.array(fact),
+            "literal": pa.array(literal_mask(triples)),
+            "no_edge_reason": reason,
         }
     )
 
@@ -103,14 +104,18 @@ class PartAggregates:
 
 
 def aggregate_part(flat: pa.Table) -> PartAggregates:
+    """Counts over the part's graph facts: a literal object is a value on its subject, not a
+    node, so it adds no mention and no edge."""
+    flat = flat.filter(flat["fact"])
+    entity_objects = flat.filter(pc.invert(flat["literal"]))
     mentions = pa.concat_tables([
-        flat.select(["doc_id", f"{side}_key", f"{side}_label", f"{side}_type"]).rename_columns(
+        table.select(["doc_id", f"{side}_key", f"{side}_label", f"{side}_type"]).rename_columns(
             ["doc_id", "key", "label", "type"])
-        for side in ("subj", "obj")
+        for side, table in (("subj", flat), ("obj", entity_objects))
     ])
     per_key = mentions.group_by("key").aggregate(
         [("doc_id", "count"), ("doc_id", "count_distinct")])
-    asserted = flat.filter(pc.invert(flat["negated"]))
+    asserted = entity_objects.filter(pc.invert(entity_objects["negated"]))
     edges = asserted.group_by(["subj_key", "pred_key", "obj_key"]).aggregate(
         [("confidence", "sum"), ("doc_id", "count_distinct")])
 
@@ -218,9 +223,9 @@ def read_extract_manifest(work: Path) -> dict[str, Any]:
 
 
 def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfig, work: Path
-                ) -> tuple[int, int, int, PartAggregates]:
+                ) -> tuple[int, dict[str, int], PartAggregates]:
     """One extract part: its N-Quads unless done (``quads`` known), then its aggregated counts.
-    Returns (quads, triples, negated triples, aggregates); memory follows the part's keys."""
+    Returns (quads, triple counts by outcome, aggregates); memory follows the part's keys."""
     file, expected, quads = item
     mirror = cfg.mirror()
     if mirror is not None:  # a worker on another machine fetches the part
@@ -229,13 +234,27 @@ def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfi
     docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
     if quads is None:
         out = work / "rdf" / file.replace(".parquet", ".nq")
-        quads = write_part_nquads(out, docs, cfg.graph.base_iri)
+        quads = write_part_nquads(out, docs, cfg.graph.base_iri, cfg.graph.min_confidence)
         write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
         if mirror is not None:
             mirror.push_files([out, out.with_suffix(".done.json")])
-    flat = flatten_triples(docs)
-    negated = int(pc.sum(flat["negated"]).as_py() or 0)
-    return quads, flat.num_rows, negated, aggregate_part(flat)
+    flat = flatten_triples(docs, cfg.graph.min_confidence)
+    return quads, triple_outcomes(flat), aggregate_part(flat)
+
+
+def triple_outcomes(flat: pa.Table) -> dict[str, int]:
+    """How many triples became facts (entity edges, literal values, negated) and, for the rest,
+    why they gave none."""
+    facts = flat.filter(flat["fact"])
+    counts = {"triples": flat.num_rows, "facts": facts.num_rows,
+              "literal_facts": int(pc.sum(facts["literal"]).as_py() or 0),
+              "negated_facts": int(pc.sum(facts["negated"]).as_py() or 0)}
+    reasons = flat.filter(pc.invert(flat["fact"])).group_by("no_edge_reason").aggregate(
+        [([], "count_all")])
+    for reason, count in zip(reasons["no_edge_reason"].to_pylist(),
+                             reasons["count_all"].to_pylist(), strict=True):
+        counts[f"no fact: {reason}"] = count
+    return counts
 
 
 def run_graph(cfg: PipelineConfig) -> StageReport:
@@ -269,12 +288,14 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         items.append((part["file"], expected, done))
     spec = spec_for_light_parts(cfg.run, part_files)
     aggregates = []
-    quads = n_triples = n_negated = 0
-    for (part_quads, part_triples, part_negated, aggregate), _ in progress(
+    quads = 0
+    outcomes: dict[str, int] = {"triples": 0, "facts": 0, "literal_facts": 0,
+                                "negated_facts": 0}
+    for (part_quads, part_outcomes, aggregate), _ in progress(
             map_parts(spec, no_setup, (), _graph_part, items, (cfg, work)), len(items), "graph"):
         quads += part_quads
-        n_triples += part_triples
-        n_negated += part_negated
+        for name, count in part_outcomes.items():
+            outcomes[name] = outcomes.get(name, 0) + count
         aggregates.append(aggregate)
     if not aggregates:  # no parts: empty tables with the right columns
         aggregates.append(aggregate_part(flatten_triples(
@@ -297,12 +318,15 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         out_dir / "manifest.json",
         {"stage": "graph", "config_hash": config_hash, "extract_manifest_sha256": upstream,
          "nodes": nodes.num_rows, "relations": relations.num_rows, "edges": edges.num_rows,
+         "triple_outcomes": outcomes,
          "files": {name: sha256_file(out_dir / f"{name}.parquet")
                    for name in ("nodes", "relations", "edges")}},
     )
+    reasons = sorted(((k, v) for k, v in outcomes.items() if k.startswith("no fact: ")),
+                     key=lambda kv: (-kv[1], kv[0]))
     report.counts = {
-        "triples": n_triples,
-        "negated_triples": n_negated,
+        **{k: outcomes[k] for k in ("triples", "facts", "literal_facts", "negated_facts")},
+        **{f"  {k}": v for k, v in reasons},
         "nodes": nodes.num_rows,
         "relations": relations.num_rows,
         "edges": edges.num_rows,
@@ -310,7 +334,8 @@ def run_graph(cfg: PipelineConfig) -> StageReport:
         "largest_component": largest,
         "quads": quads,
     }
-    report.rate_count = n_triples
+    report.details = {"triple_outcomes": outcomes}
+    report.rate_count = outcomes["triples"]
     report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
     return report.finish()
 

@@ -1,7 +1,8 @@
-"""Canonical keys: the normalised names the graph merges entities and relations on.
+"""Canonical keys of concepts: the normalised noun phrases the graph merges concepts on.
 
-A key is the lower-cased lemma sequence of a compact noun phrase (compounds and adjectives kept,
-determiners and possessives dropped). Acronyms defined in a document, as in "the Food and Drug
+A concept key is the lower-cased lemma sequence of a compact noun phrase (compounds and adjectives
+kept, determiners and possessives dropped); names of entities key on their surface form instead
+(``kgprep.mentions``). Acronyms defined in a document, as in "the Food and Drug
 Administration (FDA)", map to the long form's key so that both spellings meet in one node.
 """
 
@@ -81,5 +82,7 @@ def find_acronyms(doc: Doc) -> dict[str, str]:
         long_form: Span = doc[start:end]
         initials = [t.text[0] for t in long_form if t.text[:1].isupper()]
         if initials == letters:
-            found[acronym.lower()] = phrase_key(list(long_form))
+            # The long form's name key (see kgprep.mentions.name_key): names are never
+            # lemmatised, so "and" and plurals stay.
+            found[acronym.lower()] = " ".join(long_form.text.lower().split())
     return found

@@ -11,11 +11,12 @@ from urllib.parse import quote
 
 import pyarrow as pa
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDFS, XSD
 
 # rdflib's own N-Triples literal quoting (what its N-Quads serializer writes literals with).
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
+from kgprep.facts import is_fact
 from kgprep.io import write_bytes
 
 
@@ -28,9 +29,16 @@ def doc_graph_iri(base: str, doc_id: str) -> URIRef:
     return URIRef(iri(base, "doc", doc_id))
 
 
-def _quad_lines(docs: pa.Table, base: str) -> set[bytes]:
-    """Every quad of the part as an N-Quads line. Terms are escaped by rdflib (``n3()`` for
-    IRIs, its N-Triples literal quoting for labels), each key once per part."""
+def typed_literal(value: str, datatype: str) -> str:
+    """``"1942"^^<http://www.w3.org/2001/XMLSchema#gYear>`` for ("1942", "xsd:gYear")."""
+    return f"{_quoteLiteral(Literal(value))}^^{XSD[datatype.removeprefix('xsd:')].n3()}"
+
+
+def _quad_lines(docs: pa.Table, base: str, min_confidence: float) -> set[bytes]:
+    """Every quad of the part as an N-Quads line: the graph facts (``kgprep.facts``) of each
+    document in its named graph, literal objects typed, and each node's name as its label.
+    Terms are escaped by rdflib (``n3()`` for IRIs, its N-Triples literal quoting for labels),
+    each key once per part."""
     lines: set[str] = set()
     iris: dict[tuple[str, str], str] = {}
     labels: dict[str, str] = {}
@@ -52,24 +60,30 @@ def _quad_lines(docs: pa.Table, base: str) -> set[bytes]:
                                strict=True):
         graph = doc_graph_iri(base, doc_id).n3()
         for triple in triples:
-            if triple["negated"]:
+            if triple["negated"] or not is_fact(triple, min_confidence):
                 continue  # a negated statement is not a fact of the graph
-            s_key, o_key = triple["subj"]["key"], triple["obj"]["key"]
-            subj, obj = term("entity", s_key), term("entity", o_key)
+            s_arg, o_arg = triple["subj"], triple["obj"]
+            subj = term("entity", s_arg["key"])
             pred = term("relation", triple["pred"]["key"])
+            lines.add(f"{subj} {label} {literal(s_arg['name'])} {graph} .")
+            if o_arg["kind"] == "literal":
+                lines.add(f"{subj} {pred} {typed_literal(o_arg['value'], o_arg['datatype'])} "
+                          f"{graph} .")
+                continue
+            obj = term("entity", o_arg["key"])
             lines.add(f"{subj} {pred} {obj} {graph} .")
-            lines.add(f"{subj} {label} {literal(s_key)} {graph} .")
-            lines.add(f"{obj} {label} {literal(o_key)} {graph} .")
+            lines.add(f"{obj} {label} {literal(o_arg['name'])} {graph} .")
     return {line.encode("utf-8", "_rdflib_nt_escape") for line in lines}
 
 
-def nquads_bytes(docs: pa.Table, base: str) -> bytes:
+def nquads_bytes(docs: pa.Table, base: str, min_confidence: float = 0.0) -> bytes:
     """The part's N-Quads, lines sorted, so the bytes do not depend on any hash order."""
-    return b"".join(line + b"\n" for line in sorted(_quad_lines(docs, base)))
+    return b"".join(line + b"\n" for line in sorted(_quad_lines(docs, base, min_confidence)))
 
 
-def write_part_nquads(path: Path, docs: pa.Table, base: str) -> int:
+def write_part_nquads(path: Path, docs: pa.Table, base: str, min_confidence: float = 0.0
+                      ) -> int:
     """Write one part's N-Quads atomically; returns the number of quads."""
-    data = nquads_bytes(docs, base)
+    data = nquads_bytes(docs, base, min_confidence)
     write_bytes(path, data)
     return data.count(b"\n")

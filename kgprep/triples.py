@@ -1,8 +1,10 @@
-"""Rule-based open information extraction over a spaCy dependency parse.
+"""Rule-based relation extraction over a spaCy dependency parse.
 
-Pure functions: a parsed ``Doc`` in, triple records (DESIGN §4.1) out. Each rule names itself in
-``rule``, and confidence starts from the rule's reliability and is lowered by parse features that go
-with extraction errors (long arguments, pronouns, unresolved heads).
+Pure functions: a parsed ``Doc`` in, triple records (DESIGN §4.1, README "Design notes") out. Each
+rule names itself in ``rule``. What an argument identifies comes from ``kgprep.mentions``; a triple
+whose arguments do not both identify something, or that the text does not assert (reported speech,
+wishes, questions, conditions), carries ``no_edge_reason`` and gives no graph fact. Confidence is
+the shipped model's estimate from parse features (``kgprep.confidence``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import numpy as np
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
-from kgprep.keys import compact_tokens, find_acronyms, phrase_key
+from kgprep.confidence import ConfidenceModel, triple_features
+from kgprep.keys import compact_tokens, phrase_key
+from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
@@ -25,49 +29,64 @@ OBJECT_DEPS = frozenset({"dobj", "obj"})
 # coordinated, clausal and appositive ones; below the head, clauses and appositions.
 SPAN_EXCLUDED = frozenset({"conj", "cc", "appos", "relcl", "acl", "punct", "advcl", "preconj"})
 SPAN_EXCLUDED_BELOW = frozenset({"relcl", "acl", "appos"})
-RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
 ATTRIBUTION_VERBS = frozenset(
     {"say", "claim", "believe", "report", "suggest", "think", "argue", "state", "assert",
-     "allege", "announce", "estimate", "hypothesize", "propose", "insist", "deny", "fear"}
+     "allege", "announce", "estimate", "hypothesize", "propose", "insist", "deny", "fear",
+     "tell", "write", "add", "note", "explain", "reveal", "admit", "confirm", "recall"}
 )
+# Clauses under these verbs are wished, planned or doubted, not asserted.
+HYPOTHETICAL_VERBS = frozenset(
+    {"hope", "wish", "want", "plan", "expect", "intend", "imagine", "suppose", "doubt",
+     "predict", "request", "demand", "pray", "dream", "pretend", "hypothesise"}
+)
+QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "investigate", "decide",
+                            "know", "determine", "debate", "discuss", "consider"})
+WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 TEMPORAL_ENTS = frozenset({"DATE", "TIME"})
+TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "season", "era",
+                        "century", "decade", "age", "moment", "night", "morning", "evening",
+                        "afternoon", "hour", "minute", "date", "occasion", "while"})
+# Prepositional phrases that frame a statement rather than name its object.
+FRAMING_PREPS = frozenset({"according", "despite", "because", "due", "instead", "unlike",
+                           "regardless", "except", "besides", "including", "such", "like"})
 MODAL_LEMMAS = frozenset({"may", "might", "can", "could", "should", "must", "would", "will",
                           "shall"})
-# Rule reliabilities: the mean precision of each rule's extractions against CaRB gold tuples on
-# the dev split (measured with `make bench-extract`), rounded.
-RULE_CONFIDENCE = {
-    "xcomp": 0.85,
-    "verb_prep": 0.8,
-    "clause": 0.8,
-    "svo": 0.75,
-    "passive_agent": 0.75,
-    "copula": 0.7,
-    "copula_of": 0.65,
-    "apposition": 0.6,
-    # Open-IE only: an intransitive predicate has no object to put in a graph.
-    "intransitive": 0.55,
-}
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her"})
-THING_PRONOUNS = frozenset({"it", "they", "them"})
+RULES = ("svo", "xcomp", "passive_agent", "verb_prep", "complement_of", "copula", "copula_of",
+         "apposition", "clause", "intransitive")
 
 
 @dataclass
 class Argument:
     head: Token
     span: Span  # the full span
-    compact: list[Token]
-    key: str
-    ent_type: str
-    resolved: bool = False  # a pronoun replaced by its antecedent's key
+    mention: Mention
+
+    @property
+    def key(self) -> str:
+        return self.mention.key
+
+    @property
+    def identifies(self) -> bool:
+        return self.mention.identifies
 
     def record(self) -> dict[str, Any]:
+        m = self.mention
+        doc = self.head.doc
+        core = doc[m.core[0] : m.core[1]]
         return {
-            "start": self.span.start_char,
-            "end": self.span.end_char,
-            "head_start": self.compact[0].idx,
-            "head_end": self.compact[-1].idx + len(self.compact[-1].text),
-            "key": self.key,
-            "type": self.ent_type,
+            "start": min(self.span.start_char, core.start_char),
+            "end": max(self.span.end_char, core.end_char),
+            "head_start": core.start_char,
+            "head_end": core.end_char,
+            "key": m.key,
+            "type": m.ent_type,
+            "kind": m.kind,
+            "mention": core.text,
+            "name": m.name,
+            "resolution": m.resolution,
+            "value": m.value,
+            "datatype": m.datatype,
+            "unit": m.unit,
         }
 
 
@@ -138,12 +157,10 @@ def _in_sentence(indices: list[int], sent: Span) -> list[int]:
 
 @dataclass
 class DocContext:
-    """Per-document state: acronyms and recent mentions for pronoun resolution."""
+    """Per-document state: the parse index, named mentions and reference resolution."""
 
-    acronyms: dict[str, str]
     index: DocIndex
-    last_person: tuple[str, str] | None = None
-    last_thing: tuple[str, str] | None = None
+    mentions: DocMentions
     open_ie: bool = False
     dropped_pronouns: int = 0
 
@@ -167,47 +184,23 @@ def full_span(head: Token, index: DocIndex) -> Span:
     return _contiguous(head, lambda token: index.in_full_span(token, head.i), index)
 
 
-def _entity_type(head: Token) -> str:
-    return head.ent_type_ or ("CONCEPT" if head.pos_ in ("NOUN", "PROPN") else head.pos_)
-
-
 def make_argument(head: Token, ctx: DocContext) -> Argument | None:
+    """The argument headed by ``head``; None where no argument can stand (relative pronouns,
+    verbs), and in graph mode for pronouns that resolve to nothing."""
     if head.pos_ == "PRON":
-        lower = head.text.lower()
-        if lower in RELATIVE_PRONOUNS:
+        if head.lower_ in RELATIVE_PRONOUNS:
             return None
-        ref = None
-        if lower in PERSON_PRONOUNS:
-            ref = ctx.last_person
-        elif lower in THING_PRONOUNS:
-            ref = ctx.last_thing
-        alone = head.doc[head.i : head.i + 1]
-        if ref is None:
-            if ctx.open_ie:  # open IE keeps the pronoun as written
-                return Argument(head, alone, [head], lower, "PRON")
+        mention = ctx.mentions.resolve_pronoun(head)
+        if mention.kind != "entity" and not ctx.open_ie:
             ctx.dropped_pronouns += 1
             return None
-        return Argument(head, alone, [head], ref[0], ref[1], resolved=True)
+        return Argument(head, head.doc[head.i : head.i + 1], mention)
     if head.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "X", "SYM") and not ctx.open_ie:
         return None
-    compact = compact_tokens(head)
-    key = phrase_key(compact)
-    key = ctx.acronyms.get(key, key)
-    if not key:
+    mention = ctx.mentions.mention(head)
+    if not mention.key:
         return None
-    return Argument(head, full_span(head, ctx.index), compact, key, _entity_type(head))
-
-
-def _remember(head: Token, ctx: DocContext) -> None:
-    """Record a subject as the antecedent for later pronouns (cheap: the key only)."""
-    key = phrase_key(compact_tokens(head))
-    key = ctx.acronyms.get(key, key)
-    if not key:
-        return
-    if head.ent_type_ == "PERSON":
-        ctx.last_person = (key, "PERSON")
-    else:
-        ctx.last_thing = (key, _entity_type(head))
+    return Argument(head, full_span(head, ctx.index), mention)
 
 
 def _with_conjuncts(tok: Token, ctx: DocContext) -> list[Token]:
@@ -250,19 +243,48 @@ def _modality(verb: Token) -> str | None:
     return None
 
 
-def _attribution(verb: Token, ctx: DocContext) -> str | None:
-    """The key of who claims the clause that ``verb`` heads, if it is reported speech."""
+def _speaker(verb: Token, ctx: DocContext) -> str:
+    """Who says what ``verb`` (an attribution verb) reports: the subject's identity key, else
+    its words as written, else "unknown" ("it is said that ...")."""
+    for child in verb.children:
+        if child.dep_ not in ("nsubj", "nsubjpass") or child.lower_ in ("it", "there"):
+            continue  # "it is said that ...": an expletive names no speaker
+        mention = ctx.mentions.mention(child)
+        if mention.identifies:
+            return mention.key
+        return full_span(child, ctx.index).text.lower()
+    for child in verb.children:  # "according to X"
+        if child.dep_ == "agent":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return ctx.mentions.mention(pobj).key
+    return "unknown"
+
+
+def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
+    """(speaker, reason): whether the clause ``verb`` heads is reported speech (with its
+    speaker), a wish or plan, an indirect question or a condition, rather than asserted."""
     node = verb
-    while node.dep_ == "conj":
-        node = node.head
-    if node.dep_ != "ccomp" or node.head.lemma_.lower() not in ATTRIBUTION_VERBS:
-        return None
-    for child in node.head.children:
-        if child.dep_ == "nsubj":
-            arg = make_argument(child, ctx)
-            if arg is not None:
-                return arg.key
-    return node.head.lemma_.lower()
+    for _ in range(8):  # clause nesting is shallow; the bound guards odd parses
+        if node.dep_ == "conj":
+            node = node.head
+            continue
+        marks = {c.lower_ for c in node.children if c.dep_ == "mark"}
+        if node.dep_ == "advcl" and marks & {"if", "unless", "whether"}:
+            return None, "conditional"
+        if node.dep_ in ("ccomp", "xcomp") and node.head.pos_ in ("VERB", "AUX"):
+            governor = node.head.lemma_.lower()
+            wh_first = next((t.tag_ in WH_TAGS for t in node.subtree), False)
+            if governor in ATTRIBUTION_VERBS and node.dep_ == "ccomp":
+                return _speaker(node.head, ctx), "reported"
+            if governor in HYPOTHETICAL_VERBS and node.dep_ == "ccomp":
+                return None, "hypothetical"
+            if marks & {"whether", "if"} or (governor in QUESTION_VERBS and wh_first):
+                return None, "question"
+            node = node.head
+            continue
+        return None, None
+    return None, None
 
 
 def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
@@ -276,20 +298,32 @@ def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
     return pairs
 
 
+def _is_temporal(pobj: Token) -> bool:
+    return pobj.ent_type_ in TEMPORAL_ENTS or pobj.lemma_.lower() in TIME_NOUNS
+
+
+def _is_framing(prep: Token) -> bool:
+    return prep.lower_ in FRAMING_PREPS or prep.lemma_.lower() in FRAMING_PREPS
+
+
 def _span_record(tokens: list[Token]) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
-def _confidence(rule: str, subj: Argument, obj: Argument | None, sent: Span) -> float:
-    score = RULE_CONFIDENCE[rule]
-    args = [subj] if obj is None else [subj, obj]
-    if any(a.resolved for a in args):
-        score *= 0.8
-    if len(sent) > 40:  # long sentences parse worse
-        score *= 0.8
-    if not any(a.head.ent_type_ for a in args):
-        score *= 0.95
-    return round(score, 4)
+def _no_edge_reason(subj: Argument, obj: Argument | None, unasserted: str | None
+                    ) -> str | None:
+    """Why the triple gives no graph fact, or None when it may give one."""
+    if obj is None:
+        return "no_object"
+    if not subj.identifies:
+        return f"subject:{subj.mention.kind}"
+    if subj.mention.kind == "literal":
+        return "subject:literal"
+    if not obj.identifies:
+        return f"object:{obj.mention.kind}"
+    if subj.key == obj.key:
+        return "same_argument"
+    return unasserted
 
 
 @dataclass
@@ -298,6 +332,8 @@ class _Builder:
     sent: Span
     ctx: DocContext
     out: list[dict[str, Any]]
+    model: ConfidenceModel
+    keep_features: bool = False
     seen: set[tuple[Any, ...]] = field(default_factory=set)
 
     def add(
@@ -310,9 +346,14 @@ class _Builder:
         verb: Token | None,
         extras: list[tuple[Token, Token]] = (),  # type: ignore[assignment]
     ) -> None:
-        if obj is not None and subj.key == obj.key and subj.key:
+        if obj is not None and subj.key == obj.key and subj.key and not self.ctx.open_ie:
             return
-        p_start, p_end = _span_record(pred_tokens)
+        if obj is not None and obj.mention.unit:  # the unit stays with the value's relation
+            pred_key = f"{pred_key} ({obj.mention.unit})"
+        if pred_tokens:
+            p_start, p_end = _span_record(pred_tokens)
+        else:  # an implicit relation ("X, a poet,"): no surface token, an empty span
+            p_start = p_end = obj.span.start_char if obj is not None else subj.span.end_char
         obj_start = obj.span.start_char if obj is not None else -1
         signature = (subj.key, pred_key, obj and obj.key, p_start, subj.span.start_char,
                      obj_start)
@@ -323,25 +364,33 @@ class _Builder:
         for prep, pobj in extras:
             start, end = prep.idx, full_span(pobj, self.ctx.index).end_char
             extra_args.append({"start": start, "end": end, "prep": prep.lower_})
-        self.out.append(
-            {
-                "sentence": self.sentence_index,
-                "subj": subj.record(),
-                "pred": {
-                    "start": p_start,
-                    "end": p_end,
-                    "lemma": verb.lemma_.lower() if verb is not None else pred_key,
-                    "key": pred_key,
-                },
-                "obj": obj.record() if obj is not None else None,
-                "extra_args": extra_args,
-                "negated": verb is not None and _negated(verb),
-                "modality": _modality(verb) if verb is not None else None,
-                "attributed_to": _attribution(verb, self.ctx) if verb is not None else None,
-                "confidence": _confidence(rule, subj, obj, self.sent),
-                "rule": rule,
-            }
-        )
+        speaker, unasserted = _assertion(verb, self.ctx) if verb is not None else (None, None)
+        negated = verb is not None and _negated(verb)
+        modality = _modality(verb) if verb is not None else None
+        features = triple_features(rule, subj.mention, obj.mention if obj else None,
+                                   len(self.sent), negated, modality, verb)
+        record = {
+            "sentence": self.sentence_index,
+            "subj": subj.record(),
+            "pred": {
+                "start": p_start,
+                "end": p_end,
+                "lemma": verb.lemma_.lower() if verb is not None else pred_key,
+                "key": pred_key,
+                "label": pred_key,
+            },
+            "obj": obj.record() if obj is not None else None,
+            "extra_args": extra_args,
+            "negated": negated,
+            "modality": modality,
+            "attributed_to": speaker,
+            "confidence": self.model.confidence(features),
+            "rule": rule,
+            "no_edge_reason": _no_edge_reason(subj, obj, unasserted),
+        }
+        if self.keep_features:
+            record["features"] = features
+        self.out.append(record)
 
 
 _PHRASE_DEPS = frozenset({"aux", "auxpass", "neg"})
@@ -350,8 +399,9 @@ _PHRASE_DEPS = frozenset({"aux", "auxpass", "neg"})
 def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     """The relation's tokens (auxiliaries, negation, verb, particle) and its key words.
 
-    Auxiliaries are part of the span so the relation reads as written ("was born in"); the key
-    keeps only the lemma and particle, so every tense and voice meets in one relation.
+    Auxiliaries are part of the span so the relation reads as written ("was born in"). The key
+    keeps the lemma and particle, so every tense meets in one relation; a passive keeps its
+    participle ("born in", "located in"), as its lemma reads as another relation ("bear in").
     """
     doc = verb.doc
     start = verb.i
@@ -362,12 +412,18 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     ):
         start -= 1
     tokens = list(doc[start : verb.i + 1])
-    words = [verb.lemma_.lower()]
+    passive = _is_passive(verb) or (verb.tag_ == "VBN" and verb.dep_ == "acl")
+    words = [verb.lower_ if passive else verb.lemma_.lower()]
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == tokens[-1].i + 1:
             tokens.append(child)
             words.append(child.lower_)
     return tokens, words
+
+
+def _active_phrase(verb: Token) -> list[str]:
+    """The key words of the active voice: "was produced by" states (agent, produce, thing)."""
+    return [verb.lemma_.lower(), *(c.lower_ for c in verb.rights if c.dep_ == "prt")]
 
 
 def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
@@ -399,6 +455,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
     agent_pairs = [
         (c, p) for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
     ]
+    complements = [c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "NOUN"]
     for subj in subjects:
         if objects:
             for obj_head in objects:
@@ -407,30 +464,56 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
                     b.add(rule_svo, subj, base_tokens, " ".join(base_words), obj, verb, preps)
         elif agent_pairs and _is_passive(verb):
             # Passive with an agent: stated in the active voice, so both voices meet in one edge.
+            key = " ".join(_active_phrase(verb))
             for _, agent_head in agent_pairs:
                 for head in _with_conjuncts(agent_head, b.ctx):
                     agent = make_argument(head, b.ctx)
                     if agent is not None:
-                        b.add("passive_agent", agent, base_tokens, " ".join(base_words), subj,
-                              verb, preps)
+                        b.add("passive_agent", agent, base_tokens, key, subj, verb, preps)
+        elif complements:
+            _extract_complement(verb, subj, complements[0], base_tokens, base_words, b)
         elif preps:
-            content = [p for p in preps if p[1].ent_type_ not in TEMPORAL_ENTS] or preps
-            prep, pobj_head = content[0]
-            obj = make_argument(pobj_head, b.ctx)
-            if obj is not None:
-                extras = [p for p in preps if p[0].i != prep.i]
-                pred_tokens = [*base_tokens, prep]
-                if prep.i == max(t.i for t in base_tokens) + 1:
-                    pred_span = pred_tokens
-                else:
-                    pred_span = base_tokens
-                key = " ".join([*base_words, prep.lower_])
-                b.add("verb_prep", subj, pred_span, key, obj, verb, extras)
+            _extract_verb_prep(verb, subj, preps, base_tokens, base_words, b)
         copular = verb.lemma_ == "be" or any(c.dep_ in ("attr", "acomp") for c in verb.children)
         if copular:
             _extract_copula(verb, subj, b)
         if b.ctx.open_ie and not objects and not agent_pairs and not preps and not copular:
             _extract_open(verb, subj, base_tokens, base_words, b)
+
+
+def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Token]],
+                       base_tokens: list[Token], base_words: list[str], b: _Builder) -> None:
+    """"was born in Louisville": the first content prepositional object. Times and framing
+    phrases ("according to", "in addition to") are objects only when nothing else is; a time
+    then becomes a literal if it names a definite date."""
+    content = [p for p in preps if not _is_temporal(p[1]) and not _is_framing(p[0])]
+    if not content:
+        content = [p for p in preps if not _is_framing(p[0])]
+    if not content:
+        return
+    prep, pobj_head = content[0]
+    obj = make_argument(pobj_head, b.ctx)
+    if obj is None:
+        return
+    extras = [p for p in preps if p[0].i != prep.i]
+    pred_tokens = [*base_tokens, prep]
+    pred_span = pred_tokens if prep.i == max(t.i for t in base_tokens) + 1 else base_tokens
+    b.add("verb_prep", subj, pred_span, " ".join([*base_words, prep.lower_]), obj, verb, extras)
+
+
+def _extract_complement(verb: Token, subj: Argument, complement: Token, base_tokens: list[Token],
+                        base_words: list[str], b: _Builder) -> None:
+    """"Yost was named manager of the Royals": (Yost, named manager of, Royals)."""
+    for prep, pobj_head in _noun_preps(complement):
+        obj = make_argument(pobj_head, b.ctx)
+        if obj is not None:
+            tokens = _contiguous_range(verb.doc, [*base_tokens, complement, prep])
+            key = " ".join([*base_words, phrase_key(compact_tokens(complement)), prep.lower_])
+            b.add("complement_of", subj, tokens, key, obj, verb)
+            return
+    obj = make_argument(complement, b.ctx)
+    if obj is not None:
+        b.add("complement_of", subj, base_tokens, " ".join(base_words), obj, verb)
 
 
 def _extract_open(verb: Token, subj: Argument, base_tokens: list[Token], base_words: list[str],
@@ -442,13 +525,13 @@ def _extract_open(verb: Token, subj: Argument, base_tokens: list[Token], base_wo
     for clause in (c for c in children if c.dep_ == "ccomp"):
         tokens = [t for t in clause.subtree if t.dep_ != "mark" or t.head.i != clause.i]
         span = _contiguous(clause, {t.i for t in tokens}.__contains__, b.ctx.index)
-        obj = Argument(clause, span, [clause], "", "CLAUSE")
+        core = (span.start, span.end)
+        obj = Argument(clause, span, Mention("", span.text, "clause", "CLAUSE", core))
         marks = [t for t in clause.children if t.dep_ == "mark" and t.i < span.start]
         pred = _contiguous_range(verb.doc, [*base_tokens, *marks]) if marks else base_tokens
         b.add("clause", subj, pred, " ".join(base_words), obj, verb)
         return
     b.add("intransitive", subj, base_tokens, " ".join(base_words), None, verb)
-
 
 
 def _noun_preps(noun: Token) -> list[tuple[Token, Token]]:
@@ -457,66 +540,94 @@ def _noun_preps(noun: Token) -> list[tuple[Token, Token]]:
             for pobj in prep.children if pobj.dep_ == "pobj"]
 
 
+def _is_a(attr: Token) -> str:
+    """"is a" for a class ("a Chinese poet"), "is" for an identity ("the capital")."""
+    dets = [c.lower_ for c in attr.lefts if c.dep_ == "det"]
+    return "is a" if not dets or dets[0] in ("a", "an") else "is"
+
+
 def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
     for attr in verb.children:
         if attr.dep_ not in ("attr", "acomp") or attr.pos_ not in ("NOUN", "PROPN", "ADJ"):
             continue
-        of_objects = _noun_preps(attr)
-        attr_key = phrase_key(compact_tokens(attr))
-        if of_objects and attr.pos_ != "ADJ":
+        of_objects = [p for p in _noun_preps(attr) if p[0].lower_ in ("of", "for", "in")]
+        if of_objects and attr.pos_ == "NOUN":
             prep, pobj_head = of_objects[0]
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
                 pred_tokens = _contiguous_range(verb.doc, [verb, *compact_tokens(attr), prep])
-                key = f"be {attr_key} {prep.lower_}"
+                key = f"{phrase_key(compact_tokens(attr))} {prep.lower_}"
                 b.add("copula_of", subj, pred_tokens, key, obj, verb)
                 continue
         for attr_head in _with_conjuncts(attr, b.ctx):
             obj = make_argument(attr_head, b.ctx)
             if obj is not None:
-                b.add("copula", subj, [verb], "be", obj, verb)
+                b.add("copula", subj, [verb], _is_a(attr_head), obj, verb)
+
+
+def _bracketed_by_commas(appos: Token) -> bool:
+    """An apposition set off by commas on both sides (or a comma and the sentence end), and not
+    one item of a list: "Barack Obama, the president of the United States, ..."."""
+    doc = appos.doc
+    sent = appos.sent
+    left = min(t.i for t in appos.subtree)
+    right = max(t.i for t in appos.subtree)
+    if left == 0 or doc[left - 1].text != ",":
+        return False
+    after = doc[right + 1] if right + 1 < sent.end else None
+    if after is not None and not (after.text in (",", ";", ".", "!", "?") or after.is_space):
+        return False
+    if after is not None and after.text == "," and right + 2 < sent.end and \
+            doc[right + 2].lower_ in ("and", "or"):
+        return False  # "A, B, and C": a list, not an apposition
+    return not any(t.dep_ == "conj" for t in (appos, appos.head))
 
 
 def _extract_appositions(sent: Span, b: _Builder) -> None:
+    """Descriptive appositions only: a named head and a common-noun description set off by
+    commas. Commas in lists, dates and places ("Louisville, Kentucky") and parentheses
+    ("Royal Rumble (2003)") are no appositions."""
     doc = sent.doc
     for tok in (doc[i] for i in _in_sentence(b.ctx.index.appositions, sent)):
-        subj = make_argument(tok.head, b.ctx)
-        if subj is None:
+        if tok.pos_ != "NOUN" or tok.ent_type_ or not _bracketed_by_commas(tok):
             continue
-        of_objects = _noun_preps(tok)
+        subj = make_argument(tok.head, b.ctx)
+        if subj is None or subj.mention.kind != "entity":
+            continue
+        of_objects = [p for p in _noun_preps(tok) if p[0].lower_ in ("of", "for", "at")]
         if of_objects:
             prep, pobj_head = of_objects[0]
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
                 pred_tokens = _contiguous_range(tok.doc, [*compact_tokens(tok), prep])
-                key = f"be {phrase_key(compact_tokens(tok))} {prep.lower_}"
+                key = f"{phrase_key(compact_tokens(tok))} {prep.lower_}"
                 b.add("apposition", subj, pred_tokens, key, obj, None)
                 continue
         obj = make_argument(tok, b.ctx)
         if obj is not None:
-            b.add("apposition", subj, compact_tokens(tok), "be", obj, None)
+            b.add("apposition", subj, [], "is a", obj, None)
 
 
-def extract_triples(doc: Doc, open_ie: bool = False
+def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | None = None,
+                    keep_features: bool = False
                     ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """All triples of a parsed document, in sentence order, plus extraction counters.
 
     ``open_ie`` adds what open information extraction benchmarks count but a knowledge graph
     cannot use: clausal objects, intransitive predicates (``obj`` is None) and pronouns that
-    resolve to nothing, kept as written.
+    resolve to nothing, kept as written. ``keep_features`` adds each triple's model features
+    (for training the confidence model; not part of the stored record).
     """
     index = DocIndex.of(doc)
-    ctx = DocContext(acronyms=find_acronyms(doc), index=index, open_ie=open_ie)
+    ctx = DocContext(index=index, mentions=DocMentions.of(doc), open_ie=open_ie)
+    model = model or ConfidenceModel.default()
     out: list[dict[str, Any]] = []
     for s_index, sent in enumerate(doc.sents):
-        builder = _Builder(s_index, sent, ctx, out)
+        builder = _Builder(s_index, sent, ctx, out, model, keep_features)
         for i in _in_sentence(index.predicates, sent):
             _extract_verb(doc[i], builder)
         _extract_appositions(sent, builder)
-        # Update mentions after the sentence so pronouns resolve to earlier sentences or subjects.
+        # Subjects become antecedents after the sentence, so pronouns resolve backwards.
         for i in _in_sentence(index.subjects, sent):
-            _remember(doc[i], ctx)
+            ctx.mentions.remember_subject(doc[i])
     return out, {"pronouns_dropped": ctx.dropped_pronouns}
-
-
-

@@ -8,10 +8,14 @@ from kgprep.graph import aggregate_part, build_nx, combine_parts
 from kgprep.rdf import iri, nquads_bytes
 
 
-def flat_table(rows):
+def flat_table(rows, literal=None):
     names = ["doc_id", "subj_key", "subj_label", "subj_type", "pred_key", "pred_label",
              "obj_key", "obj_label", "obj_type", "confidence", "negated"]
-    return pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    table = pa.table({n: [r[i] for r in rows] for i, n in enumerate(names)})
+    literal = literal or [False] * len(rows)
+    return table.append_column("fact", pa.array([True] * len(rows))).append_column(
+        "literal", pa.array(literal)).append_column(
+        "no_edge_reason", pa.array([None] * len(rows), pa.string()))
 
 
 ROWS = [
@@ -50,6 +54,20 @@ def test_nodes_relations_edges_aggregate_with_sorted_dense_ids():
     assert graph[4][3]["weight"] == pytest.approx(1.4)
 
 
+def test_literal_objects_are_values_not_nodes_and_non_facts_are_left_out():
+    rows = [*ROWS, ("d4", "sun", "Sun", "CONCEPT", "formed in", "formed in", "-4600000000",
+                    "4.6 billion years ago", "DATE", 0.9, False)]
+    flat = flat_table(rows, literal=[False] * len(ROWS) + [True])
+    not_fact = flat_table([("d5", "moon", "Moon", "CONCEPT", "orbit", "orbits", "earth",
+                            "Earth", "LOC", 0.2, False)])
+    not_fact = not_fact.set_column(11, "fact", pa.array([False]))
+    nodes, relations, edges = combine_parts([aggregate_part(pa.concat_tables([flat, not_fact]))],
+                                            _iri)
+    assert nodes["key"].to_pylist() == ["aspirin", "cancer", "earth", "star", "sun"]
+    assert relations["key"].to_pylist() == ["be", "cure", "formed in", "orbit"]
+    assert edges.num_rows == 2
+
+
 def test_iri_percent_encodes_everything_reserved():
     assert iri("https://ex.org/", "entity", 'a b/"<c>"\n') == (
         "https://ex.org/entity/a%20b%2F%22%3Cc%3E%22%0A"
@@ -63,9 +81,12 @@ ADVERSARIAL = ['say "hi"', "<b>bold</b>", "line\nbreak", "tab\tand\rcr", "bell\x
 def test_adversarial_keys_give_valid_nquads_that_parse_back():
     triples = []
     for i, key in enumerate(ADVERSARIAL):
+        other = ADVERSARIAL[(i + 1) % len(ADVERSARIAL)]
         triples.append({
-            "subj": {"key": key}, "obj": {"key": ADVERSARIAL[(i + 1) % len(ADVERSARIAL)]},
-            "pred": {"key": key[:50]}, "negated": False,
+            "subj": {"key": key, "name": key, "kind": "entity"},
+            "obj": {"key": other, "name": other, "kind": "entity"},
+            "pred": {"key": key[:50]}, "negated": False, "confidence": 0.9,
+            "no_edge_reason": None,
         })
     docs = pa.table({"doc_id": ["doc <1>\n", "doc 2"], "triples": [triples[:5], triples[5:]]})
     data = nquads_bytes(docs, "https://ex.org")
@@ -76,6 +97,34 @@ def test_adversarial_keys_give_valid_nquads_that_parse_back():
     assert len(quads) == written > 0
     assert len({str(q[3]) for q in quads}) == 2
     assert any(str(q[0]).endswith("/entity/" + "x" * 10_000) for q in quads)
+
+
+def test_facts_only_with_typed_literals_in_nquads():
+    def arg(key, kind="entity", value=None, datatype=None):
+        return {"key": key, "name": key.title(), "kind": kind, "value": value,
+                "datatype": datatype}
+
+    triples = [
+        {"subj": arg("du fu"), "pred": {"key": "born in"}, "obj": arg("gongyi"),
+         "negated": False, "confidence": 0.9, "no_edge_reason": None},
+        {"subj": arg("du fu"), "pred": {"key": "born in"},
+         "obj": arg("712^^xsd:gYear", "literal", "0712", "xsd:gYear"),
+         "negated": False, "confidence": 0.9, "no_edge_reason": None},
+        {"subj": arg("du fu"), "pred": {"key": "write"}, "obj": arg("poem", "generic"),
+         "negated": False, "confidence": 0.9, "no_edge_reason": "object:generic"},
+        {"subj": arg("du fu"), "pred": {"key": "visit"}, "obj": arg("chang'an"),
+         "negated": False, "confidence": 0.3, "no_edge_reason": None},
+    ]
+    docs = pa.table({"doc_id": ["d"], "triples": [triples]})
+    lines = nquads_bytes(docs, "https://ex.org", min_confidence=0.5).decode().splitlines()
+    facts = [line for line in lines if "rdf-schema#label" not in line]
+    assert facts == [
+        "<https://ex.org/entity/du%20fu> <https://ex.org/relation/born%20in> "
+        '"0712"^^<http://www.w3.org/2001/XMLSchema#gYear> <https://ex.org/doc/d> .',
+        "<https://ex.org/entity/du%20fu> <https://ex.org/relation/born%20in> "
+        "<https://ex.org/entity/gongyi> <https://ex.org/doc/d> .",
+    ]
+    assert len(lines) == 4  # plus the labels of the two nodes, by name
 
 
 def test_subnetwork_turtle_with_adversarial_labels_parses_back():

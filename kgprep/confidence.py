@@ -1,0 +1,105 @@
+"""Triple confidence: a logistic model over parse features, learned from labelled triples.
+
+The model ships in the package (``kgprep/models/confidence.json``: one weight per feature, a
+bias, and an isotonic calibration table) and is re-trained by ``python -m
+kgprep.confidence_train`` from ``data/labels/``. Applying it needs no scikit-learn: a sum of
+weights, a logistic function and a table look-up.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
+    from spacy.tokens import Token
+
+    from kgprep.mentions import Mention
+
+MODEL_RESOURCE = "confidence.json"
+
+
+def _length_bucket(n: int) -> str:
+    return "1" if n <= 1 else "2" if n == 2 else "3-4" if n <= 4 else "5+"
+
+
+def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence_tokens: int,
+                    negated: bool, modality: str | None, verb: Token | None) -> dict[str, float]:
+    """Sparse features of one triple: indicator names -> 1.0, plus a few scaled numbers."""
+    features: dict[str, float] = {f"rule={rule}": 1.0}
+    for side, m in (("subj", subj), ("obj", obj)):
+        if m is None:
+            features[f"{side}=none"] = 1.0
+            continue
+        features[f"{side}_kind={m.kind}"] = 1.0
+        features[f"{side}_type={m.ent_type}"] = 1.0
+        features[f"{side}_resolution={m.resolution or 'none'}"] = 1.0
+        features[f"{side}_len={_length_bucket(m.core[1] - m.core[0])}"] = 1.0
+        if m.datatype:
+            features[f"{side}_datatype={m.datatype}"] = 1.0
+    features["sentence_len"] = min(sentence_tokens, 80) / 40.0
+    if negated:
+        features["negated"] = 1.0
+    if modality:
+        features["modal"] = 1.0
+    if verb is not None:
+        features[f"verb_dep={verb.dep_}"] = 1.0
+        features[f"verb_tag={verb.tag_}"] = 1.0
+    if subj is not None and obj is not None:
+        features[f"pair={subj.kind}-{obj.kind}"] = 1.0
+    return features
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    weights: dict[str, float]
+    bias: float
+    # Isotonic calibration: raw probabilities (ascending) -> calibrated values.
+    calibration_x: tuple[float, ...] = ()
+    calibration_y: tuple[float, ...] = ()
+    source: str = ""
+
+    def raw(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * v for name, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def confidence(self, features: dict[str, float]) -> float:
+        p = self.raw(features)
+        xs, ys = self.calibration_x, self.calibration_y
+        if xs:
+            i = bisect_right(xs, p)
+            if i == 0:
+                p = ys[0]
+            elif i == len(xs):
+                p = ys[-1]
+            else:  # linear between the calibration points
+                x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
+                p = y0 + (y1 - y0) * (p - x0) / (x1 - x0) if x1 > x0 else y1
+        return round(float(p), 4)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"bias": self.bias, "weights": dict(sorted(self.weights.items())),
+                "calibration": {"x": list(self.calibration_x), "y": list(self.calibration_y)},
+                "source": self.source}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConfidenceModel:
+        calibration = data.get("calibration", {})
+        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]),
+                   tuple(calibration.get("x", ())), tuple(calibration.get("y", ())),
+                   data.get("source", ""))
+
+    @classmethod
+    def default(cls) -> ConfidenceModel:
+        return _shipped_model()
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> ConfidenceModel:
+    text = resources.files("kgprep.models").joinpath(MODEL_RESOURCE).read_text("utf-8")
+    return ConfidenceModel.from_json(json.loads(text))

@@ -1,0 +1,400 @@
+"""What an argument identifies: a named entity, a specific concept, a literal value, or nothing.
+
+Keys are identity: an argument that is or contains a named entity keys on the whole name
+("bank of japan", "university of iowa"), titles and determiners aside, never lemmatised. Within a
+document, later short names join their full name ("Obama" -> "barack obama"), acronyms their long
+form, definite descriptions ("the company") the nearest preceding named entity of a compatible
+type, and pronouns their antecedent, but only when exactly one candidate is in reach. Every
+resolution is recorded (``resolution``, ``mention`` as written, ``name`` resolved to).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kgprep.keys import compact_tokens, find_acronyms, phrase_key
+from kgprep.literals import parse_date, parse_quantity
+
+if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
+    from spacy.tokens import Doc, Span, Token
+
+# Kinds of argument; only the first three identify something a graph fact can be about.
+IDENTIFYING = frozenset({"entity", "concept", "literal"})
+DATE_LABELS = frozenset({"DATE", "TIME"})
+QUANTITY_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
+                         "WORK_OF_ART", "LAW", "LANGUAGE"})
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "rev",
+                    "gen", "col", "capt", "sgt", "lt", "president", "king", "queen", "prince",
+                    "princess", "senator", "governor", "judge", "pope", "saint", "emperor"})
+CORPORATE_SUFFIXES = frozenset({"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag",
+                                "gmbh", "sa", "company", "group"})
+# Modifiers that do not make a noun phrase specific ("the new film" is still just "film").
+NON_SPECIFIC = frozenset({
+    "other", "same", "such", "many", "several", "various", "own", "new", "old", "first", "last",
+    "second", "third", "next", "previous", "main", "major", "few", "more", "most", "much", "some",
+    "certain", "particular", "different", "similar", "whole", "entire", "only", "single",
+    "further", "additional", "total", "overall", "large", "small", "big", "little", "good",
+    "great", "high", "low", "long", "short", "early", "late", "final", "initial", "original",
+    "recent", "current", "former", "latter", "general", "common", "important", "well", "best",
+    "top", "key", "full", "real", "possible", "likely", "following", "above", "below", "each",
+    "every", "all", "both", "either", "any", "no", "one", "two", "three", "four", "five"})
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "himself", "herself"})
+THING_PRONOUNS = frozenset({"it", "itself"})
+GROUP_PRONOUNS = frozenset({"they", "them", "themselves"})
+RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
+THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+                          "MISC"})
+GROUP_LABELS = frozenset({"ORG", "NORP"})
+
+_ORG = ("ORG",)
+_PLACE = ("GPE", "LOC")
+_WORK = ("WORK_OF_ART", "PRODUCT", "MISC")
+# A definite description's head noun -> the entity labels it can refer back to.
+DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ["company", "firm", "corporation", "bank", "band", "group", "team", "club", "party",
+         "organization", "organisation", "university", "college", "school", "agency", "label",
+         "newspaper", "magazine", "network", "channel", "airline", "army", "navy", "government",
+         "ministry", "council", "committee", "league", "association", "institute", "foundation",
+         "studio", "publisher", "manufacturer", "brand", "federation", "union", "orchestra"],
+        _ORG),
+    **dict.fromkeys(
+        ["city", "town", "country", "state", "nation", "capital", "village", "province",
+         "region", "county", "kingdom", "republic", "territory", "district", "island",
+         "river", "mountain", "lake", "valley", "municipality", "borough"], _PLACE),
+    **dict.fromkeys(
+        ["building", "bridge", "airport", "stadium", "church", "cathedral", "temple", "castle",
+         "museum", "hotel", "palace", "arena", "tower", "monument"], ("FAC", "ORG")),
+    **dict.fromkeys(
+        ["man", "woman", "singer", "player", "actor", "actress", "writer", "poet", "author",
+         "president", "king", "queen", "leader", "artist", "musician", "director",
+         "politician", "scientist", "emperor", "officer", "general", "captain", "coach",
+         "manager", "composer", "painter", "novelist", "rapper", "wrestler", "senator"],
+        ("PERSON",)),
+    **dict.fromkeys(
+        ["film", "movie", "song", "album", "book", "novel", "single", "series", "show", "play",
+         "poem", "painting", "game", "episode", "opera", "record", "track", "ep"], _WORK),
+    **dict.fromkeys(
+        ["war", "battle", "storm", "hurricane", "election", "tournament", "championship",
+         "festival", "cyclone", "typhoon", "season"], ("EVENT",)),
+    **dict.fromkeys(["ship", "vessel", "aircraft", "car", "locomotive", "software"],
+                    ("PRODUCT",)),
+}
+DEFINITE = frozenset({"the", "this", "that"})
+
+
+@dataclass
+class Mention:
+    """What one argument identifies, and how it was found."""
+
+    key: str
+    name: str  # the surface name labels are made of ("Du Fu" for a resolved "he")
+    kind: str  # entity | concept | literal, or why it identifies nothing
+    ent_type: str
+    core: tuple[int, int]  # token range of the name as written in the sentence
+    resolution: str | None = None  # pronoun | short_name | acronym | description
+    value: str | None = None
+    datatype: str | None = None
+    unit: str | None = None
+
+    @property
+    def identifies(self) -> bool:
+        return self.kind in IDENTIFYING
+
+
+def _strip_name(tokens: list[Token]) -> list[Token]:
+    """Drop leading determiners and titles and a trailing possessive marker."""
+    while len(tokens) > 1 and (tokens[0].pos_ == "DET" or tokens[0].lower_.rstrip(".") in TITLES
+                               or tokens[0].is_punct):
+        tokens = tokens[1:]
+    while len(tokens) > 1 and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _surface(tokens: list[Token]) -> str:
+    doc = tokens[0].doc
+    return doc[tokens[0].i : tokens[-1].i + 1].text
+
+
+def name_key(name: str) -> str:
+    """A name's key: lower-cased with spaces normalised; never lemmatised."""
+    return " ".join(name.lower().split())
+
+
+def _is_unknown(tokens: list[Token]) -> bool:
+    """WikiText's ``<unk>`` markers and other keys with no letters or digits."""
+    text = "".join(t.text for t in tokens)
+    return "<unk>" in text.lower() or not any(c.isalnum() for c in text)
+
+
+@dataclass
+class _Named:
+    start: int
+    end: int
+    label: str
+    key: str
+    name: str
+    resolution: str | None
+
+
+def _titlecase_run(head: Token) -> list[Token]:
+    """A proper name the NER missed: the capitalised words around ``head``, with small function
+    words between them ("Songs For Sumera", "Turn Me On")."""
+    doc = head.doc
+    sent = head.sent
+
+    def capital(tok: Token) -> bool:
+        return tok.text[:1].isupper() and tok.pos_ in ("PROPN", "NOUN", "PRON", "ADP", "ADJ",
+                                                       "VERB", "NUM", "X")
+
+    start = end = head.i
+    while start - 1 >= sent.start and (capital(doc[start - 1]) or (
+            doc[start - 1].lower_ in ("of", "for", "the", "and", "de", "on", "in")
+            and start - 2 >= sent.start and capital(doc[start - 2]))):
+        start -= 1
+    while end + 1 < sent.end and (capital(doc[end + 1]) or (
+            doc[end + 1].lower_ in ("of", "for", "the", "and", "de", "on", "in")
+            and end + 2 < sent.end and capital(doc[end + 2]))):
+        end += 1
+    while start < head.i and not capital(doc[start]):
+        start += 1
+    # The first word of a sentence is capitalised anyway: keep it only if it is a proper noun.
+    if start == sent.start and start < head.i and doc[start].pos_ not in ("PROPN",):
+        start += 1
+    return list(doc[start : end + 1])
+
+
+@dataclass
+class DocMentions:
+    """Per-document registry of named mentions, for identity keys and reference resolution."""
+
+    doc: Doc
+    acronyms: dict[str, str]
+    named: list[_Named]
+    starts: list[int]
+    entity_of: dict[int, int]  # token index -> index into ``named``
+    sentence_starts: list[int]
+    # Resolved pronouns, as later mentions of their antecedent: token index -> (key, label).
+    resolved: dict[int, tuple[str, str]] = field(default_factory=dict)
+    last_subject: dict[str, int] = field(default_factory=dict)  # label group -> token index
+
+    @classmethod
+    def of(cls, doc: Doc) -> DocMentions:
+        acronyms = find_acronyms(doc)
+        named: list[_Named] = []
+        entity_of: dict[int, int] = {}
+        short_names: dict[str, set[str]] = {}
+        names_by_key: dict[str, str] = {}
+        for ent in doc.ents:
+            if ent.label_ not in NAME_LABELS:
+                continue
+            tokens = _strip_name(list(ent))
+            if _is_unknown(tokens):
+                continue
+            name = _surface(tokens)
+            key = name_key(name)
+            resolution = None
+            words = key.split()
+            if key in acronyms:
+                key, resolution = acronyms[key], "acronym"
+                name = names_by_key.get(key, name)
+            elif len(short_names.get(key, ())) == 1:
+                (key,) = short_names[key]
+                name, resolution = names_by_key[key], "short_name"
+            else:
+                names_by_key.setdefault(key, name)
+                if ent.label_ == "PERSON" and len(words) >= 2:
+                    short_names.setdefault(words[-1], set()).add(key)
+                if ent.label_ == "ORG" and len(words) >= 2 and \
+                        words[-1].rstrip(".") in CORPORATE_SUFFIXES:
+                    short_names.setdefault(" ".join(words[:-1]).rstrip(","), set()).add(key)
+            index = len(named)
+            named.append(_Named(tokens[0].i, tokens[-1].i + 1, ent.label_, key, name,
+                                 resolution))
+            for tok in ent:
+                entity_of[tok.i] = index
+        return cls(doc, acronyms, named, [n.start for n in named], entity_of,
+                   [s.start for s in doc.sents])
+
+    # -- resolution -------------------------------------------------------------------------
+
+    def _sentence_start(self, i: int, back: int) -> int:
+        pos = bisect_left(self.sentence_starts, i + 1) - 1
+        return self.sentence_starts[max(pos - back, 0)]
+
+    def _candidates(self, labels: frozenset[str], lo: int, hi: int) -> dict[str, str]:
+        """Distinct keys (-> name) of named mentions and resolved pronouns in tokens [lo, hi)."""
+        found: dict[str, str] = {}
+        for named in self.named[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]:
+            if named.label in labels:
+                found.setdefault(named.key, named.name)
+        for i, (key, label) in self.resolved.items():
+            if lo <= i < hi and label in labels:
+                found.setdefault(key, self._name_of(key))
+        return found
+
+    def _name_of(self, key: str) -> str:
+        return next((n.name for n in self.named if n.key == key), key)
+
+    def _label_of(self, key: str) -> str:
+        return next((n.label for n in self.named if n.key == key), "MISC")
+
+    def resolve_pronoun(self, token: Token) -> Mention:
+        lower = token.lower_
+        core = (token.i, token.i + 1)
+        if lower in PERSON_PRONOUNS:
+            labels, group = frozenset({"PERSON"}), "person"
+        elif lower in THING_PRONOUNS:
+            labels, group = THING_LABELS, "thing"
+        elif lower in GROUP_PRONOUNS:
+            labels, group = GROUP_LABELS, "group"
+        else:
+            return Mention(lower, token.text, "pronoun", "PRON", core)
+        lo = self._sentence_start(token.i, 1)
+        candidates = self._candidates(labels, lo, token.i)
+        if not candidates and group in self.last_subject:
+            candidates = self._candidates(labels, self.last_subject[group], token.i)
+        if len(candidates) != 1:
+            kind = "ambiguous" if candidates else "pronoun"
+            return Mention(lower, token.text, kind, "PRON", core)
+        ((key, name),) = candidates.items()
+        label = self._label_of(key)
+        self.resolved[token.i] = (key, label)
+        return Mention(key, name, "entity", label, core, resolution="pronoun")
+
+    def remember_subject(self, token: Token) -> None:
+        """A named subject is where a later pronoun's search may reach back to."""
+        index = self.entity_of.get(token.i)
+        if index is not None:
+            label = self.named[index].label
+            for group, labels in (("person", {"PERSON"}), ("thing", THING_LABELS),
+                                  ("group", GROUP_LABELS)):
+                if label in labels:
+                    self.last_subject[group] = self.named[index].start
+        elif token.i in self.resolved:
+            _, label = self.resolved[token.i]
+            if label == "PERSON":
+                self.last_subject["person"] = token.i
+
+    def resolve_description(self, head: Token, core: tuple[int, int]) -> Mention:
+        """"the company" -> the nearest preceding named entity of a compatible type."""
+        labels = DESCRIPTION_TYPES.get(head.lemma_.lower())
+        text = head.doc[core[0] : core[1]].text
+        if labels:
+            lo = self._sentence_start(head.i, 2)
+            for named in reversed(self.named[bisect_left(self.starts, lo) :
+                                             bisect_left(self.starts, core[0])]):
+                if named.label in labels and named.end <= core[0]:
+                    return Mention(named.key, named.name, "entity", named.label, core,
+                                   resolution="description")
+        return Mention(phrase_key([head]), text, "unresolved", "CONCEPT", core)
+
+    # -- arguments --------------------------------------------------------------------------
+
+    def mention(self, head: Token) -> Mention:
+        """What the argument headed by ``head`` identifies."""
+        if head.pos_ == "PRON":
+            return self.resolve_pronoun(head)
+        index = self.entity_of.get(head.i)
+        ent = _entity_span(head)
+        if ent is not None and ent.label_ in DATE_LABELS:
+            return _literal(ent, parse_date(ent.text), "vague_date")
+        if ent is not None and ent.label_ in QUANTITY_LABELS:
+            parsed = parse_quantity(ent.text)
+            value = None if parsed is None else (parsed[0], "xsd:decimal")
+            return _literal(ent, value, "vague_number", unit=parsed and parsed[1])
+        if ent is not None and ent.label_ == "ORDINAL":
+            return Mention(ent.text.lower(), ent.text, "generic", "ORDINAL",
+                           (ent.start, ent.end))
+        if index is not None:
+            named = self.named[index]
+            return Mention(named.key, named.name, "entity", named.label,
+                           (named.start, named.end), resolution=named.resolution)
+        if head.pos_ == "PROPN":
+            tokens = _strip_name(_titlecase_run(head))
+            if _is_unknown(tokens):
+                return Mention("<unk>", _surface(tokens), "unknown", "X",
+                               (tokens[0].i, tokens[-1].i + 1))
+            name = _surface(tokens)
+            key = name_key(name)
+            resolution = None
+            if key in self.acronyms:
+                key, resolution = self.acronyms[key], "acronym"
+            return Mention(key, name, "entity", "MISC", (tokens[0].i, tokens[-1].i + 1),
+                           resolution=resolution)
+        if head.pos_ == "NUM":
+            compact = compact_tokens(head)
+            parsed = parse_quantity(_surface(compact))
+            core = (compact[0].i, compact[-1].i + 1)
+            if parsed is None or any(c.dep_ == "prep" for c in head.children):
+                return Mention(phrase_key(compact), _surface(compact), "vague_number", "NUM",
+                               core)
+            return Mention(parsed[0], _surface(compact), "literal", "QUANTITY", core,
+                           value=parsed[0], datatype="xsd:decimal", unit=parsed[1])
+        if head.pos_ == "NOUN":
+            return self._noun_phrase(head)
+        if head.pos_ == "ADJ" and head.ent_type_ == "NORP":
+            return Mention(name_key(head.text), head.text, "entity", "NORP", (head.i, head.i + 1))
+        compact = compact_tokens(head)
+        return Mention(phrase_key(compact), _surface(compact), "generic", head.pos_,
+                       (compact[0].i, compact[-1].i + 1))
+
+    def _noun_phrase(self, head: Token) -> Mention:
+        compact = compact_tokens(head)
+        if _is_unknown(compact):
+            return Mention("<unk>", _surface(compact), "unknown", "X",
+                           (compact[0].i, compact[-1].i + 1))
+        key = phrase_key(compact)
+        start, end = compact[0].i, compact[-1].i + 1
+        # A named possessor stays in the key: "Marcos's trial" is not any trial.
+        for child in head.lefts:
+            if child.dep_ == "poss" and child.i < start:
+                owner = self.mention(child) if child.pos_ != "PRON" else None
+                if owner is not None and owner.kind == "entity":
+                    name = head.doc[owner.core[0] : end].text
+                    return Mention(f"{owner.key}'s {key}", name, "concept", "CONCEPT",
+                                   (owner.core[0], end), resolution=owner.resolution)
+        # "capital of France", "history of Japan": the named complement makes it specific.
+        for prep in head.rights:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                for pobj in prep.children:
+                    if pobj.dep_ == "pobj" and pobj.i in self.entity_of:
+                        named = self.named[self.entity_of[pobj.i]]
+                        return Mention(f"{key} of {named.key}", head.doc[start : named.end].text,
+                                       "concept", "CONCEPT", (start, named.end))
+        modifiers = [t for t in compact if t.i != head.i and t.pos_ not in ("DET", "PUNCT")]
+        specific = [t for t in modifiers if t.lower_ not in NON_SPECIFIC and t.like_num is False
+                    and t.ent_type_ not in ("ORDINAL", "CARDINAL")]
+        if specific:
+            return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
+        determiners = [c.lower_ for c in head.lefts if c.dep_ == "det"]
+        if determiners and determiners[0] in DEFINITE and head.tag_ in ("NN", "NNP"):
+            return self.resolve_description(head, (start, end))
+        kind = "unresolved" if determiners and determiners[0] in ("these", "those") else "generic"
+        return Mention(key, _surface(compact), kind, "CONCEPT", (start, end))
+
+
+def _entity_span(head: Token) -> Span | None:
+    if not head.ent_type_:
+        return None
+    doc = head.doc
+    start = head.i
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    end = head.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[start:end]
+
+
+def _literal(ent: Span, value: tuple[str, str] | None, vague: str, unit: str | None = None
+             ) -> Mention:
+    core = (ent.start, ent.end)
+    if value is None:
+        return Mention(ent.text.lower(), ent.text, vague, ent.label_, core)
+    return Mention(f"{value[0]}^^{value[1]}", ent.text, "literal", ent.label_, core,
+                   value=value[0], datatype=value[1], unit=unit)
