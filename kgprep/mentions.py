@@ -84,6 +84,7 @@ DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
                     ("PRODUCT",)),
 }
 DEFINITE = frozenset({"the", "this", "that"})
+YEAR_PREPS = frozenset({"in", "since", "until", "till", "by", "from", "before", "after", "during"})
 
 
 @dataclass
@@ -331,6 +332,11 @@ class DocMentions:
                            resolution=resolution)
         if head.pos_ == "NUM":
             compact = compact_tokens(head)
+            year = parse_date(head.text) if len(compact) == 1 else None
+            if year is not None and head.dep_ == "pobj" and head.head.lower_ in YEAR_PREPS:
+                # "completed in 1889": a year the NER did not tag as a date.
+                return Mention(f"{year[0]}^^{year[1]}", head.text, "literal", "DATE",
+                               (head.i, head.i + 1), value=year[0], datatype=year[1])
             parsed = parse_quantity(_surface(compact))
             core = (compact[0].i, compact[-1].i + 1)
             if parsed is None or any(c.dep_ == "prep" for c in head.children):

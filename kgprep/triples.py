@@ -41,6 +41,22 @@ HYPOTHETICAL_VERBS = frozenset(
 )
 QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "investigate", "decide",
                             "know", "determine", "debate", "discuss", "consider"})
+
+
+def _inflections(lemmas: frozenset[str]) -> frozenset[str]:
+    """Regular inflections of ``lemmas``: the small model's lemmatizer misreads some verbs
+    ("hoped" -> "hop"), so the governing verb is matched by its surface form too."""
+    forms = set(lemmas)
+    for lemma in lemmas:
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        forms.update({lemma + "s", lemma + "d" if lemma.endswith("e") else lemma + "ed",
+                      stem + "ing"})
+    return frozenset(forms)
+
+
+ATTRIBUTION_FORMS = _inflections(ATTRIBUTION_VERBS)
+HYPOTHETICAL_FORMS = _inflections(HYPOTHETICAL_VERBS)
+QUESTION_FORMS = _inflections(QUESTION_VERBS)
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
 TEMPORAL_ENTS = frozenset({"DATE", "TIME"})
 TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "season", "era",
@@ -273,13 +289,13 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
         if node.dep_ == "advcl" and marks & {"if", "unless", "whether"}:
             return None, "conditional"
         if node.dep_ in ("ccomp", "xcomp") and node.head.pos_ in ("VERB", "AUX"):
-            governor = node.head.lemma_.lower()
+            governor = {node.head.lemma_.lower(), node.head.lower_}
             wh_first = next((t.tag_ in WH_TAGS for t in node.subtree), False)
-            if governor in ATTRIBUTION_VERBS and node.dep_ == "ccomp":
+            if governor & ATTRIBUTION_FORMS and node.dep_ == "ccomp":
                 return _speaker(node.head, ctx), "reported"
-            if governor in HYPOTHETICAL_VERBS and node.dep_ == "ccomp":
+            if governor & HYPOTHETICAL_FORMS and node.dep_ == "ccomp":
                 return None, "hypothetical"
-            if marks & {"whether", "if"} or (governor in QUESTION_VERBS and wh_first):
+            if marks & {"whether", "if"} or (governor & QUESTION_FORMS and wh_first):
                 return None, "question"
             node = node.head
             continue

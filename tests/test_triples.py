@@ -207,3 +207,103 @@ def test_document_index_matches_token_level_definitions(nlp):
     for head in doc:
         span = full_span(head, index)
         assert (span.start, span.end) == _reference_full_span(head), head.text
+
+
+# Graph facts: triples whose arguments both identify something and that the text asserts.
+def facts(triples):
+    return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"]) for t in triples
+            if t["no_edge_reason"] is None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A place and its state, a list, a parenthesised year: commas and brackets, no apposition.
+        ("Ali was born in Louisville, Kentucky, in 1942.", [("ali", "born in", "louisville")]),
+        ("She visited Paris, Rome, and Berlin.", []),
+        ("Royal Rumble (2003) was held in Boston.", [("royal rumble", "held in", "boston")]),
+        # A descriptive apposition: an implicit "is a" with no surface token.
+        ("Du Fu, a Chinese poet, visited Chang'an.",
+         [("du fu", "visit", "chang'an"), ("du fu", "is a", "chinese poet")]),
+        ("Barack Obama, the president of the United States, visited Paris.",
+         [("barack obama", "visit", "paris"), ("barack obama", "president of", "united states")]),
+    ],
+)
+def test_appositions_only_where_a_description_is_set_off(nlp, text, expected):
+    _, triples, _ = run(nlp, text)
+    assert facts(triples) == expected
+
+
+def test_implicit_relation_has_an_empty_predicate_span(nlp):
+    _, triples, _ = run(nlp, "Du Fu, a Chinese poet, visited Chang'an.")
+    (appos,) = [t for t in triples if t["rule"] == "apposition"]
+    assert appos["pred"]["start"] == appos["pred"]["end"]
+
+
+def test_time_is_not_the_object_and_the_complement_is(nlp):
+    _, triples, _ = run(nlp, "Yost was named manager of the Royals on May 13.")
+    assert facts(triples) == [("yost", "named manager of", "royals")]
+
+
+def test_passive_agent_is_stated_actively_with_the_active_key(nlp):
+    _, triples, _ = run(nlp, "Fantasia was produced by Walt Disney.")
+    assert facts(triples) == [("walt disney", "produce", "fantasia")]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("Smith hoped that Pfizer would buy Seagen.", "hypothetical"),
+     ("Analysts asked whether Pfizer bought Seagen.", "question"),
+     ("If Pfizer buys Seagen, prices will rise.", "conditional"),
+     ("Reuters reported that Pfizer bought Seagen.", "reported")],
+)
+def test_unasserted_clauses_give_no_fact(nlp, text, reason):
+    _, triples, _ = run(nlp, text)
+    assert [(keys([t])[0], t["no_edge_reason"]) for t in triples] == [
+        (("pfizer", "buy", "seagen"), reason)]
+
+
+def test_negation_and_modality_are_fields_of_one_relation(nlp):
+    _, negated, _ = run(nlp, "Pfizer did not buy Seagen.")
+    _, modal, _ = run(nlp, "Pfizer may buy Seagen.")
+    assert keys(negated) == keys(modal) == [("pfizer", "buy", "seagen")]
+    assert negated[0]["negated"] is True and modal[0]["modality"] == "may"
+
+
+def test_identity_keys_keep_whole_names_and_named_possessors(nlp):
+    _, triples, _ = run(nlp, "The Industrial Bank of Japan lent money to Giant Bicycle Inc.")
+    assert triples[0]["subj"]["key"] == "industrial bank of japan"
+    assert triples[0]["subj"]["name"] == "Industrial Bank of Japan"
+    assert triples[0]["no_edge_reason"] == "object:generic"  # "money" identifies nothing
+    _, triples, _ = run(nlp, "Mrs. Marcos's trial began in New York.")
+    assert facts(triples) == [("marcos's trial", "begin in", "new york")]
+
+
+def test_short_name_and_description_resolve_to_the_full_name(nlp):
+    _, triples, _ = run(nlp, "Barack Obama visited Paris. Obama met Angela Merkel in Berlin.")
+    second = triples[1]["subj"]
+    assert (second["key"], second["mention"], second["name"], second["resolution"]) == (
+        "barack obama", "Obama", "Barack Obama", "short_name")
+    _, triples, _ = run(nlp, "Giant Bicycle Inc. opened a factory in Kunshan. "
+                             "The company hired Lee Chen.")
+    subj = triples[-1]["subj"]
+    assert (subj["key"], subj["mention"], subj["resolution"]) == (
+        "giant bicycle inc.", "company", "description")
+    _, triples, _ = run(nlp, "The company hired Lee Chen.")
+    assert triples[0]["no_edge_reason"] == "subject:unresolved"
+
+
+def test_ambiguous_pronoun_is_not_resolved(nlp):
+    _, triples, counters = run(nlp, "Tom Smith met John Brown in Paris. He praised Kunshan.")
+    assert facts(triples) == [("tom smith", "meet", "john brown")]
+    assert counters["pronouns_dropped"] == 1
+
+
+def test_dates_and_measures_are_typed_literals(nlp):
+    _, triples, _ = run(nlp, "The tower was completed in 1889.")
+    assert triples[0]["no_edge_reason"] == "subject:unresolved"
+    _, triples, _ = run(nlp, "The Eiffel Tower was completed in 1889.")
+    (fact,) = triples
+    assert (fact["subj"]["key"], fact["pred"]["key"]) == ("eiffel tower", "completed in")
+    obj = fact["obj"]
+    assert (obj["kind"], obj["value"], obj["datatype"]) == ("literal", "1889", "xsd:gYear")
