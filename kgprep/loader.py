@@ -7,6 +7,8 @@
   ``state_dict()``.
 - ``KgprepLoader`` wraps a ``DataLoader`` and counts what the trainer consumed, which is what a
   checkpoint must record when workers run in other processes.
+- ``role`` in a batch is the shards' bit flags (subject 1, predicate 2, object 4; a token in
+  several triples has several); ``role_targets`` turns it into three binary targets per token.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from kgprep.align import ROLE_FLAGS
 from kgprep.remote import local_copy
 
 try:
@@ -29,6 +32,16 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
 
 TOKEN_COLUMNS = ("input_ids", "role", "entity", "subnet", "loss_mask")
 IGNORE_INDEX = -100
+# The role flags in target order: role_targets(...)[..., k] is 1 where bit ROLE_BITS[k] is set.
+ROLE_NAMES = tuple(ROLE_FLAGS)
+ROLE_BITS = tuple(ROLE_FLAGS[name] for name in ROLE_NAMES)
+
+
+def role_targets(role: torch.Tensor) -> torch.Tensor:
+    """Per token, one float target per role flag (subject, predicate, object): shape
+    ``role.shape + (3,)``, for a binary cross-entropy on three role logits."""
+    bits = torch.tensor(ROLE_BITS, dtype=role.dtype, device=role.device)
+    return ((role.unsqueeze(-1) & bits) != 0).float()
 
 
 class ShardRows:
@@ -40,6 +53,10 @@ class ShardRows:
         self.manifest = json.loads((self.shards_dir / "manifest.json").read_text())
         self.packed = self.manifest["packing"] == "packed"
         self.pad_id = int(self.manifest["tokenizer"]["pad_id"])
+        roles = self.manifest.get("roles", {})
+        if any(roles.get(name) != bit for name, bit in ROLE_FLAGS.items()):
+            raise ValueError(f"{self.shards_dir}: the manifest's roles {roles} are not the bit "
+                             f"flags {ROLE_FLAGS}; rerun `kgprep shards` with this kgprep")
         self._batches: list[pa.RecordBatch] = []
         starts = [0]
         # The manifest is the commit point: shards it does not list are never read.

@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
 from kgprep import FORMAT_VERSION, __version__
-from kgprep.align import align_spans, paint_first, token_bounds
+from kgprep.align import ROLE_FLAGS, ROLE_NONE, align_spans, paint_first, paint_or, token_bounds
 from kgprep.config import PipelineConfig
 from kgprep.engine import map_parts, spec_for_light_parts
+from kgprep.facts import fact_mask
 from kgprep.io import (
     atomic_open,
     read_json,
@@ -38,8 +39,13 @@ from kgprep.tokenizer import (
     with_special_tokens,
 )
 
-ROLE_CODES = {"none": 0, "subject": 1, "predicate": 2, "object": 3}
-_ROLE_OF = {"subj": 1, "pred": 2, "obj": 3}
+# The manifest's description of the ``role`` column: bit flags, OR-ed over covering triples.
+ROLES_MANIFEST = {"none": ROLE_NONE, **ROLE_FLAGS}
+ROLE_ENCODING = ("bit flags: a token's role is the bitwise OR of subject (1), predicate (2) and "
+                 "object (4) over every triple in the row whose span covers it; knowledge "
+                 "markup tokens carry the flag of the argument they spell")
+_ROLE_OF = {"subj": ROLE_FLAGS["subject"], "pred": ROLE_FLAGS["predicate"],
+            "obj": ROLE_FLAGS["object"]}
 
 ROW_TRIPLE = pa.struct(
     [("subj_start", pa.int32()), ("subj_end", pa.int32()),
@@ -157,7 +163,8 @@ def _linearize(doc: DocTokens, starts: np.ndarray, sentence_starts: np.ndarray,
             node_s, _, node_o, sub = (int(x) for x in doc.ids_info[t])
             seq = [np.array([markup.kg]), subj_ids, np.array([markup.rel]), pred_ids,
                    np.array([markup.obj]), obj_ids, np.array([markup.end])]
-            roles = [0, 1, 0, 2, 0, 3, 0]
+            roles = [ROLE_NONE, _ROLE_OF["subj"], ROLE_NONE, _ROLE_OF["pred"], ROLE_NONE,
+                     _ROLE_OF["obj"], ROLE_NONE]
             ents = [-1, node_s, -1, -1, -1, node_o, -1]
             subs = [-1, sub, -1, sub, -1, sub, -1]
             for part, r, e, sn in zip(seq, roles, ents, subs, strict=True):
@@ -184,16 +191,23 @@ def _linearize(doc: DocTokens, starts: np.ndarray, sentence_starts: np.ndarray,
 
 
 def annotate_part(
-    docs: pa.Table, tokenizer: Tokenizer, lookup: GraphLookup, markup: Markup | None = None
+    docs: pa.Table, tokenizer: Tokenizer, lookup: GraphLookup, markup: Markup | None = None,
+    *, min_confidence: float,
 ) -> tuple[list[DocTokens], int]:
-    """Tokenise a part's documents and align every triple; returns docs and unalignable triples.
+    """Tokenise a part's documents and align their graph facts; returns docs and the facts that
+    could not be aligned to tokens.
 
-    ``docs`` needs doc_id, text and triples (and sentences when ``markup`` is given).
+    Only graph facts (``kgprep.facts.fact_mask`` at ``min_confidence``) are annotated; negated
+    facts are, with subnet -1. A predicate whose character span is empty (an implicit relation:
+    an apposition, "X, capital of Y") gets an empty token range inside its triple and tags
+    nothing; its subject and object must still align. ``docs`` needs doc_id, text and triples
+    (and sentences when ``markup`` is given).
     """
     texts = docs["text"].to_pylist()
     encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
     triples_col = docs["triples"].combine_chunks()
     flat = triples_col.flatten()
+    facts = fact_mask(flat, min_confidence)
     graph_ids = _triple_graph_ids(flat, lookup) if len(flat) else np.zeros((0, 4), np.int64)
     offsets = triples_col.offsets.to_numpy()
     cols = {}
@@ -206,20 +220,27 @@ def annotate_part(
     negated_all = pc.struct_field(flat, "negated").to_numpy(zero_copy_only=False)
     confidence_all = pc.struct_field(flat, "confidence").to_numpy(zero_copy_only=False)
     sentence_all = pc.struct_field(flat, "sentence").to_numpy(zero_copy_only=False)
-    pieces: list[list[np.ndarray]] = []
+    pred_empty_all = (cols["pred.start"] == cols["pred.end"]) if len(flat) else np.zeros(0, bool)
+    pieces: dict[int, list[np.ndarray]] = {}
     if markup is not None and len(flat):
-        # Every markup phrase of the part in one batch: head phrases of the arguments and the
-        # predicate as written, each with a leading space as it would follow a word.
-        phrases = []
+        # Every markup phrase of the part's facts in one batch: head phrases of the arguments
+        # and the predicate as written, each with a leading space as it would follow a word. An
+        # implicit predicate (empty span) has no words, so no tokens between <rel> and <obj>.
         owners = pc.list_parent_indices(triples_col).to_numpy()
-        for i, d in enumerate(owners.tolist()):
-            text = texts[d]
-            for arg, (a, b) in (("subj", ("head_start", "head_end")), ("pred", ("start", "end")),
-                                ("obj", ("head_start", "head_end"))):
+        phrases, slots = [], []
+        for i in np.flatnonzero(facts).tolist():
+            text = texts[owners[i]]
+            for j, (arg, (a, b)) in enumerate((("subj", ("head_start", "head_end")),
+                                               ("pred", ("start", "end")),
+                                               ("obj", ("head_start", "head_end")))):
+                if arg == "pred" and pred_empty_all[i]:
+                    continue
                 phrases.append(" " + text[cols[f"{arg}.{a}"][i]:cols[f"{arg}.{b}"][i]])
+                slots.append((i, j))
         encoded = tokenizer.encode_batch(phrases, add_special_tokens=False)
-        ids_of = [np.asarray(e.ids, np.uint32) for e in encoded]
-        pieces = [ids_of[3 * i:3 * i + 3] for i in range(len(flat))]
+        for (i, j), enc in zip(slots, encoded, strict=True):
+            piece = pieces.setdefault(i, [np.zeros(0, np.uint32)] * 3)
+            piece[j] = np.asarray(enc.ids, np.uint32)
     sentence_starts_col = docs["sentences"].to_pylist() if markup is not None else None
     out: list[DocTokens] = []
     unaligned = 0
@@ -234,12 +255,22 @@ def annotate_part(
             s_name, e_name = ("head_start", "head_end") if head else ("start", "end")
             bounds[key] = align_spans(starts, ends, cols[f"{arg}.{s_name}"][lo:hi],
                                       cols[f"{arg}.{e_name}"][lo:hi])
-        valid = np.ones(hi - lo, bool)
-        for first, last in bounds.values():
-            valid &= first < last
-        unaligned += int((~valid).sum())
+        pred_empty = pred_empty_all[lo:hi]
+        # Only facts are annotated; a fact is unaligned when an argument (or a predicate that
+        # has words) covers no token.
+        valid = facts[lo:hi].copy()
+        for key, (first, last) in bounds.items():
+            valid &= (first < last) | (pred_empty if key == "pred" else False)
+        unaligned += int((facts[lo:hi] & ~valid).sum())
+        if pred_empty.any():
+            # An empty predicate sits where its character offset falls, kept inside the
+            # triple's tokens so that it never moves the triple across a row boundary.
+            first_tok = np.minimum(bounds["subj"][0], bounds["obj"][0])
+            last_tok = np.maximum(bounds["subj"][1], bounds["obj"][1]) - 1
+            at = np.minimum(np.maximum(bounds["pred"][0], first_tok), last_tok)
+            bounds["pred"] = (np.where(pred_empty, at, bounds["pred"][0]),
+                              np.where(pred_empty, at, bounds["pred"][1]))
         info = graph_ids[lo:hi]
-        # First triple in text order wins a token: later triples never overwrite annotations.
         role, subnet, entity = _paint_annotations(n, bounds, info, np.flatnonzero(valid))
         spans = np.stack([bounds[k][i] for k in ("subj", "pred", "obj") for i in (0, 1)],
                          axis=1)[valid] if hi > lo else np.zeros((0, 6), np.int64)
@@ -253,7 +284,7 @@ def annotate_part(
             sentence_starts = np.array([s["start"] for s in sentence_starts_col[d]], np.int64)
             valid_idx = np.flatnonzero(valid) + lo
             doc = _linearize(doc, starts, sentence_starts, sentence_all[valid_idx],
-                             [pieces[i] for i in valid_idx], markup)
+                             [pieces[i] for i in valid_idx.tolist()], markup)
         out.append(doc)
     return out, unaligned
 
@@ -262,8 +293,10 @@ def _paint_annotations(n: int, bounds: dict[str, tuple[np.ndarray, np.ndarray]],
                        info: np.ndarray, valid: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-token role, subnet and entity of one document from its aligned triples ``valid``
-    (in text order): each triple's subject, predicate, object in turn claim the tokens no earlier
-    range holds; entities come from the argument heads, and unknown ids (-1) claim nothing."""
+    (in text order). A token's role is the OR of the flags of every subject, predicate and
+    object range covering it. Subnet and entity keep "first triple wins": each triple's ranges
+    in turn claim the tokens no earlier range holds; entities come from the argument heads, and
+    unknown ids (-1) claim nothing. Empty ranges (implicit predicates) paint nothing."""
     def ranges(args: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         # Interleaved per triple: (t0 first arg, t0 second arg, ..., t1 first arg, ...).
         return (np.stack([bounds[a][0][valid] for a in args], axis=1).ravel(),
@@ -271,7 +304,7 @@ def _paint_annotations(n: int, bounds: dict[str, tuple[np.ndarray, np.ndarray]],
 
     starts, ends = ranges(("subj", "pred", "obj"))
     roles = np.tile(np.array([_ROLE_OF[a] for a in ("subj", "pred", "obj")]), len(valid))
-    role = paint_first(n, starts, ends, roles, 0, np.uint8)
+    role = paint_or(n, starts, ends, roles, np.uint8)
     subnets = np.repeat(info[valid, 3], 3)
     known = subnets >= 0
     subnet = paint_first(n, starts[known], ends[known], subnets[known], -1, np.int16)
@@ -280,6 +313,14 @@ def _paint_annotations(n: int, bounds: dict[str, tuple[np.ndarray, np.ndarray]],
     known = nodes >= 0
     entity = paint_first(n, starts[known], ends[known], nodes[known], -1, np.int32)
     return role, subnet, entity
+
+
+def row_roles(n: int, spans: np.ndarray) -> np.ndarray:
+    """Per token of ``n``, the OR of the role flags of triples ``spans`` ((k, 6) token bounds of
+    subject, predicate and object) that cover it."""
+    spans = np.asarray(spans, np.int64).reshape(-1, 6)
+    flags = np.tile(np.array([_ROLE_OF[a] for a in ("subj", "pred", "obj")]), len(spans))
+    return paint_or(n, spans[:, 0::2].ravel(), spans[:, 1::2].ravel(), flags, np.uint8)
 
 
 def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[str, Any]]:
@@ -299,7 +340,12 @@ def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[s
 
 def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
               ) -> tuple[dict[str, list[Any]], dict[str, int]]:
-    """Concatenate documents with EOS between them and cut fixed rows of ``seq_len`` tokens."""
+    """Concatenate documents with EOS between them and cut fixed rows of ``seq_len`` tokens.
+
+    A triple that crosses a row boundary is dropped from the row, and so are its annotations:
+    text tokens' roles are painted again from the triples each row keeps, and a text token that
+    no kept triple covers has no entity or subnet either.
+    """
     parts_ids, parts_role, parts_entity, parts_subnet, parts_loss = [], [], [], [], []
     doc_ranges: list[tuple[str, int, int]] = []
     pos = 0
@@ -329,6 +375,7 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
     row_triples: list[list[dict[str, Any]]] = [[] for _ in range(n_rows)]
     row_docs: list[list[dict[str, Any]]] = [[] for _ in range(n_rows)]
     dropped = 0
+    kept_spans: list[np.ndarray] = []
     for doc, (doc_id, start, end) in zip(docs, doc_ranges, strict=True):
         for r in range(start // seq_len, (max(end, start + 1) - 1) // seq_len + 1):
             a, b = max(start, r * seq_len), min(end, (r + 1) * seq_len)
@@ -342,9 +389,17 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
         last_row = (glob[:, [1, 3, 5]].max(axis=1) - 1) // seq_len
         inside = first_row == last_row
         dropped += int((~inside).sum())
+        kept_spans.append(glob[inside])
         for r in np.unique(first_row[inside]):
             keep = inside & (first_row == r)
             row_triples[int(r)].extend(_triple_structs(doc, keep, int(r) * seq_len - start))
+    # Kept triples lie inside one row each, so painting the whole stream paints each row.
+    text = loss_mask == 1
+    spans = np.concatenate(kept_spans) if kept_spans else np.zeros((0, 6), np.int64)
+    role = np.where(text, row_roles(padded, spans), role).astype(np.uint8)
+    bare = text & (role == ROLE_NONE)
+    entity[bare] = -1
+    subnet[bare] = -1
     columns = {
         "input_ids": ids, "role": role, "entity": entity, "subnet": subnet,
         "loss_mask": loss_mask, "triples": row_triples, "docs": row_docs,
@@ -543,7 +598,8 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: 
     markup, tok_info = context.markup, context.tok_info
     columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
     docs = read_parquet(work / "extract" / part["file"], columns=columns)
-    doc_tokens, unaligned = annotate_part(docs, context.tokenizer, context.lookup, markup)
+    doc_tokens, unaligned = annotate_part(docs, context.tokenizer, context.lookup, markup,
+                                          min_confidence=cfg.graph.min_confidence)
     if context.domain_ids is not None:
         doc_tokens = select_domains(doc_tokens, context.domain_ids,
                                     cfg.shards.min_domain_triples)
@@ -670,7 +726,8 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         "domains": cfg.shards.domains,
         "markup_tokens": dict(zip(KG_TOKENS, asdict(markup).values(), strict=True))
         if markup else {},
-        "roles": ROLE_CODES,
+        "roles": ROLES_MANIFEST,
+        "role_encoding": ROLE_ENCODING,
         "loss_mask": {"1": "text and EOS tokens", "0": "padding and knowledge markup"},
         "totals": totals,
         "shards": entries,

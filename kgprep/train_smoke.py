@@ -1,8 +1,9 @@
 """``make train-smoke``: a tiny causal transformer trained for a few steps on kgprep shards.
 
-The loss is the language-model loss plus an auxiliary per-token role classification (none,
-subject, predicate, object) from the shards' ``role`` column. Both must go down; the command
-exits 1 if either does not.
+The loss is the language-model loss plus an auxiliary per-token role loss from the shards'
+``role`` bit flags: three binary targets (subject, predicate, object) per text token, since a
+token may play several roles, with a binary cross-entropy on three logits. Both must go down; the
+command exits 1 if either does not.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from kgprep.loader import IGNORE_INDEX, KgprepDataset, KgprepLoader
+from kgprep.loader import IGNORE_INDEX, ROLE_BITS, KgprepDataset, KgprepLoader, role_targets
 
-N_ROLES = 4
+N_ROLES = len(ROLE_BITS)  # one logit per role flag
 
 
 class TinyCausalLM(nn.Module):
@@ -54,9 +55,10 @@ def losses(model: TinyCausalLM, batch: dict[str, torch.Tensor], device: torch.de
     lm = nn.functional.cross_entropy(
         lm_logits[:, :-1].reshape(-1, lm_logits.shape[-1]), labels[:, 1:].reshape(-1),
         ignore_index=IGNORE_INDEX)
-    role_target = role.masked_fill(labels == IGNORE_INDEX, IGNORE_INDEX)
-    aux = nn.functional.cross_entropy(role_logits.reshape(-1, N_ROLES), role_target.reshape(-1),
-                                      ignore_index=IGNORE_INDEX)
+    # Text tokens only: padding and knowledge markup (labels ignored) carry no role target.
+    scored = labels != IGNORE_INDEX
+    aux = nn.functional.binary_cross_entropy_with_logits(
+        role_logits[scored], role_targets(role)[scored])
     return lm, aux
 
 

@@ -1,8 +1,12 @@
 """``kgprep validate``: re-check a shards directory against its manifest and its sources.
 
-Checks checksums and sizes, the schema, the manifest totals, and alignment: each triple's
-subject, predicate and object tokens decode back to the text of its character span in the
-extracted document (modulo tokenizer whitespace). Also ``kgprep inspect``'s row rendering.
+Checks checksums and sizes, the schema, the manifest totals, the per-token roles, and alignment:
+each triple's subject, predicate and object tokens decode back to the text of its character span
+in the extracted document (modulo tokenizer whitespace), and an implicit predicate (an empty
+character span) has an empty token span. Roles are bit flags (subject 1, predicate 2, object 4):
+every text token's role must be the OR over the row's triples whose token spans cover it, and a
+knowledge-markup token's role the flag of the part of ``<kg> s <rel> p <obj> o </kg>`` it is in.
+Also ``kgprep inspect``'s row rendering.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
+from kgprep.align import ROLE_FLAGS, ROLE_NONE
 from kgprep.io import read_json, read_parquet, sha256_file
-from kgprep.shards import shard_schema
+from kgprep.shards import ROLES_MANIFEST, shard_schema
 
 _WS = re.compile(r"\s+")
 MAX_ERRORS_SHOWN = 20
@@ -75,6 +82,86 @@ def span_matches(tokenizer: Tokenizer, ids: list[int], start: int, end: int, tex
                if a < b)
 
 
+_ARG_FLAGS = (("subj", ROLE_FLAGS["subject"]), ("pred", ROLE_FLAGS["predicate"]),
+              ("obj", ROLE_FLAGS["object"]))
+_SINGLE_FLAGS = np.array(sorted(ROLE_FLAGS.values()))
+
+
+def _token_rows(column: pa.ChunkedArray | pa.Array) -> list[np.ndarray]:
+    """A list column (fixed-size or not) as one numpy array per row."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    if pa.types.is_fixed_size_list(column.type):
+        size = column.type.list_size
+        return [values[i * size:(i + 1) * size] for i in range(len(column))]
+    bounds = np.concatenate([[0], np.cumsum(pc.list_value_length(column).to_numpy(
+        zero_copy_only=False))]).astype(np.int64)
+    return [values[bounds[i]:bounds[i + 1]] for i in range(len(column))]
+
+
+def _markup_roles(ids: np.ndarray, markup: dict[str, int]) -> np.ndarray:
+    """Per token, the role that ``<kg> s <rel> p <obj> o </kg>`` markup gives it: 0 on the markup
+    tokens themselves, else the flag of the phrase it is in, read from the nearest markup token
+    before it (or, at a row's start, after it); -1 where the row shows none."""
+    after = {markup["<kg>"]: ROLE_FLAGS["subject"], markup["<rel>"]: ROLE_FLAGS["predicate"],
+             markup["<obj>"]: ROLE_FLAGS["object"], markup["</kg>"]: ROLE_NONE}
+    before = {markup["<rel>"]: ROLE_FLAGS["subject"], markup["<obj>"]: ROLE_FLAGS["predicate"],
+              markup["</kg>"]: ROLE_FLAGS["object"], markup["<kg>"]: ROLE_NONE}
+    n = len(ids)
+    special = np.isin(ids, list(after))
+    positions = np.arange(n)
+    prev = np.maximum.accumulate(np.where(special, positions, -1)) if n else positions
+    nxt = np.minimum.accumulate(np.where(special, positions, n)[::-1])[::-1] if n else positions
+    lookup_after = np.vectorize(after.get, otypes=[np.int64])
+    lookup_before = np.vectorize(before.get, otypes=[np.int64])
+    out = np.full(n, -1, np.int64)
+    has_prev, has_next = prev >= 0, nxt < n
+    if has_prev.any():
+        out[has_prev] = lookup_after(ids[prev[has_prev]])
+    only_next = ~has_prev & has_next
+    if only_next.any():
+        out[only_next] = lookup_before(ids[nxt[only_next]])
+    out[special] = ROLE_NONE
+    return out
+
+
+def check_row_roles(role: np.ndarray, loss_mask: np.ndarray, ids: np.ndarray, n_tokens: int,
+                    triples: list[dict[str, Any]], markup: dict[str, int] | None) -> str | None:
+    """Why a row's ``role`` column is wrong, or None.
+
+    Text tokens (and EOS and padding): the OR of the flags of the row's triples covering them,
+    computed here with a plain loop over the triples' token spans. Knowledge-markup tokens
+    (``loss_mask`` 0 before ``n_tokens``, when the shards are linearised): the markup's flag.
+    """
+    role = np.asarray(role).astype(np.int64)
+    expected = np.zeros(len(role), np.int64)
+    for t in triples:
+        for arg, flag in _ARG_FLAGS:
+            a, b = max(t[f"{arg}_start"], 0), max(t[f"{arg}_end"], 0)
+            expected[a:b] |= flag
+    in_markup = np.zeros(len(role), bool)
+    if markup:
+        in_markup = (np.asarray(loss_mask) == 0) & (np.arange(len(role)) < n_tokens)
+    if in_markup.any():
+        spelled = _markup_roles(np.asarray(ids), markup)
+        unknown = in_markup & (spelled < 0)
+        expected[in_markup] = spelled[in_markup]
+        # A row cut inside one markup phrase shows no markup token: any single flag fits.
+        fits_unknown = np.isin(role, _SINGLE_FLAGS)
+        expected[unknown & fits_unknown] = role[unknown & fits_unknown]
+        expected[unknown & ~fits_unknown] = -1
+    wrong = np.flatnonzero(role != expected)
+    if not len(wrong):
+        return None
+    i = int(wrong[0])
+    where = "markup token" if in_markup[i] else "token"
+    cause = "the markup gives" if in_markup[i] else "the row's triples covering it give"
+    want = "a single flag" if expected[i] < 0 else int(expected[i])
+    return (f"{where} {i} has role {int(role[i])}, {cause} {want} "
+            f"({len(wrong)} token{'s' if len(wrong) != 1 else ''} differ)")
+
+
 def _load_docs(work: Path, parts: list[str]) -> dict[str, tuple[str, list[dict[str, Any]]]]:
     docs: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     for part in parts:
@@ -103,8 +190,13 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             result.errors.append(f"tokenizer {tok_path} does not match the manifest's sha256")
         else:
             tokenizer = Tokenizer.from_file(str(tok_path))
+    if manifest.get("roles") != ROLES_MANIFEST:
+        result.errors.append(f"manifest roles are {manifest.get('roles')}, expected the flags "
+                             f"{ROLES_MANIFEST}: the shards were written by an older kgprep")
+    markup = manifest.get("markup_tokens") or None
     sums = {"rows": 0, "tokens": 0, "triples": 0}
     aligned = 0
+    roles_checked = 0
     docs: dict[str, tuple[str, list[dict[str, Any]]]] = {}
     loaded_parts: list[str] = []
     for entry in manifest["shards"]:
@@ -130,6 +222,13 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             if entry[key] != value:
                 result.errors.append(f"{entry['file']}: {key} is {value}, manifest says "
                                      f"{entry[key]}")
+        for row, (role, loss, ids, n, row_triples) in enumerate(zip(
+                _token_rows(table["role"]), _token_rows(table["loss_mask"]),
+                _token_rows(table["input_ids"]), n_tokens, triples, strict=True)):
+            problem = check_row_roles(role, loss, ids, n, row_triples, markup)
+            if problem:
+                result.errors.append(f"{entry['file']} row {row}: {problem}")
+            roles_checked += 1
         if tokenizer is None or not (work / "extract").is_dir():
             continue
         # Consecutive shards cut from one part share its documents: read each part once.
@@ -149,6 +248,13 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
                 source = doc_triples[t["triple_index"]]
                 for arg in ("subj", "pred", "obj"):
                     span = text[source[arg]["start"]:source[arg]["end"]]
+                    if source[arg]["start"] == source[arg]["end"]:
+                        # An implicit predicate has no words: its token span must be empty.
+                        if t[f"{arg}_start"] != t[f"{arg}_end"]:
+                            result.errors.append(
+                                f"{entry['file']} row {row}: {arg} has an empty span in the "
+                                f"text but covers tokens {t[f'{arg}_start']}..{t[f'{arg}_end']}")
+                        continue
                     if not span_matches(tokenizer, ids, t[f"{arg}_start"], t[f"{arg}_end"],
                                         span):
                         decoded = tokenizer.decode(ids[t[f"{arg}_start"]:t[f"{arg}_end"]])
@@ -162,14 +268,19 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             result.errors.append(
                 f"manifest total {key} is {manifest['totals'][key]}, shards sum to {sums[key]}"
             )
-    result.checked = {"shards": len(manifest["shards"]), **sums, "triples_aligned": aligned}
+    result.checked = {"shards": len(manifest["shards"]), **sums, "triples_aligned": aligned,
+                      "rows_role_checked": roles_checked}
     return result
 
 
 def render_row(tokenizer: Tokenizer, row: dict[str, Any], labels: dict[str, list[str]]) -> str:
-    """A row's text with subject, predicate and object token runs bracketed."""
+    """A row's text with subject, predicate and object token runs bracketed: ``[S ...]``, and
+    ``[S+O ...]`` for tokens with several roles."""
     ids, roles = row["input_ids"][: row["n_tokens"]], row["role"][: row["n_tokens"]]
-    marks = {1: ("[S ", "]"), 2: ("[P ", "]"), 3: ("[O ", "]")}
+    letters = (("S", ROLE_FLAGS["subject"]), ("P", ROLE_FLAGS["predicate"]),
+               ("O", ROLE_FLAGS["object"]))
+    marks = {flags: (f"[{'+'.join(c for c, bit in letters if flags & bit)} ", "]")
+             for flags in range(1, 8)}
     pieces: list[str] = []
     start = 0
     for i in range(1, len(ids) + 1):

@@ -9,7 +9,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from kgprep.cli import main  # noqa: E402
-from kgprep.loader import IGNORE_INDEX, KgprepDataset, KgprepLoader  # noqa: E402
+from kgprep.loader import (  # noqa: E402
+    IGNORE_INDEX,
+    KgprepDataset,
+    KgprepLoader,
+    ShardRows,
+    role_targets,
+)
 from kgprep.train_smoke import train, went_down  # noqa: E402
 from tests.conftest import sample_pipeline  # noqa: E402
 
@@ -37,6 +43,27 @@ def test_examples_have_every_tensor(short_rows):
     n_tokens = int(last["loss_mask"].sum())
     assert (last["labels"][0, n_tokens:] == IGNORE_INDEX).all()
     assert (last["labels"][0, :n_tokens] == last["input_ids"][0, :n_tokens]).all()
+
+
+def test_role_flags_become_three_binary_targets():
+    role = torch.tensor([[0, 1, 2, 4, 5, 7]])
+    targets = role_targets(role)
+    assert targets.shape == (1, 6, 3) and targets.dtype == torch.float32
+    assert targets[0].tolist() == [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1],
+                                   [1, 1, 1]]
+
+
+def test_shards_with_the_old_role_codes_are_refused(short_rows, tmp_path):
+    import json
+
+    shutil.copytree(short_rows, tmp_path / "shards")
+    manifest = json.loads((tmp_path / "shards" / "manifest.json").read_text())
+    assert manifest["roles"] == {"none": 0, "subject": 1, "predicate": 2, "object": 4}
+    assert len(ShardRows(tmp_path / "shards")) > 0
+    manifest["roles"] = {"none": 0, "subject": 1, "predicate": 2, "object": 3}
+    (tmp_path / "shards" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="bit flags"):
+        ShardRows(tmp_path / "shards")
 
 
 def test_ranks_and_workers_cover_every_row_once(short_rows):

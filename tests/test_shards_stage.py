@@ -44,7 +44,8 @@ def test_user_tokenizers_of_other_families(sample_run, tmp_path, kind):
     assert m["tokenizer"]["pad_id"] == tokenizer.token_to_id(expected_pad)
     result = validate_shards(work / "shards")
     assert result.ok, result.errors[:5]
-    assert result.checked["triples_aligned"] > 300
+    # Only graph facts are annotated: about half of the sample's triples.
+    assert result.checked["triples_aligned"] == m["totals"]["triples"] > 150
 
 
 def test_configured_special_tokens_and_a_bad_one(sample_run, tmp_path, capsys):
@@ -98,8 +99,10 @@ def test_linearized_knowledge_markup(sample_run, tmp_path):
     text = tokenizer.decode(block, skip_special_tokens=False)
     assert text.startswith("<kg>") and "<rel>" in text and "<obj>" in text
     rel, obj = ids.index(markup["<rel>"], kg), ids.index(markup["<obj>"], kg)
-    assert set(roles[kg + 1:rel]) == {1} and set(roles[rel + 1:obj]) == {2}
-    assert set(roles[obj + 1:end]) == {3}
+    # Markup tokens carry the flag of the phrase they spell (subject 1, predicate 2, object 4);
+    # an implicit predicate has no tokens between <rel> and <obj>.
+    assert set(roles[kg + 1:rel]) == {1} and set(roles[rel + 1:obj]) <= {2}
+    assert set(roles[obj + 1:end]) == {4}
     assert all(e >= 0 for e in row["entity"][kg + 1:rel])
     # Text tokens keep the loss; the first sentence precedes its markup.
     assert all(loss[i] == 1 for i in range(kg))
