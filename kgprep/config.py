@@ -166,8 +166,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
              "shards.shard_bytes", "cost.tokens_per_parameter", "cost.peak_flops",
              "cost.utilization", "report.top_n", "report.drawing_nodes"}
-_UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence", "graph.min_confidence",
-                  "cost.utilization"}
+_UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence",
+                  "graph.min_confidence", "cost.utilization"}
 _NON_NEGATIVE = {"cost.price_per_gpu_hour", "cost.efficiency_factor", "cost.integration_cost",
                  "cost.maintenance_cost", "report.max_drawings", "subnets.min_node_freq",
                  "subnets.min_degree", "subnets.k_core",
