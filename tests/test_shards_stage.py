@@ -12,6 +12,8 @@ import pytest
 from tokenizers import Tokenizer
 
 from kgprep.cli import main
+from kgprep.config import load_config
+from kgprep.facts import fact_mask
 from kgprep.validate import read_shard, validate_shards
 from tests.conftest import sample_pipeline
 from tests.tokenizers_for_tests import metaspace_bpe, wordpiece
@@ -24,6 +26,14 @@ def rerun_shards(sample_run: Path, tmp: Path, shards: str) -> Path:
     pipeline = sample_pipeline(tmp, shards=shards)
     assert main(["shards", str(pipeline)]) == 0
     return tmp / "work"
+
+
+def graph_facts(work: Path, pipeline: Path) -> int:
+    """How many extracted triples are graph facts: the triples the shards stage annotates."""
+    min_confidence = load_config(pipeline).graph.min_confidence
+    return sum(int(fact_mask(pq.read_table(f, columns=["triples"])["triples"].combine_chunks()
+                             .flatten(), min_confidence).sum())
+               for f in sorted((work / "extract").glob("part-*.parquet")))
 
 
 def corpus_texts(work: Path) -> list[str]:
@@ -44,8 +54,11 @@ def test_user_tokenizers_of_other_families(sample_run, tmp_path, kind):
     assert m["tokenizer"]["pad_id"] == tokenizer.token_to_id(expected_pad)
     result = validate_shards(work / "shards")
     assert result.ok, result.errors[:5]
-    # Only graph facts are annotated: about half of the sample's triples.
-    assert result.checked["triples_aligned"] == m["totals"]["triples"] > 150
+    # Every graph fact (and nothing else) is in a row, dropped at a boundary, or unaligned.
+    totals = m["totals"]
+    assert result.checked["triples_aligned"] == totals["triples"] > 0
+    assert (totals["triples"] + totals["triples_dropped_at_boundary"]
+            + totals["triples_unaligned"]) == graph_facts(work, tmp_path / "pipeline.toml")
 
 
 def test_configured_special_tokens_and_a_bad_one(sample_run, tmp_path, capsys):
