@@ -129,11 +129,18 @@ def _collect_shards(work: Path, data: ReportData) -> None:
         if manifest["packing"] == "packed":
             grid = roles.flatten().to_numpy().reshape(len(n_tokens), -1)
             real = np.arange(grid.shape[1])[None, :] < n_tokens[:, None]
-            counts += np.bincount(grid[real], minlength=len(ROLE_NAMES))[: len(ROLE_NAMES)]
+            counts += role_counts(grid[real])
         else:
-            counts += np.bincount(roles.flatten().to_numpy(),
-                                  minlength=len(ROLE_NAMES))[: len(ROLE_NAMES)]
+            counts += role_counts(roles.flatten().to_numpy())
     data.role_tokens = {name: int(c) for name, c in zip(ROLE_NAMES, counts, strict=True)}
+
+
+def role_counts(roles: np.ndarray) -> np.ndarray:
+    """Tokens per ROLE_NAMES entry: untagged tokens, then tokens carrying each role's bit flag
+    (a token that is subject of one fact and object of another counts for both)."""
+    flags = (1, 2, 4)  # shards' role bits: subject, predicate, object
+    return np.array([int((roles == 0).sum()), *(int((roles & f != 0).sum()) for f in flags)],
+                    np.int64)
 
 
 def _png(fig: Any) -> bytes:

@@ -73,3 +73,13 @@ def test_cost_command_prints_the_model(sample_run, tmp_path, capsys):
     assert "1,000,000" in out and "50.00k" in out  # D and N = D / 20
     assert "assumption" in out and "0.6" in out
     assert main(["cost", str(pipeline), "--set", "cost.utilization=2"]) == 2
+
+
+def test_role_counts_read_bit_flags():
+    import numpy as np
+
+    from kgprep.report import role_counts
+
+    # none, subject, subject+object, predicate, object, none
+    roles = np.array([0, 1, 5, 2, 4, 0], np.uint8)
+    assert role_counts(roles).tolist() == [2, 2, 1, 2]
