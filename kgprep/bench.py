@@ -633,6 +633,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.which == "shards":
         return 0 if bench_shards(args.shared, args.spacy_model, args.limit, args.workers) else 1
     ok = bench_carb(args.shared, args.spacy_model)
+    from kgprep.confidence_train import bench_labelled
+    from kgprep.config import GraphConfig
+
+    print()
+    ok = bench_labelled(args.spacy_model, GraphConfig().min_confidence) and ok
+    print()
     ok = bench_speed(args.shared, args.spacy_model, args.limit) and ok
     from kgprep.bench_webnlg import bench_webnlg
 

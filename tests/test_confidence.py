@@ -1,0 +1,50 @@
+"""The confidence model and the labelled graph facts it is fitted on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgprep.confidence import ConfidenceModel
+from kgprep.confidence_train import LABELS, LABELS_DIR, curve, labelled, read_jsonl, split_of
+
+
+def test_calibration_interpolates_and_clips():
+    model = ConfidenceModel({"rule=svo": 2.0}, -2.0, (0.2, 0.5, 0.8), (0.1, 0.4, 0.9))
+    assert model.raw({"rule=svo": 1.0}) == pytest.approx(0.5)
+    assert model.confidence({"rule=svo": 1.0}) == pytest.approx(0.4)
+    assert model.confidence({}) == pytest.approx(0.1)  # raw 0.12, below the table: clipped
+    assert model.confidence({"rule=svo": 3.0}) == pytest.approx(0.9)
+    again = ConfidenceModel.from_json(json.loads(json.dumps(model.to_json())))
+    assert again == model
+
+
+def test_shipped_model_is_fitted_and_ranks_features():
+    model = ConfidenceModel.default()
+    assert "train-split" in model.source and model.calibration_x
+    assert list(model.calibration_y) == sorted(model.calibration_y)  # isotonic
+
+
+def test_labelled_set_is_complete_split_by_document_and_large_enough():
+    pool = read_jsonl(LABELS_DIR / "pool.jsonl")
+    rows = labelled()
+    assert len(rows) == len(pool) >= 400  # every graph fact of the sample has a label
+    assert {r["label"] for r in rows} <= set(LABELS)
+    for r in rows:
+        assert r["split"] == split_of(r["doc_id"])
+    held = {r["doc_id"] for r in rows if r["split"] == "heldout"}
+    train = {r["doc_id"] for r in rows if r["split"] == "train"}
+    assert held and train and not held & train
+    sources = {r["source"] for r in rows}
+    assert sources == {"wikitext", "ud_ewt", "carb"}
+
+
+def test_curve_counts_precision_and_yield():
+    model = ConfidenceModel({"good": 4.0}, 0.0)
+    rows = [{"features": {"good": 1.0}, "label": "correct"},
+            {"features": {"good": 1.0}, "label": "wrong"},
+            {"features": {}, "label": "useless"}]
+    points = {t: (p, y, n) for t, p, y, n in curve(rows, 10, model)}
+    assert points[0.0] == (pytest.approx(1 / 3), pytest.approx(0.3), 3)
+    assert points[0.9] == (pytest.approx(0.5), pytest.approx(0.2), 2)
