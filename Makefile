@@ -102,8 +102,8 @@ bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph
 bench-pipeline: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench pipeline --shared $(SHARED)
 
-# CaRB, extract speed, and WebNLG dev text-to-RDF on the first WEBNLG_LIMIT texts (0: all 4,464;
-# the challenge's scorer needs about half an hour for 2,000).
+# CaRB, extract speed, and WebNLG dev text-to-RDF on WEBNLG_LIMIT texts spread over the dev set
+# (0: all 4,464; the challenge's scorer may then take over half an hour).
 WEBNLG_LIMIT ?= 500
 
 bench-extract: $(CORE_STAMP)

@@ -616,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, default=10_000_000,
                         help="synthetic triples for the graph benchmark")
     parser.add_argument("--webnlg-limit", type=int, default=0,
-                        help="score only the first N WebNLG dev texts in the extract benchmark "
-                        "(0: all 4,464; the scorer takes about half an hour for 2,000)")
+                        help="score N WebNLG dev texts, spread over the dev set, in the extract "
+                        "benchmark (0: all 4,464; the scorer may take over half an hour for all)")
     args = parser.parse_args(argv)
     # Configs written into temporary directories resolve relative paths there: anchor it here.
     args.shared = args.shared.resolve()

