@@ -128,11 +128,14 @@ def write_pipeline(path: Path, corpus: Path, work: Path, model: str, workers: in
     ]) + "\n", encoding="utf-8")
 
 
-def run_pipeline(pipeline: Path) -> float:
-    """``kgprep run`` in a subprocess, as a user runs it; returns its wall time."""
+def run_pipeline(pipeline: Path, overrides: list[str] | None = None) -> float:
+    """``kgprep run`` in a subprocess, as a user runs it (``overrides``: its ``--set``
+    KEY=VALUE options); returns its wall time."""
+    command = [sys.executable, "-m", "kgprep", "run", str(pipeline)]
+    for override in overrides or []:
+        command += ["--set", override]
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kgprep", "run", str(pipeline)],
-                          capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         raise RuntimeError(f"kgprep run failed with exit code {done.returncode}")
@@ -235,8 +238,10 @@ def report(scores: dict) -> bool:
 
 
 def bench_webnlg(shared: Path, model: str, workers: int, limit: int,
-                 max_candidates: int = MAX_CANDIDATES, keep: Path | None = None) -> bool:
-    """The whole benchmark; ``keep`` (outside the repository) keeps the candidates and results."""
+                 max_candidates: int = MAX_CANDIDATES, keep: Path | None = None,
+                 overrides: list[str] | None = None) -> bool:
+    """The whole benchmark; ``keep`` (outside the repository) keeps the candidates and results;
+    ``overrides`` are pipeline settings (``graph.min_confidence=0``) for ``kgprep run``."""
     if not (scorer_tool(shared) / "run_eval.py").is_file():
         print(f"skipped WebNLG: {scorer_tool(shared)} is absent")
         return True
@@ -247,9 +252,9 @@ def bench_webnlg(shared: Path, model: str, workers: int, limit: int,
         pipeline = tmp / "webnlg-dev.toml"
         write_pipeline(pipeline, dev.corpus, tmp / "work", model, workers)
         spread = " (spread evenly over the 4,464 dev texts)" if limit else " (all dev texts)"
-        print(f"WebNLG dev text-to-RDF: {len(dev.entries):,} texts scored{spread}; model {model}",
-              flush=True)
-        pipeline_seconds = run_pipeline(pipeline)
+        print(f"WebNLG dev text-to-RDF: {len(dev.entries):,} texts scored{spread}; model {model}"
+              f"{'; ' + ', '.join(overrides) if overrides else ''}", flush=True)
+        pipeline_seconds = run_pipeline(pipeline, overrides)
         facts = read_facts(tmp / "work")
         xml, cut = candidates_xml(dev.entries, facts, BASE_IRI, max_candidates)
         candidates = tmp / "candidates.xml"
@@ -286,11 +291,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"candidates kept per text (default {MAX_CANDIDATES}; 0: all)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy candidates.xml and results.json here (outside the repo)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a pipeline setting for kgprep run, e.g. graph.min_confidence=0")
     args = parser.parse_args(argv)
     if args.keep is not None and args.keep.resolve().is_relative_to(ROOT):
         parser.error("--keep must be outside the repository (the WebNLG data is CC BY-NC-SA)")
     ok = bench_webnlg(args.shared.resolve(), args.spacy_model, args.workers, args.limit,
-                      args.max_candidates, args.keep)
+                      args.max_candidates, args.keep, args.set)
     return 0 if ok else 1
 
 
