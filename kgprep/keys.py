@@ -23,8 +23,9 @@ _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z]s?$")
 
 
 def token_key(token: Token) -> str:
-    """A token's canonical form: the lemma, except for proper nouns and acronyms."""
-    if token.pos_ == "PROPN" or token.text.isupper():
+    """A token's canonical form: the lemma of nouns and verbs; proper nouns, acronyms and
+    modifiers as written ("largest" is not "large")."""
+    if token.pos_ in ("PROPN", "ADJ", "NUM") or token.text.isupper():
         return token.text.lower()
     return (token.lemma_ or token.text).lower()
 

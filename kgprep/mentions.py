@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kgprep.keys import compact_tokens, find_acronyms, phrase_key
@@ -84,6 +85,27 @@ DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
                     ("PRODUCT",)),
 }
 DEFINITE = frozenset({"the", "this", "that"})
+# Determiners and adjectives that quantify rather than identify: "some Australians".
+QUANTIFIERS = frozenset({"some", "many", "several", "few", "most", "all", "various", "numerous",
+                         "multiple", "both", "each", "every", "any", "no", "other", "such",
+                         "more", "less", "much", "certain", "respective", "separate"})
+RANKS = frozenset({"major", "general", "colonel", "captain", "lieutenant", "sergeant", "admiral",
+                   "commander", "private", "corporal", "brigadier", "marshal", "chairman",
+                   "president", "minister", "chief", "director", "mayor", "bishop"})
+MONTH_NAMES = frozenset({"january", "february", "march", "april", "may", "june", "july",
+                         "august", "september", "october", "november", "december", "monday",
+                         "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+# A bare noun at least this common in English (wordfreq's Zipf scale: 4 = ten per million
+# words) names a class ("film", "time", "number"); a rarer one names a specific substance,
+# object or idea ("penicillin", "polonium", "telescope").
+GENERIC_ZIPF = 4.3
+
+
+@lru_cache(maxsize=65_536)
+def is_common_noun(lemma: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(lemma, "en") >= GENERIC_ZIPF
 YEAR_PREPS = frozenset({"in", "since", "until", "till", "by", "from", "before", "after", "during"})
 
 
@@ -114,6 +136,41 @@ def _strip_name(tokens: list[Token]) -> list[Token]:
     while len(tokens) > 1 and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct):
         tokens = tokens[:-1]
     return tokens
+
+
+def _extend_name(tokens: list[Token]) -> list[Token]:
+    """Numbers and codes that belong to a name: "17th Army", "2 RAR", "US 258"."""
+    doc = tokens[0].doc
+    start, end = tokens[0].i, tokens[-1].i + 1
+    inside = range(start, end)
+    while start > 0 and doc[start - 1].head.i in inside and doc[start - 1].dep_ in (
+            "nummod", "compound", "amod", "nmod") and (
+            doc[start - 1].like_num or doc[start - 1].text[:1].isdigit()
+            or doc[start - 1].ent_type_ in ("ORDINAL", "CARDINAL")):
+        start -= 1
+    while end < len(doc) and doc[end].head.i in inside and doc[end].dep_ in (
+            "nummod", "appos", "npadvmod") and doc[end].like_num:
+        end += 1
+    return list(doc[start:end])
+
+
+def name_problem(tokens: list[Token]) -> str | None:
+    """Why a name identifies nothing: cut by an ``<unk>`` marker, a title or a month alone, or
+    two names joined by "and"."""
+    doc = tokens[0].doc
+    before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
+    after = doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(doc) else None
+    if _is_unknown(tokens) or (before is not None and before.text in (">", "<unk>")) or (
+            after is not None and after.text in ("<", "<unk>")):
+        return "unknown"
+    words = [t.lower_.rstrip(".") for t in tokens]
+    if len(words) == 1 and (words[0] in TITLES or words[0] in RANKS):
+        return "generic"
+    if len(words) == 1 and words[0] in MONTH_NAMES:
+        return "vague_date"
+    if any(t.dep_ == "cc" or (t.lower_ in ("and", "&") and t.pos_ == "CCONJ") for t in tokens):
+        return "coordinated"
+    return None
 
 
 def _surface(tokens: list[Token]) -> str:
@@ -196,9 +253,9 @@ class DocMentions:
         for ent in doc.ents:
             if ent.label_ not in NAME_LABELS:
                 continue
-            tokens = _strip_name(list(ent))
-            if _is_unknown(tokens):
-                continue
+            tokens = _extend_name(_strip_name(list(ent)))
+            if name_problem(tokens):
+                continue  # the argument's own mention reports why
             name = _surface(tokens)
             key = name_key(name)
             resolution = None
@@ -289,12 +346,15 @@ class DocMentions:
         labels = DESCRIPTION_TYPES.get(head.lemma_.lower())
         text = head.doc[core[0] : core[1]].text
         if labels:
-            lo = self._sentence_start(head.i, 2)
-            for named in reversed(self.named[bisect_left(self.starts, lo) :
-                                             bisect_left(self.starts, core[0])]):
-                if named.label in labels and named.end <= core[0]:
-                    return Mention(named.key, named.name, "entity", named.label, core,
-                                   resolution="description")
+            # Like a pronoun: only when exactly one compatible name is in reach.
+            lo = self._sentence_start(head.i, 1)
+            candidates = {n.key: n for n in self.named[bisect_left(self.starts, lo) :
+                                                        bisect_left(self.starts, core[0])]
+                          if n.label in labels and n.end <= core[0]}
+            if len(candidates) == 1:
+                (named,) = candidates.values()
+                return Mention(named.key, named.name, "entity", named.label, core,
+                               resolution="description")
         return Mention(phrase_key([head]), text, "unresolved", "CONCEPT", core)
 
     # -- arguments --------------------------------------------------------------------------
@@ -318,10 +378,18 @@ class DocMentions:
             named = self.named[index]
             return Mention(named.key, named.name, "entity", named.label,
                            (named.start, named.end), resolution=named.resolution)
+        if ent is not None and ent.label_ in NAME_LABELS:  # a name left out of the registry
+            tokens = _extend_name(_strip_name(list(ent)))
+            return Mention(name_key(_surface(tokens)), _surface(tokens),
+                           name_problem(tokens) or "generic", ent.label_,
+                           (tokens[0].i, tokens[-1].i + 1))
         if head.pos_ == "PROPN":
-            tokens = _strip_name(_titlecase_run(head))
-            if _is_unknown(tokens):
-                return Mention("<unk>", _surface(tokens), "unknown", "X",
+            tokens = _extend_name(_strip_name(_titlecase_run(head)))
+            problem = name_problem(tokens)
+            if problem is None and len(tokens) == 1 and not tokens[0].text.isupper():
+                problem = "partial_name"  # one capitalised word the NER did not take as a name
+            if problem:
+                return Mention(name_key(_surface(tokens)), _surface(tokens), problem, "MISC",
                                (tokens[0].i, tokens[-1].i + 1))
             name = _surface(tokens)
             key = name_key(name)
@@ -375,6 +443,9 @@ class DocMentions:
                         named = self.named[self.entity_of[pobj.i]]
                         return Mention(f"{key} of {named.key}", head.doc[start : named.end].text,
                                        "concept", "CONCEPT", (start, named.end))
+        if any(c.lower_ in QUANTIFIERS and c.dep_ in ("det", "amod", "nummod", "quantmod")
+               for c in head.lefts):
+            return Mention(key, _surface(compact), "quantified", "CONCEPT", (start, end))
         modifiers = [t for t in compact if t.i != head.i and t.pos_ not in ("DET", "PUNCT")]
         specific = [t for t in modifiers if t.lower_ not in NON_SPECIFIC and t.like_num is False
                     and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
@@ -383,8 +454,11 @@ class DocMentions:
         determiners = [c.lower_ for c in head.lefts if c.dep_ == "det"]
         if determiners and determiners[0] in DEFINITE and head.tag_ in ("NN", "NNP"):
             return self.resolve_description(head, (start, end))
-        kind = "unresolved" if determiners and determiners[0] in ("these", "those") else "generic"
-        return Mention(key, _surface(compact), kind, "CONCEPT", (start, end))
+        if determiners and determiners[0] in ("these", "those"):
+            return Mention(key, _surface(compact), "unresolved", "CONCEPT", (start, end))
+        if not determiners and not is_common_noun(head.lemma_.lower()):
+            return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
+        return Mention(key, _surface(compact), "generic", "CONCEPT", (start, end))
 
 
 def _entity_span(head: Token) -> Span | None:
@@ -397,7 +471,9 @@ def _entity_span(head: Token) -> Span | None:
     end = head.i + 1
     while end < len(doc) and doc[end].ent_iob_ == "I":
         end += 1
-    return doc[start:end]
+    from spacy.tokens import Span
+
+    return Span(doc, start, end, label=head.ent_type_)  # a slice of the Doc has no label
 
 
 def _literal(ent: Span, value: tuple[str, str] | None, vague: str, unit: str | None = None

@@ -31,7 +31,8 @@ def test_svo_with_spans(nlp):
 
 def test_verb_preposition_object_with_time_as_extra_argument(nlp):
     doc, triples, _ = run(nlp, "Obama was born in Hawaii in 1961.")
-    assert keys(triples) == [("obama", "born in", "hawaii")]
+    assert keys(triples) == [("obama", "born in", "hawaii"),
+                             ("obama", "born in", "1961^^xsd:gYear")]
     t = triples[0]
     assert doc.text[t["pred"]["start"]:t["pred"]["end"]] == "was born in"
     assert [(doc.text[a["start"]:a["end"]], a["prep"]) for a in t["extra_args"]] == [
@@ -122,7 +123,7 @@ def test_negation_and_modality_are_fields(nlp):
 def test_attribution_is_recorded(nlp):
     _, triples, _ = run(nlp, "Researchers claim that coffee prevents cancer.")
     assert keys(triples) == [("coffee", "prevent", "cancer")]
-    assert triples[0]["attributed_to"] == "researchers"  # the speaker, not the verb "claim"
+    assert triples[0]["attributed_to"] == "researcher"  # the speaker, not the verb "claim"
     _, triples, _ = run(nlp, "Reuters reported that Pfizer bought Seagen.")
     assert keys(triples) == [("pfizer", "buy", "seagen")]
     assert triples[0]["attributed_to"] == "reuters"
@@ -219,7 +220,8 @@ def facts(triples):
     ("text", "expected"),
     [
         # A place and its state, a list, a parenthesised year: commas and brackets, no apposition.
-        ("Ali was born in Louisville, Kentucky, in 1942.", [("ali", "born in", "louisville")]),
+        ("Ali was born in Louisville, Kentucky, in 1942.",
+         [("ali", "born in", "louisville"), ("ali", "born in", "1942^^xsd:gYear")]),
         ("She visited Paris, Rome, and Berlin.", []),
         ("Royal Rumble (2003) was held in Boston.", [("royal rumble", "held in", "boston")]),
         # A descriptive apposition: an implicit "is a" with no surface token.
@@ -241,8 +243,8 @@ def test_implicit_relation_has_an_empty_predicate_span(nlp):
 
 
 def test_time_is_not_the_object_and_the_complement_is(nlp):
-    _, triples, _ = run(nlp, "Yost was named manager of the Royals on May 13.")
-    assert facts(triples) == [("yost", "named manager of", "royals")]
+    _, triples, _ = run(nlp, "Ned Yost was named manager of the Royals on May 13.")
+    assert facts(triples) == [("ned yost", "named manager of", "royals")]
 
 
 def test_passive_agent_is_stated_actively_with_the_active_key(nlp):
@@ -276,7 +278,9 @@ def test_identity_keys_keep_whole_names_and_named_possessors(nlp):
     assert triples[0]["subj"]["name"] == "Industrial Bank of Japan"
     assert triples[0]["no_edge_reason"] == "object:generic"  # "money" identifies nothing
     _, triples, _ = run(nlp, "Mrs. Marcos's trial began in New York.")
-    assert facts(triples) == [("marcos's trial", "begin in", "new york")]
+    assert keys(triples) == [("marcos's trial", "begin in", "new york")]
+    # The graph is entity-centric: a concept, even a specific one, is no subject of a fact.
+    assert triples[0]["no_edge_reason"] == "subject:concept"
 
 
 def test_short_name_and_description_resolve_to_the_full_name(nlp):
@@ -297,6 +301,36 @@ def test_ambiguous_pronoun_is_not_resolved(nlp):
     _, triples, counters = run(nlp, "Tom Smith met John Brown in Paris. He praised Kunshan.")
     assert facts(triples) == [("tom smith", "meet", "john brown")]
     assert counters["pronouns_dropped"] == 1
+
+
+def test_date_beside_a_place_is_a_literal_fact_of_its_own(nlp):
+    _, triples, _ = run(nlp, "Marie Curie was born in Warsaw on 7 November 1867.")
+    assert facts(triples) == [("marie curie", "born in", "warsaw"),
+                              ("marie curie", "born on", "1867-11-07^^xsd:date")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Aarhus Airport has a runway length of 2702.0.",
+      [("aarhus airport", "runway length of", "2702.0^^xsd:decimal")]),
+     # A bleached relation with no attribute reading gives no fact.
+     ("Pfizer has a large laboratory.", [])],
+)
+def test_have_with_an_attribute(nlp, text, expected):
+    _, triples, _ = run(nlp, text)
+    assert facts(triples) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("Microsoft may have bought Nokia.", "hedged"),
+     ("Zelda Smith and Lugo Lozano moved to Paris.", None),
+     ("General visited Paris.", "subject:generic"),
+     ("The 17th Army landed in Java.", None)],
+)
+def test_hedges_titles_and_numbered_names(nlp, text, reason):
+    _, triples, _ = run(nlp, text)
+    assert triples and all(t["no_edge_reason"] == reason for t in triples)
 
 
 def test_dates_and_measures_are_typed_literals(nlp):
