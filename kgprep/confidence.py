@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
-    from spacy.tokens import Token
+    from spacy.tokens import Span, Token
 
     from kgprep.mentions import Mention
 
@@ -28,10 +28,27 @@ def _length_bucket(n: int) -> str:
     return "1" if n <= 1 else "2" if n == 2 else "3-4" if n <= 4 else "5+"
 
 
-def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence_tokens: int,
-                    negated: bool, modality: str | None, verb: Token | None) -> dict[str, float]:
+def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: Span,
+                    negated: bool, modality: str | None, verb: Token | None,
+                    subj_head: Token | None = None, obj_head: Token | None = None
+                    ) -> dict[str, float]:
     """Sparse features of one triple: indicator names -> 1.0, plus a few scaled numbers."""
+    sentence_tokens = len(sentence)
     features: dict[str, float] = {f"rule={rule}": 1.0}
+    if subj.resolution == "pronoun" and subj_head is not None:
+        features[f"subj_pronoun={subj_head.lower_}"] = 1.0
+    # Parse difficulty: commas and names crowd a sentence; far arguments are misattached.
+    commas = sum(1 for t in sentence if t.text == ",")
+    features[f"commas={_length_bucket(commas + 1)}"] = 1.0
+    features[f"names={_length_bucket(len(sentence.ents) + 1)}"] = 1.0
+    if verb is not None:
+        for side, head in (("subj", subj_head), ("obj", obj_head)):
+            if head is not None:
+                features[f"{side}_distance={_length_bucket(abs(head.i - verb.i))}"] = 1.0
+        features[f"verb_root={verb.dep_ == 'ROOT'}"] = 1.0
+    if obj_head is not None and obj is not None and obj.kind == "concept":
+        dets = [c.lower_ for c in obj_head.lefts if c.dep_ == "det"]
+        features[f"obj_det={dets[0] if dets else 'none'}"] = 1.0
     for side, m in (("subj", subj), ("obj", obj)):
         if m is None:
             features[f"{side}=none"] = 1.0

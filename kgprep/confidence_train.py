@@ -179,13 +179,20 @@ def labelled(labels_dir: Path = LABELS_DIR) -> list[dict[str, Any]]:
             for row in read_jsonl(labels_dir / "pool.jsonl") if signature(row) in labels]
 
 
-def fit(rows: list[dict[str, Any]], c: float = 1.0) -> Any:
-    """A logistic model on the train rows ("correct" = 1), calibrated isotonically on
-    cross-validated scores of the same rows, as a ConfidenceModel."""
+C_GRID = (0.03, 0.1, 0.3, 1.0)
+
+
+def fit(rows: list[dict[str, Any]]) -> tuple[Any, float]:
+    """A logistic model on the train rows ("correct" = 1), its regularisation chosen by
+    cross-validated AUC, calibrated isotonically on out-of-fold scores; and the recommended
+    ``graph.min_confidence``: the threshold that maximises F0.5 of the correct facts on those
+    out-of-fold confidences (precision weighs twice as much as recall: the graph is
+    precision-first). Only train rows are read."""
     import numpy as np
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.isotonic import IsotonicRegression
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import cross_val_predict
 
     from kgprep.confidence import ConfidenceModel
@@ -194,19 +201,35 @@ def fit(rows: list[dict[str, Any]], c: float = 1.0) -> Any:
     vectorizer = DictVectorizer(sparse=False)
     x = vectorizer.fit_transform([r["features"] for r in train])
     y = np.array([r["label"] == "correct" for r in train], dtype=int)
-    model = LogisticRegression(C=c, max_iter=2000)
-    raw = cross_val_predict(model, x, y, cv=5, method="predict_proba")[:, 1]
-    model.fit(x, y)
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
+    out_of_fold = {c: cross_val_predict(LogisticRegression(C=c, max_iter=2000), x, y, cv=5,
+                                        method="predict_proba")[:, 1] for c in C_GRID}
+    auc = {c: roc_auc_score(y, raw) for c, raw in out_of_fold.items()}
+    c = max(C_GRID, key=lambda k: (round(auc[k], 6), -k))
+    model = LogisticRegression(C=c, max_iter=2000).fit(x, y)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(out_of_fold[c], y)
+    calibrated = iso.predict(out_of_fold[c])
+    best_t, best_f1 = 0.0, -1.0
+    for step in range(20):
+        t = step / 20
+        kept = calibrated >= t
+        tp = int((kept & (y == 1)).sum())
+        if not kept.any() or tp == 0:
+            continue
+        precision, recall = tp / int(kept.sum()), tp / int(y.sum())
+        f_half = 1.25 * precision * recall / (0.25 * precision + recall)
+        if f_half > best_f1 + 1e-9:
+            best_t, best_f1 = t, f_half
     names = vectorizer.get_feature_names_out()
     weights = {str(n): round(float(w), 6) for n, w in zip(names, model.coef_[0], strict=True)
                if abs(w) > 1e-9}
-    return ConfidenceModel(
+    fitted = ConfidenceModel(
         weights, round(float(model.intercept_[0]), 6),
         tuple(round(float(v), 6) for v in iso.X_thresholds_),
         tuple(round(float(v), 6) for v in iso.y_thresholds_),
-        source=f"logistic regression (C={c}) + isotonic calibration on {len(train)} labelled "
-               "train-split triples (data/labels/)")
+        source=f"logistic regression (C={c}, out-of-fold AUC {auc[c]:.3f}) + isotonic "
+               f"calibration on {len(train)} labelled train-split triples (data/labels/); "
+               f"recommended graph.min_confidence {best_t} (max out-of-fold F0.5 {best_f1:.3f})")
+    return fitted, best_t
 
 
 def curve(rows: list[dict[str, Any]], sentences: int, model: Any
@@ -301,10 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = labelled()
     if args.command == "fit":
-        model = fit(rows)
-        args.out.write_text(json.dumps(model.to_json(), indent=1, sort_keys=True) + "\n",
-                            encoding="utf-8")
-        print(f"model fitted on {sum(r['split'] == 'train' for r in rows)} triples -> {args.out}")
+        model, threshold = fit(rows)
+        data = {**model.to_json(), "recommended_min_confidence": threshold}
+        args.out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"{model.source} -> {args.out}")
         return 0
     from kgprep.confidence import ConfidenceModel
 

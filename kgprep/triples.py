@@ -400,7 +400,8 @@ class _Builder:
         negated = verb is not None and _negated(verb)
         modality = _modality(verb) if verb is not None else None
         features = triple_features(rule, subj.mention, obj.mention if obj else None,
-                                   len(self.sent), negated, modality, verb)
+                                   self.sent, negated, modality, verb, subj.head,
+                                   obj.head if obj is not None else None)
         record = {
             "sentence": self.sentence_index,
             "subj": subj.record(),

@@ -20,10 +20,17 @@ def test_calibration_interpolates_and_clips():
     assert again == model
 
 
-def test_shipped_model_is_fitted_and_ranks_features():
+def test_shipped_model_is_fitted_and_sets_the_default_threshold():
+    from importlib import resources
+
+    from kgprep.config import GraphConfig
+
     model = ConfidenceModel.default()
     assert "train-split" in model.source and model.calibration_x
     assert list(model.calibration_y) == sorted(model.calibration_y)  # isotonic
+    shipped = json.loads(resources.files("kgprep.models").joinpath("confidence.json").read_text())
+    # The config default is the fit's recommendation, never a value read off the held-out set.
+    assert GraphConfig().min_confidence == shipped["recommended_min_confidence"]
 
 
 def test_labelled_set_is_complete_split_by_document_and_large_enough():
