@@ -23,7 +23,7 @@ def test_nquads_parse_back_with_one_named_graph_per_document(sample_run):
         total += len(quads)
         graphs |= {str(q[3]) for q in quads}
     assert total == stats["counts"]["quads"] > 0
-    assert "https://kgprep.example.org/doc/comp-001" in graphs
+    assert "https://kgprep.example.org/doc/comp-002" in graphs
     # Only documents with a graph fact have a named graph (generic nouns give none).
     assert len(graphs) > 40
 
