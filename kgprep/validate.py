@@ -2,8 +2,9 @@
 
 Checks checksums and sizes, the schema, the manifest totals, the per-token roles, and alignment:
 each triple's subject, predicate and object tokens decode back to the text of its character span
-in the extracted document (modulo tokenizer whitespace), and an implicit predicate (an empty
-character span) has an empty token span. Roles are bit flags (subject 1, predicate 2, object 4):
+in the extracted document, both sides compared as the tokenizer normalises text and without its
+spaces (``SpanComparer``), and an implicit predicate (an empty character span) has an empty token
+span. Roles are bit flags (subject 1, predicate 2, object 4):
 every text token's role must be the OR over the row's triples whose token spans cover it, and a
 knowledge-markup token's role the flag of the part of ``<kg> s <rel> p <obj> o </kg>`` it is in.
 Also ``kgprep inspect``'s row rendering.
@@ -12,6 +13,8 @@ Also ``kgprep inspect``'s row rendering.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,6 @@ from kgprep.align import ROLE_FLAGS, ROLE_NONE
 from kgprep.io import read_json, read_parquet, sha256_file
 from kgprep.shards import ROLES_MANIFEST, shard_schema
 
-_WS = re.compile(r"\s+")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -45,41 +47,65 @@ def read_shard(path: Path) -> pa.Table:
         return pa.ipc.open_stream(source).read_all()
 
 
-def _norm(text: str) -> str:
-    return _WS.sub("", text)
+def _space_marks(tokenizer: Tokenizer, normalise: Callable[[str], str]) -> str:
+    """The characters this tokenizer writes for a space: Metaspace's "▁" (from the normaliser,
+    as in Llama-2 and Mistral, or from the pre-tokenizer), byte-level's "Ġ", or none.
 
-
-def _normalizer(tokenizer: Tokenizer) -> Any:
-    """The tokenizer's own text normaliser (lower-casing, accent stripping), if it has one."""
-    normalizer = tokenizer.normalizer
-    return normalizer.normalize_str if normalizer is not None else (lambda text: text)
-
-
-def span_matches(tokenizer: Tokenizer, ids: list[int], start: int, end: int, text: str) -> bool:
-    """True when tokens [start, end) decode to ``text``, or are its minimal cover.
-
-    Both sides are compared after the tokenizer's normaliser and without whitespace, since
-    decoders differ in how they space tokens (WordPiece puts spaces around punctuation).
+    Found by running the tokenizer's own normaliser and pre-tokenizer on "x y" and on "xy": a
+    character that occurs more often with the space stands for it. Nothing is assumed about any
+    vocabulary's marker.
     """
-    if start >= end:
-        return False
-    normalise = _normalizer(tokenizer)
+    def form(probe: str) -> Counter[str]:
+        text = normalise(probe)
+        if tokenizer.pre_tokenizer is not None:
+            text = "".join(piece for piece, _ in tokenizer.pre_tokenizer.pre_tokenize_str(text))
+        return Counter(text)
 
-    def decode(a: int, b: int) -> str:
-        return _norm(tokenizer.decode(ids[a:b], skip_special_tokens=False)).lower()
+    return "".join(sorted(c for c in form("x y") - form("xy") if not c.isspace()))
 
-    decoded = decode(start, end)
-    wanted = _norm(normalise(text)).lower()
-    if decoded == wanted:
-        return True
-    unk = getattr(tokenizer.model, "unk_token", None)
-    if unk and unk.lower() in decoded:
-        return True  # an unknown token stands for characters it cannot show
-    if wanted not in decoded:
-        return False
-    # Token edges may not fall on span edges: then the cover must be minimal on both sides.
-    return all(wanted not in decode(a, b) for a, b in ((start + 1, end), (start, end - 1))
-               if a < b)
+
+class SpanComparer:
+    """Compares a token span's decoded text with a character span's text as the tokenizer sees
+    them: both go through the tokenizer's normaliser (lower-casing, accent stripping, "▁" for
+    spaces), then lose whitespace and the tokenizer's space marks, since decoders differ in how
+    they space tokens (WordPiece puts spaces around punctuation, Llama-2's strips the first)."""
+
+    def __init__(self, tokenizer: Tokenizer):
+        self.tokenizer = tokenizer
+        normalizer = tokenizer.normalizer
+        self._normalise: Callable[[str], str] = (
+            normalizer.normalize_str if normalizer is not None else (lambda text: text))
+        marks = _space_marks(tokenizer, self._normalise)
+        self._drop = re.compile(f"[\\s{re.escape(marks)}]+" if marks else r"\s+")
+        unk = getattr(tokenizer.model, "unk_token", None)
+        self._unk = self.form(unk) if unk else ""
+
+    def form(self, text: str) -> str:
+        """``text`` in the form both sides are compared in."""
+        return self._drop.sub("", self._normalise(text)).lower()
+
+    def decoded(self, ids: list[int], start: int, end: int) -> str:
+        return self.tokenizer.decode(ids[start:end], skip_special_tokens=False)
+
+    def matches(self, ids: list[int], start: int, end: int, text: str) -> bool:
+        """True when tokens [start, end) decode to ``text``, or are its minimal cover."""
+        if start >= end:
+            return False
+
+        def decode(a: int, b: int) -> str:
+            return self.form(self.decoded(ids, a, b))
+
+        decoded = decode(start, end)
+        wanted = self.form(text)
+        if decoded == wanted:
+            return True
+        if self._unk and self._unk in decoded:
+            return True  # an unknown token stands for characters it cannot show
+        if wanted not in decoded:
+            return False
+        # Token edges may not fall on span edges: then the cover must be minimal on both sides.
+        return all(wanted not in decode(a, b) for a, b in ((start + 1, end), (start, end - 1))
+                   if a < b)
 
 
 _ARG_FLAGS = (("subj", ROLE_FLAGS["subject"]), ("pred", ROLE_FLAGS["predicate"]),
@@ -190,6 +216,7 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             result.errors.append(f"tokenizer {tok_path} does not match the manifest's sha256")
         else:
             tokenizer = Tokenizer.from_file(str(tok_path))
+    comparer = SpanComparer(tokenizer) if tokenizer is not None else None
     if manifest.get("roles") != ROLES_MANIFEST:
         result.errors.append(f"manifest roles are {manifest.get('roles')}, expected the flags "
                              f"{ROLES_MANIFEST}: the shards were written by an older kgprep")
@@ -229,7 +256,7 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
             if problem:
                 result.errors.append(f"{entry['file']} row {row}: {problem}")
             roles_checked += 1
-        if tokenizer is None or not (work / "extract").is_dir():
+        if comparer is None or not (work / "extract").is_dir():
             continue
         # Consecutive shards cut from one part share its documents: read each part once.
         if entry["parts"] != loaded_parts:
@@ -255,13 +282,13 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
                                 f"{entry['file']} row {row}: {arg} has an empty span in the "
                                 f"text but covers tokens {t[f'{arg}_start']}..{t[f'{arg}_end']}")
                         continue
-                    if not span_matches(tokenizer, ids, t[f"{arg}_start"], t[f"{arg}_end"],
-                                        span):
-                        decoded = tokenizer.decode(ids[t[f"{arg}_start"]:t[f"{arg}_end"]])
+                    first, last = t[f"{arg}_start"], t[f"{arg}_end"]
+                    if not comparer.matches(ids, first, last, span):
+                        decoded = comparer.decoded(ids, first, last)
                         result.errors.append(
-                            f"{entry['file']} row {row}: {arg} tokens decode to {decoded!r}, "
-                            f"span text is {span!r}"
-                        )
+                            f"{entry['file']} row {row}: {arg} tokens {first}..{last} decode to "
+                            f"{decoded!r}, span text is {span!r} (compared as "
+                            f"{comparer.form(decoded)!r} and {comparer.form(span)!r})")
                 aligned += 1
     for key in sums:
         if manifest["totals"][key] != sums[key]:

@@ -16,7 +16,7 @@ from kgprep.config import load_config
 from kgprep.facts import fact_mask
 from kgprep.validate import read_shard, validate_shards
 from tests.conftest import sample_pipeline
-from tests.tokenizers_for_tests import metaspace_bpe, wordpiece
+from tests.tokenizers_for_tests import llama2_bpe, metaspace_bpe, wordpiece
 
 
 def rerun_shards(sample_run: Path, tmp: Path, shards: str) -> Path:
@@ -41,9 +41,9 @@ def corpus_texts(work: Path) -> list[str]:
             for t in pq.read_table(f, columns=["text"])["text"].to_pylist()]
 
 
-@pytest.mark.parametrize("kind", ["wordpiece", "metaspace_bpe"])
+@pytest.mark.parametrize("kind", ["wordpiece", "metaspace_bpe", "llama2_bpe"])
 def test_user_tokenizers_of_other_families(sample_run, tmp_path, kind):
-    build = {"wordpiece": wordpiece, "metaspace_bpe": metaspace_bpe}[kind]
+    build = {"wordpiece": wordpiece, "metaspace_bpe": metaspace_bpe, "llama2_bpe": llama2_bpe}[kind]
     tok_path = build(corpus_texts(sample_run), tmp_path / f"{kind}.json")
     work = rerun_shards(sample_run, tmp_path, f'tokenizer = "{tok_path}"\nseq_len = 256')
     m = json.loads((work / "shards" / "manifest.json").read_text())
