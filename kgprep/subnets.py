@@ -7,8 +7,11 @@ and writes the artifacts. networkx only ever holds the pruned graph, on integer 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +53,13 @@ EDGE_SUBNET_SCHEMA = pa.schema(
     [("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
      ("subnet_id", pa.int16())]
 )
-_NAME = re.compile(r"[^\w.-]+")
+# A subnetwork's name is its Turtle file's stem (subnets/<name>.ttl, `kgprep query --subnet`),
+# so it is bounded and portable: a 300-character label gave "File name too long" on every rerun.
+MAX_NAME = 60
+_HASH = 8
+# A name the user wrote (a TOML domain, a SKOS label that is already one) is kept as written.
+_DOMAIN_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_NAME - 1}}}")
+_NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
 
 
 class DomainsError(ConfigError):
@@ -63,8 +72,43 @@ class Domain:
     seeds: tuple[str, ...]
 
 
-def _safe_name(text: str) -> str:
-    return _NAME.sub("_", text.strip()).strip("_") or "domain"
+def slug(text: str, limit: int) -> str:
+    """``text`` as at most ``limit`` characters of [a-z0-9_-]: accents dropped (NFKD), other
+    characters runs of "_". May be empty (a label in another script)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_SLUG.sub("_", ascii_text.lower()).strip("_-")[:limit].rstrip("_-")
+
+
+def short_hash(text: str) -> str:
+    """A short, deterministic hash of the full text: it keeps apart texts that slug alike."""
+    data = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:_HASH]
+
+
+def data_name(text: str, prefix: str = "") -> str:
+    """A name made from data: ``prefix``, a slug and a hash of ``text``, at most MAX_NAME."""
+    body = slug(text, MAX_NAME - len(prefix) - _HASH - 1)
+    return f"{prefix}{body}-{short_hash(text)}" if body else f"{prefix}{short_hash(text)}"
+
+
+def domain_name(label: str) -> str:
+    """A SKOS scheme's name: its label when that is a valid domain name, else slug and hash."""
+    label = label.strip()
+    return label if _DOMAIN_NAME.fullmatch(label) else data_name(label)
+
+
+def community_name(labels: list[str], taken: set[str]) -> str:
+    """``community-`` and the slugs of its top labels (13 characters each, so all three show),
+    then a hash of the labels; a name already ``taken`` (two communities led by labels alike)
+    hashes the labels again with a counter."""
+    readable = "-".join(filter(None, (slug(label, 13) for label in labels)))
+    full = json.dumps(labels, ensure_ascii=False)
+    prefix = f"community-{readable}-" if readable else "community-"
+    name, n = prefix + short_hash(full), 1
+    while name in taken:
+        n += 1
+        name = prefix + short_hash(f"{full}#{n}")
+    return name
 
 
 def _load_toml_domains(path: Path) -> list[Domain]:
@@ -75,8 +119,9 @@ def _load_toml_domains(path: Path) -> list[Domain]:
     table = raw.get("domains", raw)
     domains = []
     for name, seeds in table.items():
-        if _safe_name(name) != name:
-            raise DomainsError(f"{path}: domain name {name!r} must be letters, digits, _ . -")
+        if not _DOMAIN_NAME.fullmatch(name):
+            raise DomainsError(f"{path}: domain name {name!r} must be 1-{MAX_NAME} ASCII "
+                               "letters, digits, _ . - (starting with a letter or digit)")
         if not isinstance(seeds, list) or not all(isinstance(s, str) for s in seeds) or not seeds:
             raise DomainsError(f"{path}: domain '{name}' must be a non-empty list of strings")
         domains.append(Domain(name, tuple(s.strip().lower() for s in seeds)))
@@ -93,7 +138,7 @@ def _load_skos_domains(path: Path) -> list[Domain]:
     domains = []
     for scheme in sorted(set(graph.subjects(RDF.type, SKOS.ConceptScheme)), key=str):
         label = graph.value(scheme, SKOS.prefLabel) or graph.value(scheme, RDFS.label)
-        name = _safe_name(str(label) if label else str(scheme).rsplit("/", 1)[-1])
+        name = domain_name(str(label) if label else str(scheme).rstrip("/#").rsplit("/", 1)[-1])
         concepts = set(graph.subjects(SKOS.inScheme, scheme))
         concepts |= set(graph.objects(scheme, SKOS.hasTopConcept))
         concepts |= set(graph.subjects(SKOS.topConceptOf, scheme))
@@ -111,9 +156,11 @@ def load_domains(path: Path) -> list[Domain]:
     """Domains sorted by name, from TOML (name = [seeds]) or SKOS Turtle (.ttl)."""
     domains = _load_skos_domains(path) if path.suffix in (".ttl", ".turtle") else \
         _load_toml_domains(path)
-    names = [d.name for d in domains]
+    # Case-insensitively: the names are file names, and macOS and Windows ignore case.
+    names = [d.name.lower() for d in domains]
     if len(set(names)) != len(names):
-        raise DomainsError(f"{path}: duplicate domain names")
+        raise DomainsError(f"{path}: duplicate domain names (names differing only in case "
+                           "count as one)")
     if len(domains) > np.iinfo(np.int16).max:
         raise DomainsError(f"{path}: too many domains for int16 subnet ids")
     return sorted(domains, key=lambda d: d.name)
@@ -332,11 +379,7 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
         labels = nodes["label"].to_pylist()
         for community in find_communities(graph, sub):
             top = sorted(community, key=lambda n: (-community[n], n))[:3]
-            base = "community-" + "-".join(_safe_name(labels[n]).lower() for n in top)
-            name = base
-            while name in names:
-                name = f"{base}-{len(names)}"
-            names.append(name)
+            names.append(community_name([labels[n] for n in top], set(names)))
             seeds.append([])
             kinds.append("community")
             members.append(community)

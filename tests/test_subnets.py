@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
 
 import networkx as nx
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from rdflib import Graph
 
+from kgprep.cli import main
 from kgprep.config import SubnetsConfig
 from kgprep.graph import build_nx
 from kgprep.prune import prune_graph
@@ -13,11 +19,16 @@ from kgprep.subnets import (
     DomainsError,
     assign_domains,
     cap_members,
+    community_name,
     edge_subnets,
     find_communities,
     load_domains,
     match_seeds,
 )
+from tests.conftest import sample_pipeline
+
+URL = "https://example.org/" + "a/very/long.path/" * 17 + "Zoë"  # 314 characters
+SAFE_NAME = re.compile(r"[a-z0-9_-]{1,60}")
 
 
 def two_cliques_with_a_bridge() -> nx.Graph:
@@ -146,3 +157,95 @@ def test_build_nx_sums_parallel_relations_on_integer_nodes():
     subj, obj = np.array([0, 1, 0]), np.array([1, 0, 2])
     graph = build_nx(subj, obj, np.array([1.0, 0.5, 2.0]), np.array([True, True, False]))
     assert sorted(graph.edges(data="weight")) == [(0, 1, 1.5)]
+
+
+@pytest.mark.parametrize("labels", [
+    [URL, URL + "x", "Insulin"],
+    ["a/b.c", "../../etc/passwd", "x\\y:z*?"],
+    ["Zoë Saldaña", "東京", "🚀"],
+    ["", " ", "."],
+])
+def test_community_names_are_bounded_safe_and_deterministic(labels):
+    name = community_name(labels, set())
+    assert SAFE_NAME.fullmatch(name) and name.startswith("community-"), name
+    assert community_name(list(labels), set()) == name
+
+
+def test_community_names_show_each_label_and_keep_apart_labels_that_slug_alike():
+    assert community_name(["Zoë Saldaña", "New York", "東京"], set()).startswith(
+        "community-zoe_saldana-new_york-")
+    alike = [["New York"], ["new york"], ["New/York"], ["NEW  YORK"]]
+    names = [community_name(labels, set()) for labels in alike]
+    assert len({n.split("-")[1] for n in names}) == 1  # the same slug ...
+    assert len(set(names)) == len(alike)  # ... told apart by the hash
+    # The same labels twice (two communities) still give two names.
+    first = community_name(["Paris"], set())
+    second = community_name(["Paris"], {first})
+    third = community_name(["Paris"], {first, second})
+    assert len({first, second, third}) == 3 and all(SAFE_NAME.fullmatch(n) for n in (second, third))
+
+
+def test_skos_labels_that_are_not_names_become_slugs(tmp_path):
+    path = tmp_path / "domains.ttl"
+    path.write_text(f"""
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/> .
+ex:a a skos:ConceptScheme ; skos:prefLabel "{URL}" ; skos:hasTopConcept ex:x .
+ex:b a skos:ConceptScheme ; skos:prefLabel "Infectious diseases" ; skos:hasTopConcept ex:x .
+ex:c a skos:ConceptScheme ; skos:prefLabel "infectious/diseases" ; skos:hasTopConcept ex:x .
+ex:d a skos:ConceptScheme ; skos:prefLabel "Medicine" ; skos:hasTopConcept ex:x .
+ex:x a skos:Concept ; skos:prefLabel "x" .
+""", encoding="utf-8")
+    names = [d.name for d in load_domains(path)]
+    assert "Medicine" in names  # a label that is already a valid name is kept as written
+    slugged = sorted(n for n in names if n != "Medicine")
+    assert [n.rsplit("-", 1)[0] for n in slugged] == [
+        "https_example_org_a_very_long_path_a_very_long_path",
+        "infectious_diseases", "infectious_diseases"]
+    assert all(SAFE_NAME.fullmatch(n) for n in slugged) and len(set(slugged)) == 3
+
+
+@pytest.mark.parametrize("name", ["x" * 61, "médecine", "a/b", ".hidden"])
+def test_toml_domain_names_must_be_short_portable_file_names(tmp_path, name):
+    path = tmp_path / "domains.toml"
+    path.write_text(f'"{name}" = ["x"]\n', encoding="utf-8")
+    with pytest.raises(DomainsError, match="must be 1-60 ASCII"):
+        load_domains(path)
+
+
+def test_domain_names_differing_only_in_case_are_duplicates(tmp_path):
+    path = tmp_path / "domains.toml"
+    path.write_text('Medicine = ["x"]\nmedicine = ["y"]\n', encoding="utf-8")
+    with pytest.raises(DomainsError, match="duplicate"):
+        load_domains(path)
+
+
+def test_a_300_character_label_gives_short_turtle_file_names(sample_run, tmp_path):
+    # Every node's label becomes a long URL (with slashes, dots and unicode): the community
+    # names then share one slug and only their hashes tell them apart.
+    work = tmp_path / "work"
+    shutil.copytree(sample_run, work)
+    nodes_path = work / "graph" / "nodes.parquet"
+    nodes = pq.read_table(nodes_path)
+    long_labels = pa.array([f"{URL}/{key}" for key in nodes["key"].to_pylist()])
+    nodes = nodes.set_column(nodes.schema.get_field_index("label"), "label", long_labels)
+    pq.write_table(nodes, nodes_path)
+    shutil.rmtree(work / "subnets")
+    pipeline = sample_pipeline(tmp_path)
+    overrides = ["--set", "subnets.mode=both", "--set", "subnets.min_cluster_size=3"]
+    assert main(["subnets", str(pipeline), *overrides]) == 0
+    subnets = pq.read_table(work / "subnets" / "subnets.parquet").to_pylist()
+    communities = [s["name"] for s in subnets if s["kind"] == "community"]
+    assert len(communities) >= 2 and len(set(communities)) == len(communities)
+    assert all(SAFE_NAME.fullmatch(n) for n in communities)
+    files = sorted(p.stem for p in (work / "subnets").glob("*.ttl"))
+    assert files == sorted(s["name"] for s in subnets)
+    busiest = max((s for s in subnets if s["kind"] == "community"), key=lambda s: s["n_edges"])
+    assert busiest["n_edges"] > 0
+    ttl = (work / "subnets" / f"{busiest['name']}.ttl").read_text(encoding="utf-8")
+    assert URL in ttl and len(Graph().parse(data=ttl, format="turtle")) > 0
+    # A rerun from scratch gives the same names, and an up-to-date rerun succeeds too.
+    shutil.rmtree(work / "subnets")
+    assert main(["subnets", str(pipeline), *overrides]) == 0
+    assert sorted(p.stem for p in (work / "subnets").glob("*.ttl")) == files
+    assert main(["subnets", str(pipeline), *overrides]) == 0
