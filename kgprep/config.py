@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -35,6 +36,17 @@ class InputConfig:
     text_field: str = "text"
     id_field: str = "id"
     part_size: int = 1000
+    split: str = "train"  # the split of a DatasetDict saved with save_to_disk
+    # Globs over the files found under a directory: a pattern without "/" matches the file
+    # name, one with "/" the path below the directory. Empty include: every file.
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    allow_empty: bool = False  # zero documents read is an error unless this is set
+    deduplicate: bool = True  # skip documents whose normalised text was seen before
+    # Skip documents identified (py3langid) as another language with this confidence at
+    # least; an empty list keeps every language.
+    languages: list[str] = field(default_factory=lambda: ["en"])
+    language_min_confidence: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -164,11 +176,13 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "run.engine": ("local", "ray"),
     "subnets.mode": ("auto", "seeded", "communities", "both"),
 }
+# What py3langid labels look like ("en", "pcm"); its full list is checked when it loads.
+_LANGUAGE_CODE = re.compile("[a-z]{2,3}")
 _POSITIVE = {"input.part_size", "extract.batch_size", "shards.vocab_size", "shards.seq_len",
              "shards.shard_bytes", "cost.tokens_per_parameter", "cost.peak_flops",
              "cost.utilization", "report.top_n", "report.drawing_nodes"}
 _UNIT_INTERVAL = {"subnets.alpha", "subnets.relative_to_best", "extract.min_confidence",
-                  "graph.min_confidence", "cost.utilization"}
+                  "graph.min_confidence", "cost.utilization", "input.language_min_confidence"}
 _NON_NEGATIVE = {"cost.price_per_gpu_hour", "cost.efficiency_factor", "cost.integration_cost",
                  "cost.maintenance_cost", "report.max_drawings", "subnets.min_node_freq",
                  "subnets.min_degree", "subnets.k_core",
@@ -247,6 +261,15 @@ def _check_value(dotted: str, value: Any) -> None:
         raise ConfigError(f"config key '{dotted}' must be >= 0; got {value}")
     if dotted == "run.workers" and value < 0:
         raise ConfigError(f"config key 'run.workers' must be >= 0; got {value}")
+    if dotted == "input.languages":
+        bad = [code for code in value if not _LANGUAGE_CODE.fullmatch(code)]
+        if bad:
+            raise ConfigError(f"config key 'input.languages' takes ISO 639 codes such as "
+                              f"\"en\" or \"de\"; got {bad[0]!r}")
+    if dotted in ("input.include", "input.exclude") and any(not p.strip() for p in value):
+        raise ConfigError(f"config key '{dotted}' holds an empty pattern")
+    if dotted == "input.split" and not value.strip():
+        raise ConfigError("config key 'input.split' must name a split, e.g. \"train\"")
 
 
 def _exists(path: str) -> bool:
@@ -260,6 +283,20 @@ def _exists(path: str) -> bool:
         return bool(fs.exists(root))
     except (ImportError, ValueError, OSError) as exc:
         raise ConfigError(f"cannot open {path}: {exc}") from exc
+
+
+def _check_split(path: str, split: str) -> None:
+    """A local DatasetDict (save_to_disk) must hold ``input.split``: found before any work."""
+    listing = Path(path) / "dataset_dict.json"
+    if is_url(path) or not listing.is_file():
+        return
+    try:
+        splits = json.loads(listing.read_text(encoding="utf-8")).get("splits", [])
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"cannot read the splits of {path}: {exc}") from exc
+    if split not in splits:
+        raise ConfigError(f"config key 'input.split': {path} has no split {split!r} "
+                          f"(its splits: {', '.join(splits) or 'none'})")
 
 
 def _resolve(base: Path, path: str) -> str:
@@ -281,6 +318,7 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
     for dotted, p in [(f"input.paths[{i}]", p) for i, p in enumerate(paths)]:
         if not _exists(p):
             raise ConfigError(f"config key '{dotted}': path does not exist: {p}")
+        _check_split(p, cfg.input.split)
     domains = cfg.subnets.domains_file
     if domains:
         domains = _resolve(base, domains)

@@ -1,27 +1,47 @@
 """Input reading: documents in a stable order, bad records as rejects, grouped into parts.
 
-JSONL is read line by line here rather than through ``datasets`` so that one malformed line becomes
-a reject with its line number instead of failing the whole file. Parquet, plain text and datasets
-saved with ``save_to_disk`` are streamed through HF ``datasets``.
+Every input is read as a stream: JSONL and plain text line by line (so one malformed line becomes
+a reject with its line number instead of failing the whole file), Parquet in row batches through
+pyarrow, and datasets saved with ``save_to_disk`` through HF ``datasets``. Compressed files
+(``.gz``, ``.zst``, ``.bz2``, ``.xz``) are decompressed on the fly by fsspec or pyarrow. A file
+that cannot be read at all is one reject; a document that is a duplicate or in another language
+is a skip with its reason, so every record read is accounted for.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import hashlib
+import io
 import json
 import os
 import re
+import shutil
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import IO, Any
 
-from kgprep.config import InputConfig
+from kgprep.config import ConfigError, InputConfig
 from kgprep.remote import is_url
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Surrogates cannot be encoded as UTF-8: JSON "\ud800" decodes to one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_WHITESPACE = re.compile(r"\s")
+
+# Compression suffixes and the codec that reads them.
+COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", ".xz": "xz"}
+# Files whose presence makes a directory a dataset saved with ``save_to_disk``.
+_DATASET_MARKERS = ("dataset_dict.json", "dataset_info.json", "state.json")
+# Language identification reads this many leading characters: enough for a confident call,
+# and constant in the document's size.
+LANGUAGE_SAMPLE_CHARS = 2000
+PARQUET_BATCH_ROWS = 64
 
 
 @dataclass(frozen=True)
@@ -29,12 +49,13 @@ class Document:
     doc_id: str
     text: str
     source: str
+    position: str = field(default="", compare=False)  # "line 12" or "row 7"
 
 
 @dataclass(frozen=True)
 class Reject:
     source: str
-    position: str  # "line 12" or "row 7"
+    position: str  # "line 12", "row 7", "file" or "after line 12"
     reason: str
     excerpt: str
 
@@ -52,6 +73,27 @@ class Reject:
         }
 
 
+@dataclass(frozen=True)
+class Skip:
+    """A valid document left out on purpose: ``duplicate-of:<id>`` or ``language:<code>``."""
+
+    doc_id: str
+    source: str
+    position: str
+    reason: str
+
+    @property
+    def kind(self) -> str:
+        """For summaries: every duplicate is one kind, each language its own."""
+        return "duplicate" if self.reason.startswith("duplicate-of:") else self.reason
+
+    def to_json(self) -> dict[str, str]:
+        return {"doc_id": self.doc_id, "source": self.source, "position": self.position,
+                "reason": self.reason}
+
+
+Record = Document | Reject | Skip
+
 _TEXT_FIELDS = InputConfig(paths=[], text_field="text", id_field="id")
 
 
@@ -60,6 +102,10 @@ class Part:
     index: int
     documents: list[Document]
     fingerprint: str  # sha256 over the part's ids, texts and sources
+
+
+class NoDocumentsError(FileNotFoundError):
+    """Zero documents were read and ``input.allow_empty`` is not set (the CLI's exit 3)."""
 
 
 def normalise_text(text: str) -> str:
@@ -71,47 +117,99 @@ def content_id(text: str) -> str:
     return "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+def positional_id(text: str, source: str, position: str) -> str:
+    """The id of a record without one: its content hash plus a hash of where it was read, so
+    two equal paragraphs (or id-less records) never share an id."""
+    where = hashlib.sha256(f"{source}\0{position}".encode()).hexdigest()[:8]
+    return f"{content_id(text)}-{where}"
+
+
 def _excerpt(value: Any, limit: int = 200) -> str:
     text = value if isinstance(value, str) else repr(value)
-    return text[:limit]
+    return _SURROGATE.sub("\ufffd", text[:limit])
 
 
-def _detect_format(name: str, is_dir: bool, has_dataset_info: bool = False) -> str:
-    if is_dir:
-        return "disk" if has_dataset_info else "dir"
-    suffixes = "".join(Path(name).suffixes[-2:]).lower()
-    if suffixes.endswith((".jsonl", ".json", ".ndjson")):
+def split_compression(name: str) -> tuple[str, str | None]:
+    """(name without its compression suffix, codec or None): "a.jsonl.zst" gives
+    ("a.jsonl", "zstd")."""
+    for suffix, codec in COMPRESSIONS.items():
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)], codec
+    return name, None
+
+
+def detect_format(name: str) -> str | None:
+    """The format a file name says, its compression suffix ignored; None when it says none."""
+    bare = split_compression(name)[0].lower()
+    if bare.endswith((".jsonl", ".json", ".ndjson")):
         return "jsonl"
-    if suffixes.endswith(".parquet"):
+    if bare.endswith(".parquet"):
         return "parquet"
-    if suffixes.endswith(".txt"):
+    if bare.endswith(".txt"):
         return "text"
-    raise ValueError(f"cannot tell the input format of {name}; set input.format")
+    return None
+
+
+def _selected(relative: str, cfg: InputConfig) -> bool:
+    """input.include / input.exclude: a pattern without "/" matches the file name, one with
+    "/" the path below the directory."""
+
+    def matches(pattern: str) -> bool:
+        target = relative if "/" in pattern else PurePosixPath(relative).name
+        return fnmatch.fnmatchcase(target, pattern)
+
+    if cfg.include and not any(matches(p) for p in cfg.include):
+        return False
+    return not any(matches(p) for p in cfg.exclude)
+
+
+def _walk(fs: Any, root: str) -> list[tuple[str, bool]]:
+    """(path, is_dataset_dir) under ``root``, sorted: files, and save_to_disk directories
+    standing for everything below them."""
+    files = sorted(fs.find(root))
+    datasets_dirs = sorted({str(PurePosixPath(f).parent) for f in files
+                            if PurePosixPath(f).name in _DATASET_MARKERS})
+    # The outermost dataset directory wins: a DatasetDict's splits are directories too.
+    outer = [d for d in datasets_dirs
+             if not any(d != o and d.startswith(o + "/") for o in datasets_dirs)]
+    entries = [(d, True) for d in outer]
+    entries += [(f, False) for f in files
+                if not any(f.startswith(d + "/") for d in outer)]
+    return sorted(entries)
 
 
 def expand_inputs(cfg: InputConfig) -> list[tuple[str, str]]:
-    """Input files (local paths or filesystem URLs) with their formats, in a stable order."""
+    """Input files and dataset directories (local paths or filesystem URLs) with their formats,
+    in a stable order. A file found in a directory whose format its name does not tell gets
+    format "unknown" (read as a reject); a named file of unknown format is a config error."""
     import fsspec
 
     out: list[tuple[str, str]] = []
-    for raw in cfg.paths:
+    for i, raw in enumerate(cfg.paths):
         fs, root = fsspec.core.url_to_fs(raw)
-        is_dir = fs.isdir(root)
-        info = is_dir and (fs.exists(f"{root}/dataset_info.json")
-                           or fs.exists(f"{root}/state.json"))
-        fmt = cfg.format if cfg.format != "auto" else _detect_format(raw, is_dir, info)
-        if fmt == "disk":
+        if not fs.isdir(root):
+            fmt = cfg.format if cfg.format != "auto" else detect_format(raw)
+            if fmt is None or fmt == "disk":
+                raise ConfigError(f"config key 'input.format': cannot tell the format of "
+                                  f"input.paths[{i}] {raw} from its name; set input.format")
             out.append((raw, fmt))
-        elif fmt == "dir" or is_dir:
-            for child in sorted(fs.find(root)):
-                if Path(child).name.startswith("."):
-                    continue
-                name = fs.unstrip_protocol(child) if is_url(raw) else child
-                child_fmt = cfg.format if cfg.format not in ("auto", "dir") else \
-                    _detect_format(child, False)
-                out.append((name, child_fmt))
-        else:
-            out.append((raw, fmt))
+            continue
+        if any(fs.exists(f"{root}/{marker}") for marker in _DATASET_MARKERS):
+            out.append((raw, "disk"))
+            continue
+        for child, is_dataset in _walk(fs, root):
+            relative = str(PurePosixPath(child).relative_to(PurePosixPath(root)))
+            if any(part.startswith(".") for part in PurePosixPath(relative).parts):
+                continue
+            if not _selected(relative, cfg):
+                continue
+            name = fs.unstrip_protocol(child) if is_url(raw) else child
+            if is_dataset:
+                out.append((name, "disk"))
+            elif cfg.format in ("auto", "disk"):
+                out.append((name, detect_format(child) or "unknown"))
+            else:
+                out.append((name, cfg.format))
     return out
 
 
@@ -126,24 +224,46 @@ def _make_document(
     if not isinstance(text, str):
         reason = f"text field '{cfg.text_field}' is {type(text).__name__}, not a string"
         return Reject(source, position, reason, _excerpt(record))
+    raw_id = record.get(cfg.id_field)
+    for name, value in (("text", text), ("id", raw_id)):
+        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+            reason = (f"unencodable text: {name} field holds a lone surrogate "
+                      f"U+{ord(bad.group()):04X}, which UTF-8 cannot encode")
+            return Reject(source, position, reason, _excerpt(value))
     text = normalise_text(text)
     if not text.strip():
         return Reject(source, position, "empty or whitespace-only text", _excerpt(record))
-    raw_id = record.get(cfg.id_field)
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
-        doc_id = content_id(text)
+        doc_id = positional_id(text, source, position)
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
         doc_id = str(raw_id)
     else:
         reason = f"id field '{cfg.id_field}' is {type(raw_id).__name__}, not a string or integer"
         return Reject(source, position, reason, _excerpt(record))
-    return Document(doc_id=doc_id, text=text, source=source)
+    return Document(doc_id=doc_id, text=text, source=source, position=position)
 
 
-def _read_jsonl(path: str, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
+@contextlib.contextmanager
+def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
+    """A buffered binary stream of the file's (decompressed) bytes. zstd goes through pyarrow:
+    fsspec's reader (the ``zstandard`` package) ends a truncated file silently and needs a
+    package more; pyarrow's raises "Truncated compressed stream"."""
     import fsspec
 
-    with fsspec.open(path, "rb") as fh:
+    if compression == "zstd":
+        import pyarrow as pa
+
+        with fsspec.open(path, "rb") as raw, \
+                pa.CompressedInputStream(raw, "zstd") as stream:
+            yield io.BufferedReader(stream)  # type: ignore[arg-type]
+        return
+    with fsspec.open(path, "rb", compression=compression) as fh:
+        yield fh
+
+
+def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: str
+                ) -> Iterator[Document | Reject]:
+    with open_stream(path, compression) as fh:
         for line_no, raw_line in enumerate(fh, start=1):
             position = f"line {line_no}"
             if not raw_line.strip():
@@ -161,23 +281,64 @@ def _read_jsonl(path: str, cfg: InputConfig, source: str) -> Iterator[Document |
             yield _make_document(record, cfg, source, position)
 
 
-def _read_with_datasets(
-    path: str, fmt: str, cfg: InputConfig, source: str
-) -> Iterator[Document | Reject]:
+@contextlib.contextmanager
+def _seekable(path: str, compression: str | None) -> Iterator[IO[bytes]]:
+    """Parquet needs random access (its footer is at the end): a compressed Parquet file is
+    decompressed, streaming, into a temporary file first."""
+    import fsspec
+
+    if compression is None:
+        with fsspec.open(path, "rb") as fh:
+            yield fh
+        return
+    with tempfile.TemporaryFile() as tmp, open_stream(path, compression) as fh:
+        shutil.copyfileobj(fh, tmp, 1 << 20)
+        tmp.seek(0)
+        yield tmp
+
+
+def _read_parquet(path: str, compression: str | None, cfg: InputConfig, source: str
+                  ) -> Iterator[Document | Reject]:
+    """Row batches of the text and id columns only: memory stays within a batch."""
+    import pyarrow.parquet as pq
+
+    with _seekable(path, compression) as fh, pq.ParquetFile(fh) as parquet:
+        names = parquet.schema_arrow.names
+        if cfg.text_field not in names:
+            yield Reject(source, "file", f"missing text field '{cfg.text_field}' (columns: "
+                         f"{', '.join(names)})", "")
+            return
+        columns = [c for c in (cfg.text_field, cfg.id_field) if c in names]
+        row_no = 0
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+            for record in batch.to_pylist():
+                yield _make_document(record, cfg, source, f"row {row_no}")
+                row_no += 1
+
+
+def _read_disk(path: str, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
+    """A Dataset or DatasetDict saved with ``save_to_disk``; of a DatasetDict, ``input.split``."""
     import datasets
 
     datasets.disable_progress_bars()
-    if fmt == "disk":
-        dataset: Iterable[dict[str, Any]] = datasets.load_from_disk(str(path))
-    elif fmt == "parquet":
-        dataset = datasets.load_dataset(
-            "parquet", data_files=str(path), split="train", streaming=True
-        )
-    for row_no, record in enumerate(dataset):
+    loaded = datasets.load_from_disk(str(path))
+    if isinstance(loaded, datasets.DatasetDict):
+        if cfg.split not in loaded:
+            raise ConfigError(f"config key 'input.split': {path} has no split {cfg.split!r} "
+                              f"(its splits: {', '.join(loaded) or 'none'})")
+        loaded = loaded[cfg.split]
+    if cfg.text_field not in loaded.column_names:
+        yield Reject(source, "file", f"missing text field '{cfg.text_field}' (columns: "
+                     f"{', '.join(loaded.column_names)})", "")
+        return
+    loaded = loaded.select_columns([c for c in (cfg.text_field, cfg.id_field)
+                                    if c in loaded.column_names])
+    for row_no, record in enumerate(loaded):
         yield _make_document(record, cfg, source, f"row {row_no}")
 
 
-def _read_text(path: str, source: str) -> Iterator[Document | Reject]:
+def _read_text(path: str, compression: str | None, source: str
+               ) -> Iterator[Document | Reject]:
     """Plain text: one document per paragraph, paragraphs separated by whitespace-only lines.
 
     Read here rather than through ``datasets``: its paragraph mode splits only on empty lines (a
@@ -185,10 +346,9 @@ def _read_text(path: str, source: str) -> Iterator[Document | Reject]:
     loader takes seconds to start, and a line that is not UTF-8 must become a reject, not stop
     the run. Lines split as ``str.splitlines`` does, as ``datasets``' line mode does.
     """
-    import fsspec
 
     def lines() -> Iterator[tuple[int, str | Reject]]:
-        with fsspec.open(path, "rb") as fh:
+        with open_stream(path, compression) as fh:
             for line_no, raw_line in enumerate(fh, start=1):
                 try:
                     decoded = raw_line.decode("utf-8")
@@ -219,18 +379,124 @@ def _read_text(path: str, source: str) -> Iterator[Document | Reject]:
                              f"line {first_line}")
 
 
-def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Document | Reject]:
-    """Every input record in input order, as a Document or a Reject."""
+def _unreadable_errors() -> tuple[type[BaseException], ...]:
+    """What reading a corrupt, truncated or mislabelled file raises (never a ConfigError)."""
+    import lzma
+    import zlib
+
+    import pyarrow as pa
+
+    return (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, pa.ArrowException)
+
+
+def _read_file(path: str, fmt: str, cfg: InputConfig, source: str
+               ) -> Iterator[Document | Reject]:
+    """One input's records. A file that cannot be read (corrupt, truncated, not the format
+    its name says) ends in one reject naming where reading stopped; a file with no records is
+    a reject too, so nothing is lost without a trace."""
+    compression = None if fmt == "disk" else split_compression(path)[1]
+    if fmt == "unknown":
+        yield Reject(source, "file", "unknown format: the file name has no .jsonl, .json, "
+                     ".ndjson, .parquet or .txt suffix (set input.format or input.exclude)", "")
+        return
+    readers = {
+        "jsonl": lambda: _read_jsonl(path, compression, cfg, source),
+        "text": lambda: _read_text(path, compression, source),
+        "parquet": lambda: _read_parquet(path, compression, cfg, source),
+        "disk": lambda: _read_disk(path, cfg, source),
+    }
+    last = ""
+    try:
+        for record in readers[fmt]():
+            last = record.position
+            yield record
+    except ConfigError:
+        raise
+    except _unreadable_errors() as exc:
+        where = f"after {last}" if last else "file"
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        yield Reject(source, where, f"unreadable file: {type(exc).__name__}"
+                     + (f": {detail}" if detail else ""), "")
+        return
+    if not last:
+        yield Reject(source, "file", "no records in file", "")
+
+
+class Screen:
+    """Skips decided in the driver, in input order, so every worker count agrees: exact
+    duplicates (the same text once whitespace runs are collapsed) and other languages."""
+
+    def __init__(self, cfg: InputConfig):
+        self.deduplicate = cfg.deduplicate
+        self.languages = frozenset(cfg.languages)
+        self.min_confidence = cfg.language_min_confidence
+        self.seen: dict[bytes, str] = {}  # 16-byte text hash -> first document's id
+        self._identifier: Any = None
+
+    def reason(self, doc: Document) -> str | None:
+        """Why ``doc`` is skipped, or None."""
+        if self.deduplicate:
+            key = text_key(doc.text)
+            if key in self.seen:
+                return f"duplicate-of:{self.seen[key]}"
+            self.seen[key] = doc.doc_id
+        if self.languages:
+            language, confidence = self._classify(doc.text[:LANGUAGE_SAMPLE_CHARS])
+            if language not in self.languages and confidence >= self.min_confidence:
+                return f"language:{language}"
+        return None
+
+    def _classify(self, sample: str) -> tuple[str, float]:
+        if self._identifier is None:
+            self._identifier = load_language_identifier(self.languages)
+        language, confidence = self._identifier.classify(sample)
+        return str(language), float(confidence)
+
+
+def load_language_identifier(languages: Iterable[str]) -> Any:
+    """py3langid's model, which ships inside the package (nothing is downloaded), with
+    probabilities normalised so ``input.language_min_confidence`` is a probability."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    unknown = sorted(set(languages) - set(identifier.labels))
+    if unknown:
+        known = ", ".join(sorted(identifier.labels))
+        raise ConfigError(f"config key 'input.languages': {unknown[0]!r} is not a language "
+                          f"py3langid identifies (it knows: {known})")
+    return identifier
+
+
+def text_key(text: str, window: int = 1 << 20) -> bytes:
+    """sha256 of the text with whitespace runs collapsed and the ends stripped, i.e. of
+    ``" ".join(text.split())``, computed a window at a time so memory stays flat in the
+    document's size."""
+    digest = hashlib.sha256()
+    pos, wrote = 0, False
+    while pos < len(text):
+        end = min(pos + window, len(text))
+        if end < len(text):  # move the cut to a whitespace character: no word straddles it
+            found = _WHITESPACE.search(text, end)
+            end = found.start() if found else len(text)
+        words = text[pos:end].split()
+        if words:
+            digest.update(b" " if wrote else b"")
+            digest.update(" ".join(words).encode("utf-8"))
+            wrote = True
+        pos = end
+    return digest.digest()[:16]
+
+
+def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Record]:
+    """Every input record in input order: a Document, a Reject, or a Skip."""
+    screen = Screen(cfg)
     for path, fmt in expand_inputs(cfg):
         source = path if is_url(path) else os.path.relpath(path, base_dir)
-        if fmt == "jsonl":
-            yield from _read_jsonl(path, cfg, source)
-        elif fmt == "text":
-            yield from _read_text(path, source)
-        elif fmt in ("parquet", "disk"):
-            yield from _read_with_datasets(path, fmt, cfg, source)
-        else:
-            raise ValueError(f"unsupported input format {fmt!r} for {path}")
+        for record in _read_file(path, fmt, cfg, source):
+            if isinstance(record, Document) and (reason := screen.reason(record)):
+                yield Skip(record.doc_id, record.source, record.position, reason)
+            else:
+                yield record
 
 
 def _fingerprint(documents: list[Document]) -> str:
@@ -244,9 +510,11 @@ def _fingerprint(documents: list[Document]) -> str:
 
 
 def iter_parts(
-    records: Iterable[Document | Reject], part_size: int, rejects: list[Reject]
+    records: Iterable[Record], part_size: int, rejects: list[Reject],
+    skipped: list[Skip] | None = None,
 ) -> Iterator[Part]:
-    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``.
+    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``,
+    skips to ``skipped`` (dropped when it is None).
 
     A part never spans two input files, so adding a file adds parts and changes none.
     """
@@ -255,6 +523,10 @@ def iter_parts(
     for record in records:
         if isinstance(record, Reject):
             rejects.append(record)
+            continue
+        if isinstance(record, Skip):
+            if skipped is not None:
+                skipped.append(record)
             continue
         if batch and record.source != batch[-1].source:
             yield Part(index, batch, _fingerprint(batch))

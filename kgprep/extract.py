@@ -14,7 +14,16 @@ from typing import Any
 import pyarrow as pa
 
 from kgprep.config import ExtractConfig, PipelineConfig
-from kgprep.corpus import Document, Part, Reject, iter_parts, iter_records
+from kgprep.corpus import (
+    Document,
+    NoDocumentsError,
+    Part,
+    Record,
+    Reject,
+    Skip,
+    iter_parts,
+    iter_records,
+)
 from kgprep.engine import EngineSpec, map_parts
 from kgprep.io import (
     atomic_open,
@@ -349,6 +358,56 @@ def _link_done_parts(out_dir: Path, config_hash: str) -> dict[str, tuple[Path, d
     return found
 
 
+class _Tally:
+    """Counts every record read, by type, as the driver streams them to the parts."""
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.documents = 0
+
+    def count(self, records: Iterator[Record]) -> Iterator[Record]:
+        for record in records:
+            self.read += 1
+            self.documents += isinstance(record, Document)
+            yield record
+
+
+def _by_kind(records: list[Reject] | list[Skip]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.kind] = counts.get(record.kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def conservation_line(read: int, processed: int, rejected: dict[str, int],
+                      skipped: dict[str, int]) -> str:
+    """records read = processed + rejected + skipped, each with its reasons."""
+
+    def term(name: str, by_kind: dict[str, int]) -> str:
+        total = sum(by_kind.values())
+        reasons = ", ".join(f"{kind} {n:,}" for kind, n in by_kind.items())
+        return f"{name} {total:,}" + (f" ({reasons})" if reasons else "")
+
+    balance = processed + sum(rejected.values()) + sum(skipped.values())
+    return (f"records read {read:,} {'=' if balance == read else '!='} processed {processed:,}"
+            f" + {term('rejected', rejected)} + {term('skipped', skipped)}")
+
+
+def _write_jsonl(path: Path, records: list[Reject] | list[Skip]) -> None:
+    with atomic_open(path) as fh:
+        for record in records:
+            fh.write((json.dumps(record.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _no_documents(cfg: PipelineConfig, tally: _Tally, rejects: list[Reject],
+                  skipped: list[Skip], out_dir: Path) -> NoDocumentsError:
+    shown = ", ".join(cfg.input.paths[:3]) + (", ..." if len(cfg.input.paths) > 3 else "")
+    return NoDocumentsError(
+        f"no documents read from input.paths ({shown}): {tally.read:,} records read, "
+        f"{len(rejects):,} rejected (see {out_dir / 'rejects.jsonl'}), {len(skipped):,} "
+        "skipped; set input.allow_empty = true to accept an empty input")
+
+
 def run_extract(cfg: PipelineConfig) -> StageReport:
     config_hash = stage_config_hash("extract", cfg)
     report = StageReport("extract", config_hash, rate_unit="words")
@@ -356,7 +415,10 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     rejects: list[Reject] = []
-    parts = iter_parts(iter_records(cfg.input, cfg.base_dir), cfg.input.part_size, rejects)
+    skipped_records: list[Skip] = []
+    tally = _Tally()
+    parts = iter_parts(tally.count(iter_records(cfg.input, cfg.base_dir)), cfg.input.part_size,
+                       rejects, skipped_records)
     records: list[dict[str, Any]] = []
     skipped = 0
     words_parsed = 0
@@ -365,6 +427,10 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
         records.append(record)
         skipped += was_skipped
         words_parsed += 0 if was_skipped else record["words"]
+    _write_jsonl(out_dir / "rejects.jsonl", rejects)
+    _write_jsonl(out_dir / "skipped.jsonl", skipped_records)
+    if tally.documents == 0 and not cfg.input.allow_empty:
+        raise _no_documents(cfg, tally, rejects, skipped_records, out_dir)
     # Parts past the end of the current input belong to an older, longer input.
     keep = {r["file"] for r in records}
     for stale in out_dir.glob("part-*.parquet"):
@@ -372,9 +438,6 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
             stale.unlink()
             stale.with_suffix(".done.json").unlink(missing_ok=True)
     shutil.rmtree(out_dir / REUSE_DIR, ignore_errors=True)
-    with atomic_open(out_dir / "rejects.jsonl") as fh:
-        for reject in rejects:
-            fh.write((json.dumps(reject.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
     totals = {
         key: sum(r[key] for r in records)
         for key in ("documents", "sentences", "triples", "words", "pronouns_dropped",
@@ -383,20 +446,26 @@ def run_extract(cfg: PipelineConfig) -> StageReport:
     write_json(
         out_dir / "manifest.json",
         {"stage": "extract", "config_hash": config_hash, "parts": records,
-         "rejects": len(rejects), "totals": totals},
+         "rejects": len(rejects), "skipped": len(skipped_records), "totals": totals},
     )
     report.counts = {
         "parts": len(records),
         "parts_skipped": skipped,
+        "records_read": tally.read,
         **totals,
         "rejects": len(rejects),
+        "skipped": len(skipped_records),
     }
-    by_kind: dict[str, int] = {}
-    for reject in rejects:
-        by_kind[reject.kind] = by_kind.get(reject.kind, 0) + 1
-    for kind, count in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
+    rejected_by_kind, skipped_by_kind = _by_kind(rejects), _by_kind(skipped_records)
+    for kind, count in rejected_by_kind.items():
         report.counts[f"  rejected: {kind}"] = count
-    report.details = {"rejects_by_reason": by_kind}
+    for kind, count in skipped_by_kind.items():
+        report.counts[f"  skipped: {kind}"] = count
+    report.details = {"rejects_by_reason": rejected_by_kind,
+                      "skipped_by_reason": skipped_by_kind}
+    report.conservation = conservation_line(tally.read, totals["documents"], rejected_by_kind,
+                                            skipped_by_kind)
     report.rate_count = words_parsed
-    report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl")}
+    report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl"),
+                      "skipped": str(out_dir / "skipped.jsonl")}
     return report.finish()

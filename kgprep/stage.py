@@ -62,6 +62,8 @@ class StageReport:
     rate_unit: str = ""
     rate_count: int = 0
     details: dict[str, Any] = field(default_factory=dict)  # nested figures for stats/<stage>.json
+    # The summary's last line: records read = processed + rejected + skipped (extract).
+    conservation: str = ""
 
     def finish(self) -> StageReport:
         self.seconds = time.perf_counter() - self.started
@@ -78,6 +80,7 @@ class StageReport:
             "throughput": {f"{self.rate_unit}_per_s": round(rate, 1)} if self.rate_unit else {},
             "outputs": self.outputs,
             **({"details": self.details} if self.details else {}),
+            **({"conservation": self.conservation} if self.conservation else {}),
         }
 
     def write(self, work_dir: Path) -> None:
@@ -99,6 +102,8 @@ class StageReport:
             lines.append(f"   throughput  {rate:,.0f} {self.rate_unit}/s")
         for name, path in self.outputs.items():
             lines.append(f"   -> {name}: {path}")
+        if self.conservation:
+            lines.append(f"   {self.conservation}")
         return "\n".join(lines)
 
 

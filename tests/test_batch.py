@@ -91,7 +91,10 @@ def test_bad_input_is_processed_or_rejected_and_the_run_goes_on(tmp_path, capsys
     assert "rejected: invalid JSON" in capsys.readouterr().out
     docs = {row["doc_id"]: row for row in
             pq.read_table(work / "extract" / "part-00000.parquet").to_pylist()}
-    assert set(docs) == {"ok-1", "nul", "markup", "french", "big"}
+    assert set(docs) == {"ok-1", "nul", "markup", "big"}
+    skipped = [json.loads(line) for line in
+               (work / "extract" / "skipped.jsonl").read_text().splitlines()]
+    assert [(s["doc_id"], s["reason"]) for s in skipped] == [("french", "language:fr")]
     assert docs["nul"]["text"] == "Pfizer developed the vaccine."
     assert len(docs["big"]["text"]) == 5000 * 1000 - 1  # never truncated
     assert docs["big"]["sentences"][-1]["end"] == len(docs["big"]["text"])
