@@ -513,13 +513,25 @@ def iter_parts(
     records: Iterable[Record], part_size: int, rejects: list[Reject],
     skipped: list[Skip] | None = None,
 ) -> Iterator[Part]:
-    """Group documents into contiguous parts of ``part_size``; rejects go to ``rejects``,
-    skips to ``skipped`` (dropped when it is None).
+    """Group documents into parts of ``part_size``; rejects go to ``rejects``, skips to
+    ``skipped`` (dropped when it is None).
 
-    A part never spans two input files, so adding a file adds parts and changes none.
+    Each file's documents fill whole parts of their own; what is left of a file (its tail,
+    fewer than ``part_size``) is pooled with the next files' tails, in input order, so a
+    directory of many small files gives full parts (and full shard rows), not one short part a
+    file. Parts depend only on the input, so a rerun after files were added equals a clean run:
+    full parts of unchanged files keep their fingerprints and are reused, and only pooled parts
+    from the first changed file on are parsed again.
     """
-    batch: list[Document] = []
     index = 0
+    current: list[Document] = []  # the file being read, not yet a full part
+    pool: list[Document] = []  # tails of finished files
+
+    def part(documents: list[Document]) -> Part:
+        nonlocal index
+        index += 1
+        return Part(index - 1, documents, _fingerprint(documents))
+
     for record in records:
         if isinstance(record, Reject):
             rejects.append(record)
@@ -528,14 +540,16 @@ def iter_parts(
             if skipped is not None:
                 skipped.append(record)
             continue
-        if batch and record.source != batch[-1].source:
-            yield Part(index, batch, _fingerprint(batch))
-            index += 1
-            batch = []
-        batch.append(record)
-        if len(batch) == part_size:
-            yield Part(index, batch, _fingerprint(batch))
-            index += 1
-            batch = []
-    if batch:
-        yield Part(index, batch, _fingerprint(batch))
+        if current and record.source != current[-1].source:
+            pool.extend(current)
+            current = []
+            while len(pool) >= part_size:
+                yield part(pool[:part_size])
+                pool = pool[part_size:]
+        current.append(record)
+        if len(current) == part_size:
+            yield part(current)
+            current = []
+    pool.extend(current)
+    for start in range(0, len(pool), part_size):
+        yield part(pool[start:start + part_size])

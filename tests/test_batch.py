@@ -105,7 +105,7 @@ def test_bad_input_is_processed_or_rejected_and_the_run_goes_on(tmp_path, capsys
     assert "rejected" in capsys.readouterr().err
 
 
-def test_adding_an_input_file_parses_only_its_parts(tmp_path):
+def test_adding_an_input_file_keeps_full_parts_and_equals_a_clean_run(tmp_path):
     lines = (ROOT / "data" / "sample" / "corpus.jsonl").read_text().splitlines()
     inputs = tmp_path / "inputs"
     inputs.mkdir()
@@ -118,7 +118,8 @@ def test_adding_an_input_file_parses_only_its_parts(tmp_path):
     assert main(["run", str(pipeline), "--dry-run"]) == 0
     assert main(["run", str(pipeline)]) == 0
     stats = json.loads((tmp_path / "work" / "stats" / "extract.json").read_text())
-    assert (stats["counts"]["parts"], stats["counts"]["parts_skipped"]) == (3, 2)
+    # a.jsonl's full part (64) is kept; its tail (36) and b.jsonl (25) form one pooled part.
+    assert (stats["counts"]["parts"], stats["counts"]["parts_skipped"]) == (2, 1)
     # The incremental result equals a clean run over both files.
     clean = tmp_path / "clean"
     clean.mkdir()
