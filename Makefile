@@ -16,7 +16,8 @@ SOURCES := $(wildcard kgprep/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
-	distclean bench bench-pipeline bench-extract bench-shards bench-subnets bench-graph eval-carb \
+	distclean bench bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench-memory \
+	eval-carb \
 	train-smoke query report cost
 
 help:
@@ -33,6 +34,7 @@ help:
 	@echo "make bench-shards   shards-stage tokens/s and its time as a fraction of extract's"
 	@echo "make bench-subnets  seeded domains and communities vs WebNLG categories (needs ../shared)"
 	@echo "make bench-graph    10M synthetic triples through graph and subnets: time, peak RSS"
+	@echo "make bench-memory   extract peak RSS: one 50 MB document vs ordinary ones (MEMORY_MB=)"
 	@echo "make train-smoke    train a tiny transformer on the shards (DEVICE=cuda on a GPU)"
 	@echo "make eval-carb  score the extractor on the CaRB dev split (needs ../shared)"
 	@echo "make clean      remove the work directory; make distclean also removes .venv"
@@ -96,7 +98,7 @@ SHARED ?= ../shared
 CARB := $(SHARED)/data/carb
 
 # Benchmarks print ratios against baselines measured in the same run; they skip without data.
-bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph
+bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench-memory
 
 # Per-stage docs/s, words/s, tokens/s and peak RSS against the bare parse; 1 vs 2 workers.
 bench-pipeline: $(CORE_STAMP)
@@ -111,6 +113,12 @@ bench-extract: $(CORE_STAMP)
 
 bench-subnets: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench subnets --shared $(SHARED)
+
+# Extract's peak RSS on one MEMORY_MB document vs ordinary documents (target ratio <= 1.5).
+MEMORY_MB ?= 50
+bench-memory: $(CORE_STAMP)
+	$(BIN)/python -c "import sys; from kgprep.bench import bench_long_document; \
+	sys.exit(0 if bench_long_document($(MEMORY_MB)) else 1)"
 
 # 10 million synthetic triples: graph and subnets must stay under 8 GB peak RSS.
 bench-graph: $(CORE_STAMP)

@@ -119,9 +119,9 @@ def load_nlp(model: str) -> Any:
 MAX_PIECE_CHARS = 100_000
 
 
-def split_long_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, str]]:
-    """(offset, piece) pairs covering ``text``, cut after a newline or sentence end if possible."""
-    pieces: list[tuple[int, str]] = []
+def iter_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, piece) pairs covering ``text``, cut after a newline or sentence end if possible;
+    one at a time, so a huge document is never copied whole."""
     start = 0
     while len(text) - start > limit:
         window = text[start : start + limit]
@@ -131,10 +131,13 @@ def split_long_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, 
             cut = window.rfind(" ") + 1
         if cut <= 0:
             cut = limit
-        pieces.append((start, text[start : start + cut]))
+        yield start, text[start : start + cut]
         start += cut
-    pieces.append((start, text[start:]))
-    return pieces
+    yield start, text[start:]
+
+
+def split_long_text(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, str]]:
+    return list(iter_pieces(text, limit))
 
 
 def count_words(doc: Any) -> int:
@@ -208,34 +211,41 @@ def process_documents(
     return result
 
 
+def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
+                   max_piece_chars: int, counters: dict[str, int]
+                   ) -> Iterator[tuple[int, int, Any]]:
+    """(document index, offset, Doc) in document order. Documents of one piece go through
+    ``nlp.pipe`` in batches; a longer document is parsed one piece at a time, each Doc dropped
+    before the next is parsed, so memory stays flat in the document's size (pieces sent to
+    ``nlp.pipe`` together held a whole 5 MB document's parse at once: 14 GB)."""
+    short: list[int] = []
+
+    def batch(indices: list[int]) -> Iterator[tuple[int, int, Any]]:
+        texts = (documents[d].text for d in indices)
+        for d, doc in zip(indices, nlp.pipe(texts, batch_size=cfg.batch_size), strict=True):
+            yield d, 0, doc
+
+    for d, document in enumerate(documents):
+        if len(document.text) <= max_piece_chars:
+            short.append(d)
+            continue
+        yield from batch(short)
+        short = []
+        for offset, piece in iter_pieces(document.text, max_piece_chars):
+            counters["long_documents_split"] += offset > 0
+            yield d, offset, nlp(piece)
+    yield from batch(short)
+
+
 def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int
              ) -> tuple[pa.Table, dict[str, int]]:
     rows: dict[str, list[Any]] = {name: [] for name in DOC_SCHEMA.names}
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
-    pieces = [(d, offset, piece) for d, doc in enumerate(documents)
-              for offset, piece in split_long_text(doc.text, max_piece_chars)]
-    counters["long_documents_split"] = len(pieces) - len(documents)
-    parsed = nlp.pipe((piece for _, _, piece in pieces), batch_size=cfg.batch_size)
-    current = -1
-    sentences: list[dict[str, int]] = []
-    triples: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        source_doc = documents[current]
-        rows["doc_id"].append(source_doc.doc_id)
-        rows["text"].append(source_doc.text)
-        rows["source"].append(source_doc.source)
-        rows["sentences"].append(sentences)
-        rows["triples"].append(triples)
-        counters["sentences"] += len(sentences)
-        counters["triples"] += len(triples)
-
-    for (d, offset, _), doc in zip(pieces, parsed, strict=True):
-        if d != current:
-            if current >= 0:
-                flush()
-            current, sentences, triples = d, [], []
+    # Rows in document order, though long documents are parsed between batches of short ones.
+    by_doc: dict[int, tuple[list[dict[str, int]], list[dict[str, Any]]]] = {}
+    for d, offset, doc in _parsed_pieces(nlp, documents, cfg, max_piece_chars, counters):
+        sentences, triples = by_doc.setdefault(d, ([], []))
         found, extra = extract_triples(doc)
         sentence_offset = len(sentences)
         triples.extend(_shift(t, offset, sentence_offset) for t in found
@@ -244,8 +254,16 @@ def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_
                          for s in doc.sents)
         counters["pronouns_dropped"] += extra["pronouns_dropped"]
         counters["words"] += count_words(doc)
-    if current >= 0:
-        flush()
+        del doc  # the piece's parse is freed before the next piece is parsed
+    for d, source_doc in enumerate(documents):
+        sentences, triples = by_doc.pop(d)
+        rows["doc_id"].append(source_doc.doc_id)
+        rows["text"].append(source_doc.text)
+        rows["source"].append(source_doc.source)
+        rows["sentences"].append(sentences)
+        rows["triples"].append(triples)
+        counters["sentences"] += len(sentences)
+        counters["triples"] += len(triples)
     return pa.Table.from_pydict(rows, schema=DOC_SCHEMA), counters
 
 
