@@ -9,9 +9,10 @@ import json
 import logging
 import sys
 import textwrap
+import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from kgprep import __version__
 from kgprep.config import ConfigError, PipelineConfig, load_config
@@ -31,18 +32,34 @@ EXIT_LOCKED = 4  # another run holds the work directory
 EXIT_REJECTS = 5  # --strict and some input records were rejected
 EXIT_INTERRUPTED = 130
 
-EXIT_CODES_HELP = textwrap.dedent(
-    """\
-    exit codes:
-      0    success
-      1    unexpected failure, or validate found problems
-      2    invalid command line, pipeline file or config key (the message names the key)
-      3    a missing input or upstream artifact (run the earlier stage first)
-      4    the work directory is locked (or its URL leased) by another running kgprep
-      5    --strict, and input records were rejected (see extract/rejects.jsonl)
-      130  interrupted
-    """
+# The one exit-code table: `kgprep --help` prints it and README.md's "Exit codes" table must say
+# the same (a test compares them).
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "success"),
+    (EXIT_FAILED, "unexpected failure (rerun with --debug for the traceback), or validate "
+     "found problems"),
+    (EXIT_CONFIG, "invalid command line, pipeline file or config value, named in the message: "
+     "an unknown key, a bad value, a path that does not exist, a file it names that does not "
+     "parse (tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
+     "writable"),
+    (EXIT_INPUT, "an input file that cannot be opened, no documents read (unless "
+     "input.allow_empty), or a missing upstream artifact (run the earlier stage first)"),
+    (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
+    (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
 )
+
+
+def _exit_codes_help() -> str:
+    lines = ["exit codes (every failure prints one line, 'kgprep: error: ...', on stderr):"]
+    for code, meaning in EXIT_CODES:
+        wrapped = textwrap.wrap(meaning, width=70)
+        lines.append(f"  {code:<4} {wrapped[0]}")
+        lines.extend(f"       {more}" for more in wrapped[1:])
+    return "\n".join(lines) + "\n"
+
+
+EXIT_CODES_HELP = _exit_codes_help()
 
 STAGE_HELP = {
     "extract": "Split documents into sentences with spaCy and extract subject-predicate-object "
@@ -94,6 +111,10 @@ class StrictRejects(RuntimeError):
     """--strict and the extract stage rejected input records."""
 
 
+class ValidationFailed(RuntimeError):
+    """validate found problems (listed on stdout)."""
+
+
 def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
     """A stage event: one JSON line for schedulers, or text for people."""
     if as_json:
@@ -143,12 +164,17 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
+    from kgprep.preflight import preflight
+
     cfg = _load(args)
     stages = ["extract", "graph", "subnets", "shards"] if args.command == "run" else [args.command]
+    # Before the lock and any stage work: what this stage and every later one needs.
+    checked = preflight(cfg, stages)
     if args.dry_run:
         from kgprep.plan import plan_run
 
         pulled_copy(cfg)  # a dry run reads the remote's state, and writes nothing there
+        print(f"checks: {'; '.join(checked)}")
         for line in plan_run(cfg, stages):
             print(line)
         return EXIT_OK
@@ -161,13 +187,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
     result = validate_shards(shards_dir, check_alignment=not args.no_alignment)
+    # The problems are the command's report (stdout); stderr gets the one error line.
     for error in result.errors[:MAX_ERRORS_SHOWN]:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}")
     if len(result.errors) > MAX_ERRORS_SHOWN:
-        print(f"... and {len(result.errors) - MAX_ERRORS_SHOWN} more errors", file=sys.stderr)
+        print(f"... and {len(result.errors) - MAX_ERRORS_SHOWN} more errors")
     checked = ", ".join(f"{k}={v:,}" for k, v in result.checked.items())
     print(f"{'OK' if result.ok else 'FAILED'}: {args.shards_dir} ({checked})")
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if not result.ok:
+        raise ValidationFailed(f"validate found {len(result.errors):,} problems in "
+                               f"{args.shards_dir} (listed on stdout)")
+    return EXIT_OK
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -187,8 +217,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             labels[name] = read_parquet(path, columns=["label"])["label"].to_pylist()
     entries = manifest["shards"]
     if not 0 <= args.shard < len(entries):
-        print(f"error: --shard must be in 0..{len(entries) - 1}", file=sys.stderr)
-        return EXIT_CONFIG
+        raise ConfigError(f"--shard must be in 0..{len(entries) - 1}")
     table = read_shard(shards_dir / entries[args.shard]["file"])
     rows = table.slice(args.start, args.rows).to_pylist()
     for offset, row in enumerate(rows):
@@ -283,8 +312,15 @@ def cmd_eval_carb(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line and the table's code (argparse prints usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CONFIG, f"kgprep: error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kgprep",
         description="Turn raw pretraining text into knowledge-annotated, training-ready Arrow "
         "shards: extract -> graph -> subnets -> shards. Each stage is resumable and can run on "
@@ -294,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"kgprep {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    debug_help = "on a failure, print the traceback before the error line (for bug reports)"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    # Also accepted after the command; SUPPRESS keeps a subcommand from resetting it to False.
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=debug_help)
     parser.add_argument("--log-format", choices=["text", "json"], default="text",
                         help="json: one JSON object a line (stage events, summaries, errors) "
                         "for schedulers")
@@ -302,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     def pipeline_command(name: str, help_text: str, description: str,
                          func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         """A command that takes a pipeline file and --set overrides."""
-        p = sub.add_parser(name, help=help_text, description=description,
+        p = sub.add_parser(name, parents=[common], help=help_text, description=description,
                            epilog=EXIT_CODES_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("pipeline", type=Path,
@@ -322,7 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="join this Ray cluster (e.g. ray://head:10001 or auto); implies "
                        "--engine ray. Without it, --engine ray starts a local Ray for the run")
         p.add_argument("--dry-run", action="store_true",
-                       help="print what would run and what is up to date, and change nothing")
+                       help="run the checks a run makes first (inputs readable, spaCy model, "
+                       "base IRI, domains file, tokenizer, work dir writable), then print what "
+                       "would run and what is up to date; change nothing")
         p.add_argument("--strict", action="store_true",
                        help="exit with code 5 after extract if any input record was rejected")
 
@@ -331,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in STAGE_HELP.items():
         stage_parser(name, text)
 
-    p = sub.add_parser("validate", help="Re-check shards against their manifest",
+    p = sub.add_parser("validate", parents=[common], help="Re-check shards against their manifest",
                        description="Re-check a shards directory: checksums and sizes against "
                        "manifest.json, the schema, the manifest totals, and that every triple's "
                        "tokens decode back to the text of its character span.",
@@ -341,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the alignment check (no tokenizer or extract parts needed)")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("inspect", help="Print shard rows decoded, roles marked",
+    p = sub.add_parser("inspect", parents=[common], help="Print shard rows decoded, roles marked",
                        description="Print shard rows as text with subject [S ...], predicate "
                        "[P ...] and object [O ...] tokens marked, followed by each row's triples "
                        "with their graph labels, subnetwork and confidence.")
@@ -375,11 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sparql", help="the query, e.g. 'SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 5'")
     p.add_argument("--subnet", help="only this subnetwork (default: all)")
 
-    p = sub.add_parser("eval", help="Evaluate the extractor on a benchmark (CaRB)",
+    p = sub.add_parser("eval", parents=[common],
+                       help="Evaluate the extractor on a benchmark (CaRB)",
                        description="Evaluate kgprep's extractor on an open-IE benchmark.")
     bench = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
     c = bench.add_parser(
-        "carb", help="Score extractions with the CaRB scorer",
+        "carb", parents=[common], help="Score extractions with the CaRB scorer",
         description="Run kgprep's extractor (in open-IE mode) on CaRB sentences and score it "
         "against the gold tuples with the CaRB rules: prints AUC and the best-F1 point (P, R, "
         "F1). With --system, score an existing extraction file in CaRB's tab format instead.",
@@ -396,34 +441,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def classify(exc: BaseException) -> tuple[int, str]:
+    """The exit code and kind (for --log-format json) of a failure, from the one table."""
+    from kgprep.io import LockedError
+    from kgprep.preflight import INPUT, PreflightError
+
+    if isinstance(exc, PreflightError):
+        return (EXIT_INPUT, "missing input") if exc.kind == INPUT else (EXIT_CONFIG,
+                                                                         "config error")
+    table: tuple[tuple[type[BaseException], int, str], ...] = (
+        (ConfigError, EXIT_CONFIG, "config error"),  # a domains file's DomainsError included
+        (FileNotFoundError, EXIT_INPUT, "missing input"),
+        (LockedError, EXIT_LOCKED, "locked"),
+        (StrictRejects, EXIT_REJECTS, "rejected input"),
+        (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
+        (ValidationFailed, EXIT_FAILED, "validation failed"),
+    )
+    for kind, code, name in table:
+        if isinstance(exc, kind):
+            return code, name
+    return EXIT_FAILED, "error"
+
+
+def error_message(exc: BaseException, code: int) -> str:
+    """One line for the user: kgprep's own errors as raised, anything else with its type."""
+    from kgprep.preflight import one_line
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted; rerun the same command to resume"
+    if code != EXIT_FAILED or type(exc) in (RuntimeError, ValidationFailed):
+        return one_line(exc)
+    return f"{type(exc).__name__}: {one_line(exc)} (rerun with --debug for the traceback)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from kgprep.io import LockedError
-
-    as_json = args.log_format == "json"
-
-    def fail(code: int, kind: str, message: str) -> int:
-        if as_json:
+    try:
+        return int(args.func(args))
+    except (Exception, KeyboardInterrupt) as exc:  # every failure: one line and a table code
+        if args.debug:
+            traceback.print_exc()
+        code, kind = classify(exc)
+        message = error_message(exc, code)
+        if args.log_format == "json":
             print(json.dumps({"event": "error", "kind": kind, "message": message,
                               "exit_code": code}), file=sys.stderr, flush=True)
         else:
-            print(f"kgprep: {kind}: {message}", file=sys.stderr)
+            print(f"kgprep: error: {message}", file=sys.stderr, flush=True)
         return code
-
-    try:
-        return int(args.func(args))
-    except ConfigError as exc:  # a domains file's DomainsError included
-        return fail(EXIT_CONFIG, "config error", str(exc))
-    except FileNotFoundError as exc:
-        return fail(EXIT_INPUT, "missing input", str(exc))
-    except LockedError as exc:
-        return fail(EXIT_LOCKED, "locked", str(exc))
-    except StrictRejects as exc:
-        return fail(EXIT_REJECTS, "rejected input", str(exc))
-    except KeyboardInterrupt:
-        return fail(EXIT_INTERRUPTED, "interrupted", "rerun the same command to resume")
-    except RuntimeError as exc:
-        return fail(EXIT_FAILED, "error", str(exc))

@@ -1,15 +1,17 @@
-"""``--dry-run``: what a run would do, from the input fingerprints and the done-markers."""
+"""``--dry-run``: what a run would do, from the input fingerprints and the done-markers.
+
+The checks a run makes before work (kgprep/preflight.py) run first, so a dry run fails as the
+run would; this module only reads.
+"""
 
 from __future__ import annotations
-
-import json
 
 from kgprep.config import PipelineConfig
 from kgprep.corpus import Reject, iter_parts, iter_records
 from kgprep.extract import done_records, part_done
 from kgprep.graph import graph_is_current
 from kgprep.io import sha256_file
-from kgprep.stage import stage_config_hash
+from kgprep.stage import stage_config_hash, stage_done
 from kgprep.subnets import subnets_are_current
 
 
@@ -55,9 +57,9 @@ def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
         lines.append(f"{stage}: {'would run (' + reason + ')' if would_run else 'up to date'}")
     if "shards" in stages:
         config_hash = stage_config_hash("shards", cfg)
+        # stage_done, as the stage reads markers: a corrupt one (a killed write) is not done.
         markers = list((work / "shards").glob("part-*.done.json"))
-        matching = sum(1 for m in markers
-                       if json.loads(m.read_text()).get("config_hash") == config_hash)
+        matching = sum(1 for m in markers if stage_done(m, {"config_hash": config_hash}))
         if upstream_changes or not matching:
             lines.append("shards: would rebuild every part (upstream or config changed); shards "
                          "whose bytes come out the same are not rewritten")

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import fcntl
+import re
+import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
-from kgprep.cli import build_parser, main
+from kgprep.cli import EXIT_CODES, build_parser, main
 from kgprep.io import work_dir_lock
 from tests.conftest import sample_pipeline
 
@@ -56,3 +61,164 @@ def test_missing_upstream_exits_3(tmp_path, capsys):
     pipeline = sample_pipeline(tmp_path)
     assert main(["shards", str(pipeline)]) == 3
     assert "run the earlier stages first" in capsys.readouterr().err
+
+
+# --- one exit-code table, one error line ------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def one_error_line(err: str) -> str:
+    """What a user sees on a failure: exactly one line, kgprep's, and no traceback."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("kgprep: error: ")
+    return lines[0]
+
+
+def exit_code(argv: list[str]) -> int:
+    """main's exit code; argparse's errors leave through SystemExit."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def readme_exit_codes() -> list[tuple[int, str]]:
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("\nExit codes"):].split("\n\n")[1]
+    rows = re.findall(r"^\| `(\d+)` \| (.+) \|$", table, flags=re.MULTILINE)
+    return [(int(code), meaning.replace("`", "")) for code, meaning in rows]
+
+
+def test_readme_and_help_show_the_same_exit_code_table(capsys):
+    assert readme_exit_codes() == list(EXIT_CODES)
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 130]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for code, meaning in EXIT_CODES:
+        assert f"{code} {meaning}" in shown
+
+
+def test_row_0_success_prints_no_error(tmp_path, capsys):
+    assert main(["run", str(sample_pipeline(tmp_path)), "--dry-run"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_row_1_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
+        tmp_path, monkeypatch, capsys):
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("division by zero\nwith a second line")
+
+    monkeypatch.setattr("kgprep.cost.estimate", broken)
+    pipeline = str(sample_pipeline(tmp_path))
+    assert main(["cost", pipeline, "--tokens", "1000"]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert line == ("kgprep: error: ZeroDivisionError: division by zero with a second line "
+                    "(rerun with --debug for the traceback)")
+    for argv in (["--debug", "cost", pipeline, "--tokens", "1000"],
+                 ["cost", pipeline, "--tokens", "1000", "--debug"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" in err and "in broken" in err
+        assert err.splitlines()[-1] == line
+
+
+def test_row_1_validate_lists_problems_on_stdout_and_ends_in_one_error_line(sample_run, tmp_path,
+                                                                            capsys):
+    copy = tmp_path / "work"
+    shutil.copytree(sample_run, copy)
+    shard = copy / "shards" / "shard-00000-000.arrow"
+    data = bytearray(shard.read_bytes())
+    data[-100] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    assert main(["validate", str(copy / "shards")]) == 1
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert re.fullmatch(r"kgprep: error: validate found \d+ problems in .* \(listed on stdout\)",
+                        line)
+    assert "shard-00000-000.arrow" in captured.out and "FAILED" in captured.out
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["run", "{pipeline}", "--set", "graph.x=1"], "graph.x"),
+    (["run", "{pipeline}", "--workers", "many"], "--workers"),
+    (["frobnicate"], "frobnicate"),
+    (["inspect", "{work}/shards", "--shard", "99"], "--shard"),
+])
+def test_row_2_command_line_and_config_errors(argv, named, sample_run, tmp_path, capsys):
+    pipeline = sample_pipeline(tmp_path)
+    assert exit_code([a.format(pipeline=pipeline, work=sample_run) for a in argv]) == 2
+    assert named in one_error_line(capsys.readouterr().err)
+
+
+def test_row_3_a_missing_upstream_artifact(tmp_path, capsys):
+    assert main(["graph", str(sample_pipeline(tmp_path))]) == 3
+    assert "run the earlier stages first" in one_error_line(capsys.readouterr().err)
+
+
+def test_row_4_a_locked_work_dir(tmp_path, capsys):
+    pipeline = sample_pipeline(tmp_path)
+    with work_dir_lock(tmp_path / "work"):
+        assert main(["extract", str(pipeline)]) == 4
+    assert "in use by another kgprep run" in one_error_line(capsys.readouterr().err)
+
+
+def test_row_5_strict_and_rejected_records(tmp_path, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "a", "text": "Marie Curie was born in Warsaw in Poland."}\n'
+                      "{not json\n", encoding="utf-8")
+    pipeline = sample_pipeline(tmp_path)
+    assert main(["extract", str(pipeline), "--strict", "--set",
+                 f'input.paths=["{corpus}"]']) == 5
+    line = one_error_line(capsys.readouterr().err)
+    assert "1 input records were rejected (--strict)" in line
+    assert (tmp_path / "work" / "extract" / "rejects.jsonl").read_text().count("\n") == 1
+
+
+def test_row_130_interrupted_in_process(tmp_path, monkeypatch, capsys):
+    def interrupted(cfg: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kgprep.extract.run_extract", interrupted)
+    assert main(["extract", str(sample_pipeline(tmp_path))]) == 130
+    line = one_error_line(capsys.readouterr().err)
+    assert line == "kgprep: error: interrupted; rerun the same command to resume"
+
+
+def test_row_130_sigint_to_a_running_kgprep(tmp_path):
+    pipeline = sample_pipeline(tmp_path)
+    # A stage that waits, so the signal arrives while kgprep is at work.
+    script = textwrap.dedent(f"""
+        import sys, time
+        import kgprep.extract
+        def waiting(cfg):
+            print("working", flush=True)
+            time.sleep(120)
+        kgprep.extract.run_extract = waiting
+        from kgprep.cli import main
+        sys.exit(main(["extract", {str(pipeline)!r}]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "working"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert one_error_line(err) == "kgprep: error: interrupted; rerun the same command to resume"
+
+
+def test_dry_run_counts_a_corrupt_shards_marker_as_not_done(sample_run, tmp_path, capsys):
+    shutil.copytree(sample_run, tmp_path / "work")
+    markers = sorted((tmp_path / "work" / "shards").glob("part-*.done.json"))
+    assert len(markers) == 2
+    markers[0].write_text('{"config_hash": ')  # a write cut short
+    assert main(["shards", str(sample_pipeline(tmp_path)), "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "shards: 1 parts done with this config; others would run" in captured.out
