@@ -271,6 +271,12 @@ def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_
 _WORKER: dict[str, Any] = {}
 
 
+def load_in_process(model: str) -> None:
+    """Load the model into this process's worker state now (the pre-flight check does, so a
+    one-worker extract in the same process does not load it a second time)."""
+    _worker_setup(model)
+
+
 def _worker_setup(model: str) -> None:
     if "nlp" not in _WORKER:
         _WORKER["nlp"] = load_nlp(model)

@@ -152,7 +152,7 @@ def check_spacy_model(cfg: PipelineConfig) -> Outcome:
     """The spaCy pipeline is installed and loads. Loaded once here; an in-process extract
     (the local engine with one worker) keeps it, other workers load their own."""
     from kgprep.engine import torch_hidden
-    from kgprep.extract import _WORKER, _worker_setup, load_nlp
+    from kgprep.extract import load_in_process, load_nlp
 
     model = cfg.extract.spacy_model
     note = f"spaCy pipeline {model!r} loads"
@@ -161,8 +161,8 @@ def check_spacy_model(cfg: PipelineConfig) -> Outcome:
     in_process = cfg.run.engine == "local" and cfg.effective_workers() <= 1
     try:
         with torch_hidden(model):  # as the workers load it: torch only if the model needs it
-            if in_process and "nlp" not in _WORKER:
-                _worker_setup(model)  # the extract stage's own setup, so it is not loaded twice
+            if in_process:
+                load_in_process(model)  # the extract stage's own setup: loaded once per run
             else:
                 load_nlp(model)
     except RuntimeError as exc:  # load_nlp's "is not installed", which names the key already
