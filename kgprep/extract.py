@@ -278,8 +278,13 @@ def load_in_process(model: str) -> None:
 
 
 def _worker_setup(model: str) -> None:
-    if "nlp" not in _WORKER:
+    # One model per process; a run in the same process with another model (tests, notebooks)
+    # replaces it rather than parsing with the wrong one.
+    if _WORKER.get("model") != model:
+        if "zones" in _WORKER:
+            _WORKER["zones"].close()
         _WORKER["nlp"] = load_nlp(model)
+        _WORKER["model"] = model
         _WORKER["zones"] = MemoryZones(_WORKER["nlp"])
         # The model and the imports are permanent: keep them out of the per-part collections,
         # which then only walk what the part created (about 0.3 s a part less).
