@@ -33,6 +33,8 @@ _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Surrogates cannot be encoded as UTF-8: JSON "\ud800" decodes to one.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s")
+# Windows tools start UTF-8 files with a byte order mark; JSON (RFC 8259) lets readers ignore it.
+_BOM = b"\xef\xbb\xbf"
 
 # Compression suffixes and the codec that reads them.
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", ".xz": "xz"}
@@ -266,6 +268,8 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
     with open_stream(path, compression) as fh:
         for line_no, raw_line in enumerate(fh, start=1):
             position = f"line {line_no}"
+            if line_no == 1:
+                raw_line = raw_line.removeprefix(_BOM)
             if not raw_line.strip():
                 continue
             try:
@@ -277,6 +281,9 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield Reject(source, position, f"invalid JSON: {exc.msg}", line[:200])
+                continue
+            except RecursionError:  # "[[[[…" deeper than the parser's stack: one bad line
+                yield Reject(source, position, "invalid JSON: nested too deeply", line[:200])
                 continue
             yield _make_document(record, cfg, source, position)
 
@@ -350,6 +357,8 @@ def _read_text(path: str, compression: str | None, source: str
     def lines() -> Iterator[tuple[int, str | Reject]]:
         with open_stream(path, compression) as fh:
             for line_no, raw_line in enumerate(fh, start=1):
+                if line_no == 1:
+                    raw_line = raw_line.removeprefix(_BOM)
                 try:
                     decoded = raw_line.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -423,28 +432,37 @@ def _read_file(path: str, fmt: str, cfg: InputConfig, source: str
 
 
 class Screen:
-    """Skips decided in the driver, in input order, so every worker count agrees: exact
-    duplicates (the same text once whitespace runs are collapsed) and other languages."""
+    """Decided in the driver, in input order, so every worker count agrees: skips of exact
+    duplicates (the same text once whitespace runs are collapsed) and other languages, and
+    rejects of documents whose id an earlier document has (ids name documents in the graph,
+    RDF and shards; two documents under one id mixed their annotations)."""
 
     def __init__(self, cfg: InputConfig):
         self.deduplicate = cfg.deduplicate
         self.languages = frozenset(cfg.languages)
         self.min_confidence = cfg.language_min_confidence
         self.seen: dict[bytes, str] = {}  # 16-byte text hash -> first document's id
+        self.ids: set[bytes] = set()  # 16-byte hashes of the ids of documents let through
         self._identifier: Any = None
 
-    def reason(self, doc: Document) -> str | None:
-        """Why ``doc`` is skipped, or None."""
+    def check(self, doc: Document) -> Document | Skip | Reject:
+        """``doc`` itself, or why it is skipped or rejected."""
+        key = text_key(doc.text) if self.deduplicate else b""
+        if self.deduplicate and key in self.seen:
+            return Skip(doc.doc_id, doc.source, doc.position, f"duplicate-of:{self.seen[key]}")
+        id_key = hashlib.blake2b(doc.doc_id.encode("utf-8"), digest_size=16).digest()
+        if id_key in self.ids:
+            return Reject(doc.source, doc.position, f"duplicate id '{doc.doc_id}': an earlier "
+                          "document has it (set input.id_field to a unique field)",
+                          _excerpt(doc.text))
         if self.deduplicate:
-            key = text_key(doc.text)
-            if key in self.seen:
-                return f"duplicate-of:{self.seen[key]}"
             self.seen[key] = doc.doc_id
         if self.languages:
             language, confidence = self._classify(doc.text[:LANGUAGE_SAMPLE_CHARS])
             if language not in self.languages and confidence >= self.min_confidence:
-                return f"language:{language}"
-        return None
+                return Skip(doc.doc_id, doc.source, doc.position, f"language:{language}")
+        self.ids.add(id_key)
+        return doc
 
     def _classify(self, sample: str) -> tuple[str, float]:
         if self._identifier is None:
@@ -493,10 +511,7 @@ def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Record]:
     for path, fmt in expand_inputs(cfg):
         source = path if is_url(path) else os.path.relpath(path, base_dir)
         for record in _read_file(path, fmt, cfg, source):
-            if isinstance(record, Document) and (reason := screen.reason(record)):
-                yield Skip(record.doc_id, record.source, record.position, reason)
-            else:
-                yield record
+            yield screen.check(record) if isinstance(record, Document) else record
 
 
 def _fingerprint(documents: list[Document]) -> str:
