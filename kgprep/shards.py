@@ -656,6 +656,19 @@ def _done_entries(out_dir: Path, part: dict[str, Any], expected: dict[str, Any]
     return None
 
 
+def _dated(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` with its creation time: the existing manifest's when nothing else changed,
+    so a rerun that changes no shard leaves the manifest's bytes as they were."""
+    try:
+        previous = read_json(path)
+    except (OSError, ValueError):
+        previous = None
+    if isinstance(previous, dict) and {**previous, "created_utc": ""} == manifest:
+        return previous
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {**manifest, "created_utc": now}
+
+
 def run_shards(cfg: PipelineConfig) -> StageReport:
     config_hash = stage_config_hash("shards", cfg)
     report = StageReport("shards", config_hash, rate_unit="tokens")
@@ -714,11 +727,11 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
     for stale in out_dir.glob("part-*.done.json"):
         if stale.name not in kept_markers:
             stale.unlink()
-    write_json(out_dir / "manifest.json", {
+    manifest_out = {
         "format_version": FORMAT_VERSION,
         "kgprep_version": __version__,
         "config_hash": config_hash,
-        "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_utc": "",
         "tokenizer": dict(asdict(tok_info)),
         "seq_len": cfg.shards.seq_len,
         "packing": cfg.shards.packing,
@@ -731,7 +744,8 @@ def run_shards(cfg: PipelineConfig) -> StageReport:
         "loss_mask": {"1": "text and EOS tokens", "0": "padding and knowledge markup"},
         "totals": totals,
         "shards": entries,
-    })
+    }
+    write_json(out_dir / "manifest.json", _dated(out_dir / "manifest.json", manifest_out))
     report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
     report.rate_count = tokens_written
     report.outputs = {"shards": str(out_dir), "manifest": str(out_dir / "manifest.json")}

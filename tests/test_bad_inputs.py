@@ -575,8 +575,6 @@ def test_rerun_changes_nothing_and_strict_exits_5(bad_run, capsys):
     assert _without_timestamp(snapshot(work)) == _without_timestamp(before)
 
 
-@pytest.mark.xfail(strict=True, reason="shards reruns on every run and rewrites manifest.json "
-                   "with a new created_utc, though no shard changed (kgprep/shards.py)")
 def test_rerun_leaves_the_shards_manifest_byte_identical(bad_run):
     _, work, pipeline, _ = bad_run
     before = (work / "shards" / "manifest.json").read_bytes()
