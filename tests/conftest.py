@@ -48,6 +48,44 @@ workers = {workers}
     return write_pipeline(tmp, body)
 
 
+def input_pipeline(tmp: Path, paths: list[Path], name: str, part_size: int, extra: str = "",
+                   sections: str = "") -> Path:
+    """A one-worker pipeline over ``paths``: ``extra`` holds [input] keys, ``sections`` more
+    TOML sections."""
+    listed = ", ".join(f'"{p}"' for p in paths)
+    return write_pipeline(tmp, f"""
+name = "{name}"
+work_dir = "{tmp / 'work'}"
+[input]
+paths = [{listed}]
+part_size = {part_size}
+{extra}
+{sections}
+[run]
+workers = 1
+""")
+
+
+def one_error_line(err: str) -> str:
+    """What a user sees on a failure: exactly one line, kgprep's, and no traceback."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("kgprep: error: ")
+    return lines[0]
+
+
+def corrupted_copy(sample_run: Path, tmp: Path) -> Path:
+    """A copy of the sample work dir whose first shard has one flipped byte."""
+    copy = tmp / "work"
+    shutil.copytree(sample_run, copy)
+    shard = copy / "shards" / "shard-00000-000.arrow"
+    data = bytearray(shard.read_bytes())
+    data[-100] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    return copy
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory):
     """The sample pipeline, run once through the CLI; tests read its work directory."""

@@ -13,7 +13,7 @@ import pytest
 
 from kgprep.cli import EXIT_CODES, build_parser, main
 from kgprep.io import work_dir_lock
-from tests.conftest import sample_pipeline
+from tests.conftest import corrupted_copy, one_error_line, sample_pipeline
 
 
 @pytest.mark.parametrize("command", ["run", "extract", "graph", "subnets", "shards", "validate",
@@ -68,15 +68,6 @@ def test_missing_upstream_exits_3(tmp_path, capsys):
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def one_error_line(err: str) -> str:
-    """What a user sees on a failure: exactly one line, kgprep's, and no traceback."""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("kgprep: error: ")
-    return lines[0]
-
-
 def exit_code(argv: list[str]) -> int:
     """main's exit code; argparse's errors leave through SystemExit."""
     try:
@@ -128,12 +119,7 @@ def test_row_1_an_unexpected_failure_is_one_line_and_debug_shows_the_traceback(
 
 def test_row_1_validate_lists_problems_on_stdout_and_ends_in_one_error_line(sample_run, tmp_path,
                                                                             capsys):
-    copy = tmp_path / "work"
-    shutil.copytree(sample_run, copy)
-    shard = copy / "shards" / "shard-00000-000.arrow"
-    data = bytearray(shard.read_bytes())
-    data[-100] ^= 0xFF
-    shard.write_bytes(bytes(data))
+    copy = corrupted_copy(sample_run, tmp_path)
     assert main(["validate", str(copy / "shards")]) == 1
     captured = capsys.readouterr()
     line = one_error_line(captured.err)

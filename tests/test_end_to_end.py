@@ -14,7 +14,7 @@ from tokenizers import Tokenizer
 from kgprep.cli import main
 from kgprep.io import sha256_file
 from kgprep.validate import validate_shards
-from tests.conftest import ROOT, sample_pipeline
+from tests.conftest import ROOT, corrupted_copy, sample_pipeline
 
 WS = re.compile(r"\s+")
 
@@ -95,14 +95,7 @@ def test_manifest_totals_and_checksums(sample_run):
 
 
 def test_validate_catches_a_corrupted_shard(sample_run, tmp_path):
-    import shutil
-
-    copy = tmp_path / "work"
-    shutil.copytree(sample_run, copy)
-    shard = copy / "shards" / "shard-00000-000.arrow"
-    data = bytearray(shard.read_bytes())
-    data[-100] ^= 0xFF
-    shard.write_bytes(bytes(data))
+    copy = corrupted_copy(sample_run, tmp_path)
     assert main(["validate", str(copy / "shards")]) == 1
 
 

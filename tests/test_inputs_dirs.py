@@ -13,7 +13,7 @@ import pytest
 from kgprep.cli import main
 from kgprep.config import ConfigError, InputConfig, load_config
 from kgprep.corpus import Document, Reject, iter_parts, iter_records
-from tests.conftest import ROOT, write_pipeline
+from tests.conftest import ROOT, input_pipeline
 from tests.test_batch import artifacts
 
 SAMPLE = [json.loads(line) for line in
@@ -21,20 +21,8 @@ SAMPLE = [json.loads(line) for line in
 
 
 def _pipeline(tmp: Path, paths: list[Path], extra: str = "", part_size: int = 16) -> Path:
-    listed = ", ".join(f'"{p}"' for p in paths)
-    return write_pipeline(tmp, f"""
-name = "dirs"
-work_dir = "{tmp / 'work'}"
-[input]
-paths = [{listed}]
-part_size = {part_size}
-{extra}
-[shards]
-vocab_size = 2000
-seq_len = 128
-[run]
-workers = 1
-""")
+    return input_pipeline(tmp, paths, "dirs", part_size, extra,
+                          sections="[shards]\nvocab_size = 2000\nseq_len = 128")
 
 
 def _small_files(directory: Path, names: list[str], per_file: int = 4) -> None:

@@ -17,7 +17,7 @@ import pytest
 from kgprep.cli import main
 from kgprep.config import InputConfig
 from kgprep.corpus import Document, Reject, iter_records
-from tests.conftest import write_pipeline
+from tests.conftest import input_pipeline
 
 TEXTS = ["Marie Curie discovered polonium in Paris.", "NASA launched the Hubble telescope.",
          "Alexander Fleming discovered penicillin in London."]
@@ -130,17 +130,7 @@ def test_a_lone_surrogate_is_a_reject_not_a_crash(tmp_path):
 
 
 def _pipeline(tmp_path: Path, paths: list[Path], extra: str = "") -> Path:
-    listed = ", ".join(f'"{p}"' for p in paths)
-    return write_pipeline(tmp_path, f"""
-name = "inputs"
-work_dir = "{tmp_path / 'work'}"
-[input]
-paths = [{listed}]
-part_size = 4
-{extra}
-[run]
-workers = 1
-""")
+    return input_pipeline(tmp_path, paths, "inputs", 4, extra)
 
 
 def _jsonl_lines(path: Path) -> list[dict]:

@@ -24,18 +24,9 @@ from kgprep.preflight import (
     iri_problem,
     preflight,
 )
-from tests.conftest import sample_pipeline
+from tests.conftest import one_error_line, sample_pipeline
 
 COMMANDS = [["run"], ["extract"], ["run", "--dry-run"], ["extract", "--dry-run"]]
-
-
-def one_error_line(err: str) -> str:
-    """The user sees exactly one line, kgprep's, and no traceback."""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("kgprep: error: ")
-    return lines[0]
 
 
 def corrupt_tokenizer(tmp: Path) -> tuple[list[str], int, list[str]]:
