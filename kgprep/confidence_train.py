@@ -110,11 +110,31 @@ def _readable(arg: dict[str, Any]) -> str:
     return arg["name"]
 
 
+def fact_rows(doc: Any, doc_id: str) -> list[dict[str, Any]]:
+    """The document's graph facts (no ``no_edge_reason``, not negated; any confidence) as pool
+    rows: what a label is about (``signature``) and the model's features."""
+    from kgprep.triples import extract_triples
+
+    sentences = list(doc.sents)
+    triples, _ = extract_triples(doc, keep_features=True)
+    return [{
+        "doc_id": doc_id,
+        "sentence": sentences[t["sentence"]].text,
+        "triple": f"({_readable(t['subj'])} | {t['pred']['label']} | {_readable(t['obj'])})",
+        "subject": {"written": t["subj"]["mention"], "key": t["subj"]["key"],
+                    "resolution": t["subj"]["resolution"]},
+        "relation": t["pred"]["key"],
+        "object": {"written": t["obj"]["mention"], "key": t["obj"]["key"],
+                   "resolution": t["obj"]["resolution"]},
+        "modality": t["modality"], "rule": t["rule"],
+        "features": t["features"],
+    } for t in triples if t["no_edge_reason"] is None and not t["negated"]]
+
+
 def build_pool(shared: Path, model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every graph fact (no ``no_edge_reason``, not negated; any confidence) of the sampled
     documents, and one record per document with its sentence count."""
     from kgprep.extract import load_nlp
-    from kgprep.triples import extract_triples
 
     nlp = load_nlp(model)
     documents = sample_documents(shared)
@@ -122,27 +142,11 @@ def build_pool(shared: Path, model: str) -> tuple[list[dict[str, Any]], list[dic
     doc_records: list[dict[str, Any]] = []
     for (source, doc_id, text), doc in zip(documents, nlp.pipe(t for _, _, t in documents),
                                            strict=True):
-        sentences = list(doc.sents)
         split = split_of(doc_id)
         doc_records.append({"doc_id": doc_id, "source": source, "split": split,
-                            "sentences": len(sentences), "text": text})
-        triples, _ = extract_triples(doc, keep_features=True)
-        for n, t in enumerate(x for x in triples
-                              if x["no_edge_reason"] is None and not x["negated"]):
-            sent = sentences[t["sentence"]]
-            pool.append({
-                "id": f"{doc_id}#{n}", "doc_id": doc_id, "source": source, "split": split,
-                "sentence": sent.text,
-                "triple": f"({_readable(t['subj'])} | {t['pred']['label']} | "
-                          f"{_readable(t['obj'])})",
-                "subject": {"written": t["subj"]["mention"], "key": t["subj"]["key"],
-                            "resolution": t["subj"]["resolution"]},
-                "relation": t["pred"]["key"],
-                "object": {"written": t["obj"]["mention"], "key": t["obj"]["key"],
-                           "resolution": t["obj"]["resolution"]},
-                "modality": t["modality"], "rule": t["rule"],
-                "features": t["features"],
-            })
+                            "sentences": sum(1 for _ in doc.sents), "text": text})
+        pool.extend({"id": f"{doc_id}#{n}", "source": source, "split": split, **row}
+                    for n, row in enumerate(fact_rows(doc, doc_id)))
     return pool, doc_records
 
 
@@ -246,20 +250,13 @@ def curve(rows: list[dict[str, Any]], sentences: int, model: Any
     return out
 
 
-def default_threshold(points: list[tuple[float, float, float, int]], target: float = 0.8
-                      ) -> float | None:
-    """The lowest threshold whose precision reaches ``target`` (most facts at that precision)."""
-    return next((t for t, p, _, _ in points if p >= target), None)
-
-
 def current_heldout(model: str, labels_dir: Path = LABELS_DIR
                     ) -> tuple[list[dict[str, Any]], int, int]:
     """The held-out documents re-extracted by the current code: (labelled facts with the
     current confidence, sentences, facts with no label). A fact keeps its label when the same
-    document, sentence and readable triple were labelled; rules changed since labelling show up
+    document, sentence, readable fact and keys were labelled; rules changed since labelling show up
     as unlabelled facts, never as silently dropped ones."""
     from kgprep.extract import load_nlp
-    from kgprep.triples import extract_triples
 
     labels = {signature(row): row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
     docs = [d for d in read_jsonl(labels_dir / "documents.jsonl") if d["split"] == "heldout"]
@@ -267,19 +264,12 @@ def current_heldout(model: str, labels_dir: Path = LABELS_DIR
     rows: list[dict[str, Any]] = []
     unlabelled = 0
     for record, doc in zip(docs, nlp.pipe(d["text"] for d in docs), strict=True):
-        sentences = list(doc.sents)
-        triples, _ = extract_triples(doc, keep_features=True)
-        for t in triples:
-            if t["no_edge_reason"] is not None or t["negated"]:
-                continue
-            text = (f"({_readable(t['subj'])} | {t['pred']['label']} | "
-                    f"{_readable(t['obj'])})")
-            label = labels.get((record["doc_id"], sentences[t["sentence"]].text, text,
-                                t["subj"]["key"], t["pred"]["key"], t["obj"]["key"]))
+        for row in fact_rows(doc, record["doc_id"]):
+            label = labels.get(signature(row))
             if label is None:
                 unlabelled += 1
-                continue
-            rows.append({"label": label, "features": t["features"]})
+            else:
+                rows.append({"label": label, "features": row["features"]})
     return rows, sum(d["sentences"] for d in docs), unlabelled
 
 
