@@ -19,7 +19,10 @@ import pyarrow.compute as pc
 
 from kgprep.config import PipelineConfig
 from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
+from kgprep.facts import fact_mask
 from kgprep.io import read_json, read_parquet, write_bytes
+from kgprep.report_draw import Drawing, draw, drawing_for, shorten
+from kgprep.report_entity import collect_lookup, render_lookup
 from kgprep.stage import STAGES
 
 ROLE_NAMES = ("none", "subject", "predicate", "object")
@@ -29,13 +32,14 @@ ROLE_NAMES = ("none", "subject", "predicate", "object")
 class ReportData:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     triples_per_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    facts_per_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     degrees: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     top_entities: list[tuple[str, int]] = field(default_factory=list)
     top_relations: list[tuple[str, int]] = field(default_factory=list)
     pruning: list[dict[str, Any]] = field(default_factory=list)
     graph_size: tuple[int, int] = (0, 0)
     subnets: list[dict[str, Any]] = field(default_factory=list)
-    drawings: list[tuple[str, list[str], list[tuple[int, int]]]] = field(default_factory=list)
+    drawings: list[Drawing] = field(default_factory=list)
     role_tokens: dict[str, int] = field(default_factory=dict)
     boundary: dict[str, int] = field(default_factory=dict)
     tokens: int = 0
@@ -48,65 +52,79 @@ def collect(cfg: PipelineConfig) -> ReportData:
         path = work / "stats" / f"{stage}.json"
         if path.is_file():
             data.stats[stage] = read_json(path)
-    counts = []
+    counts, facts = [], []
     for part in sorted((work / "extract").glob("part-*.parquet")):
         column = read_parquet(part, columns=["triples"])["triples"]
         counts.append(pc.list_value_length(column).to_numpy(zero_copy_only=False))
+        # Graph facts per document: the triples the graph, RDF and shards keep (kgprep.facts).
+        parents = np.asarray(pc.list_parent_indices(column), np.int64)
+        mask = fact_mask(pc.list_flatten(column), cfg.graph.min_confidence)
+        facts.append(np.bincount(parents[mask], minlength=len(column)))
     if counts:
         data.triples_per_doc = np.concatenate(counts).astype(np.int64)
+        data.facts_per_doc = np.concatenate(facts).astype(np.int64)
     graph = work / "graph"
     if (graph / "edges.parquet").is_file():
-        nodes = read_parquet(graph / "nodes.parquet", columns=["label", "freq"])
-        relations = read_parquet(graph / "relations.parquet", columns=["label", "freq"])
+        nodes = read_parquet(graph / "nodes.parquet", columns=["key", "label", "freq"])
+        relations = read_parquet(graph / "relations.parquet", columns=["key", "label", "freq"])
         edges = read_parquet(graph / "edges.parquet", columns=["subj_node", "obj_node"])
         n = nodes.num_rows
         data.degrees = (np.bincount(edges["subj_node"].to_numpy(), minlength=n)
                         + np.bincount(edges["obj_node"].to_numpy(), minlength=n))
         top = cfg.report.top_n
-
-        def ranked(table: Any) -> list[tuple[str, int]]:
-            labels, freq = table["label"].to_pylist(), table["freq"].to_numpy()
-            order = np.lexsort((np.arange(len(freq)), -freq))[:top]
-            return [(labels[i], int(freq[i])) for i in order]
-
-        data.top_entities = ranked(nodes)
-        data.top_relations = ranked(relations)
+        data.top_entities = ranked(nodes["label"].to_pylist(), nodes["key"].to_pylist(),
+                                   nodes["freq"].to_numpy(), top)
+        data.top_relations = ranked(relations["label"].to_pylist(),
+                                    relations["key"].to_pylist(), relations["freq"].to_numpy(),
+                                    top)
         data.graph_size = (int((data.degrees > 0).sum()), edges.num_rows)
-        _collect_subnets(work, cfg, data, nodes["label"].to_pylist())
+        _collect_subnets(work, cfg, data, nodes["label"].to_pylist(),
+                         relations["label"].to_pylist())
     _collect_shards(work, data)
     return data
 
 
+def ranked(labels: list[str], keys: list[str], freq: np.ndarray,
+           top: int) -> list[tuple[str, int]]:
+    """The ``top`` rows by count, most first (ties: the graph's key order), each by its readable
+    label; two shown rows with the same label get their keys added so neither hides the other."""
+    order = np.lexsort((np.arange(len(freq)), -freq))[:top]
+    shown = [labels[i] or keys[i] for i in order]
+    repeated = {label for label in shown if shown.count(label) > 1}
+    return [(f"{labels[i]} ({keys[i]})" if labels[i] in repeated else shown[j], int(freq[i]))
+            for j, i in enumerate(order)]
+
+
 def _collect_subnets(work: Path, cfg: PipelineConfig, data: ReportData,
-                     labels: list[str]) -> None:
+                     labels: list[str], relation_labels: list[str]) -> None:
     manifest_path = work / "subnets" / "manifest.json"
     if not manifest_path.is_file():
         return
     manifest = read_json(manifest_path)
     data.pruning = manifest.get("pruning", [])
     data.subnets = manifest.get("subnets", [])
-    membership = read_parquet(work / "subnets" / "membership.parquet").to_pylist()
-    edges = read_parquet(work / "subnets" / "edges.parquet").to_pylist()
-    by_subnet: dict[int, list[tuple[float, int]]] = {}
-    for row in membership:
-        by_subnet.setdefault(row["subnet_id"], []).append((row["score"], row["node_id"]))
-    edges_by_subnet: dict[int, list[tuple[int, int]]] = {}
-    for row in edges:
-        if row["subnet_id"] >= 0:
-            edges_by_subnet.setdefault(row["subnet_id"], []).append(
-                (row["subj_node"], row["obj_node"]))
+    membership = read_parquet(work / "subnets" / "membership.parquet")
+    keys = ["subj_node", "relation_id", "obj_node"]
+    # Each subnetwork edge with its graph weight (summed confidence), for choosing what to draw.
+    edges = read_parquet(work / "subnets" / "edges.parquet").filter(
+        pc.greater_equal(pc.field("subnet_id"), 0)).join(
+        read_parquet(work / "graph" / "edges.parquet", columns=[*keys, "weight"]), keys,
+        join_type="left outer").sort_by([(k, "ascending") for k in ["subnet_id", *keys]])
+    scores: dict[int, dict[int, float]] = {}
+    for subnet, node, score in zip(membership["subnet_id"].to_pylist(),
+                                   membership["node_id"].to_pylist(),
+                                   membership["score"].to_pylist(), strict=True):
+        scores.setdefault(subnet, {})[node] = float(score)
+    edges_by_subnet: dict[int, list[tuple[int, int, int, float]]] = {}
+    for subnet, subj, rel, obj, weight in zip(*(edges[c].to_pylist() for c in
+                                                ["subnet_id", *keys, "weight"]), strict=True):
+        edges_by_subnet.setdefault(subnet, []).append((subj, rel, obj, weight or 0.0))
     largest = sorted(data.subnets, key=lambda s: (-s["nodes"], s["subnet_id"]))
     for subnet in largest[: cfg.report.max_drawings]:
-        links_here = edges_by_subnet.get(subnet["subnet_id"], [])
-        linked = {n for pair in links_here for n in pair}
-        # Top members by score, those with an edge in the subnetwork first, so it reads as a graph.
-        members = sorted(by_subnet.get(subnet["subnet_id"], []),
-                         key=lambda t: (t[1] not in linked, -t[0], t[1]))
-        chosen = [node for _, node in members[: cfg.report.drawing_nodes]]
-        index = {node: i for i, node in enumerate(chosen)}
-        links = sorted({(index[a], index[b]) for a, b in links_here
-                        if a in index and b in index and a != b})
-        data.drawings.append((subnet["name"], [labels[n] for n in chosen], links))
+        sid = subnet["subnet_id"]
+        data.drawings.append(drawing_for(subnet["name"], edges_by_subnet.get(sid, []),
+                                         scores.get(sid, {}), cfg.report.drawing_nodes, labels,
+                                         relation_labels))
 
 
 def _collect_shards(work: Path, data: ReportData) -> None:
@@ -154,20 +172,42 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _ranked_bars(rows: list[tuple[str, int]], title: str, color: str) -> Any:
+    """Horizontal bars, largest at the top, one row per label at its own position (bars placed by
+    category name would stack two equal labels on one row), each bar with its count."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 0.3 * max(len(rows), 4) + 0.9))
+    y = np.arange(len(rows))[::-1]
+    counts = [count for _, count in rows]
+    ax.barh(y, counts, color=color, height=0.75)
+    ax.set_yticks(y, [shorten(label, 40) for label, _ in rows], fontsize=8)
+    for pos, count in zip(y, counts, strict=True):
+        ax.annotate(f"{count:,}", (count, pos), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=7)
+    ax.set_xlim(0, max(counts, default=1) * 1.12)
+    ax.set(title=title, xlabel="facts stating it")
+    return fig
+
+
 def figures(data: ReportData) -> dict[str, bytes]:
     """PNG bytes per figure name."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import networkx as nx
 
     out: dict[str, bytes] = {}
     fig, ax = plt.subplots(figsize=(6, 3.2))
     if len(data.triples_per_doc):
-        top = int(data.triples_per_doc.max())
-        ax.hist(data.triples_per_doc, bins=np.arange(0, top + 2) - 0.5, color="#3b7dd8")
-    ax.set(title="Triples per document", xlabel="triples", ylabel="documents")
+        bins = np.arange(0, int(data.triples_per_doc.max()) + 2) - 0.5
+        ax.hist(data.triples_per_doc, bins=bins, color="#c6dbef",
+                label=f"extracted triples ({int(data.triples_per_doc.sum()):,})")
+        ax.hist(data.facts_per_doc, bins=bins, color="#3b7dd8", alpha=0.85,
+                label=f"graph facts ({int(data.facts_per_doc.sum()):,})")
+        ax.legend(fontsize=8)
+    ax.set(title="Triples and graph facts per document", xlabel="per document",
+           ylabel="documents")
     out["triples_per_document"] = _png(fig)
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -178,12 +218,10 @@ def figures(data: ReportData) -> dict[str, bytes]:
     ax.set(title="Degree distribution (log-log)", xlabel="degree", ylabel="nodes")
     out["degree_distribution"] = _png(fig)
 
-    for name, rows, color in (("top_entities", data.top_entities, "#3b7dd8"),
-                              ("top_relations", data.top_relations, "#5aa469")):
-        fig, ax = plt.subplots(figsize=(6, 0.28 * max(len(rows), 4) + 0.8))
-        ax.barh([r[0] for r in rows][::-1], [r[1] for r in rows][::-1], color=color)
-        ax.set(title=name.replace("_", " ").capitalize(), xlabel="mentions")
-        out[name] = _png(fig)
+    for name, title, rows, color in (
+            ("top_entities", "Most frequent entities", data.top_entities, "#3b7dd8"),
+            ("top_relations", "Most frequent relations", data.top_relations, "#5aa469")):
+        out[name] = _png(_ranked_bars(rows, f"{title} (graph facts)", color))
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
     nodes, edges = data.graph_size
@@ -215,17 +253,8 @@ def figures(data: ReportData) -> dict[str, bytes]:
     axes[1].legend()
     out["pruning"] = _png(fig)
 
-    for i, (name, labels, links) in enumerate(data.drawings):
-        fig, ax = plt.subplots(figsize=(5, 4))
-        graph = nx.Graph()
-        graph.add_nodes_from(range(len(labels)))
-        graph.add_edges_from(links)
-        layout = nx.spring_layout(graph, seed=0)
-        nx.draw_networkx(graph, layout, ax=ax, labels=dict(enumerate(labels)), font_size=7,
-                         node_size=120, node_color="#9ecae1", edge_color="#888888")
-        ax.set_title(name, fontsize=9)
-        ax.axis("off")
-        out[f"subnet_{i:02d}"] = _png(fig)
+    for i, drawing in enumerate(data.drawings):
+        out[f"subnet_{i:02d}"] = _png(draw(drawing))
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
     roles = data.role_tokens or dict.fromkeys(ROLE_NAMES, 0)
@@ -267,8 +296,10 @@ def render_html(cfg: PipelineConfig, data: ReportData, images: dict[str, bytes])
                 f"<tr><td>{stage}</td><td>{stats['seconds']:.2f} s</td>"
                 f"<td>{html.escape(rate)}</td><td>{html.escape(main)}</td></tr>")
     est = estimate(data.tokens, cfg.cost)
-    drawings = "".join(img(f"subnet_{i:02d}", name) for i, (name, _, _) in
-                       enumerate(data.drawings))
+    drawings = "".join(img(f"subnet_{i:02d}", d.name) for i, d in enumerate(data.drawings))
+    lookup = ('<p><a href="entities.html">Look up an entity</a>: its facts, and the documents '
+              'and sentences that state them (a page beside this one, readable offline).</p>'
+              if data.graph_size[1] or data.top_entities else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>kgprep report: {html.escape(cfg.name)}</title>
@@ -288,6 +319,7 @@ same PNGs lie beside this file.</p>
 {''.join(stage_rows)}</table>
 <h2>Triples</h2>{img("triples_per_document", "histogram of triples per document")}
 <h2>Graph</h2>
+{lookup}
 <div class="grid">{img("degree_distribution", "degree distribution, log-log")}
 {img("top_entities", "top entities")}{img("top_relations", "top relations")}</div>
 <h2>Pruning and subnetworks</h2>{img("pruning", "sizes before and after pruning")}
@@ -313,6 +345,12 @@ def write_report(cfg: PipelineConfig) -> Path:
     for name, png in images.items():
         write_bytes(out_dir / f"{name}.png", png)
     page = out_dir / "index.html"
+    lookup_page = out_dir / "entities.html"
+    if (cfg.work_path / "graph" / "nodes.parquet").is_file():
+        lookup = collect_lookup(cfg.work_path, cfg.graph.min_confidence)
+        write_bytes(lookup_page, render_lookup(cfg.name, lookup).encode("utf-8"))
+    elif lookup_page.is_file():
+        lookup_page.unlink()
     write_bytes(page, render_html(cfg, data, images).encode("utf-8"))
     write_bytes(out_dir / "figures.json", json.dumps(sorted(images)).encode("utf-8"))
     return page
