@@ -264,14 +264,18 @@ def cmd_cost(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kgprep.query import load_subnetworks, run_query
+    from kgprep.query import answer
 
     cfg = _load(args)
-    graph, store = load_subnetworks(pulled_copy(cfg) / "subnets", args.subnet)
-    rows = run_query(graph, args.sparql)
-    for row in rows:
+    found = answer(pulled_copy(cfg), args.sparql, cfg.graph.base_iri, args.subnet)
+    if args.header and found.result.variables:
+        print("\t".join(found.result.variables))
+    for row in found.result.rows:
         print("\t".join(row))
-    print(f"({len(rows)} rows, store: {store})", file=sys.stderr)
+    built = found.opened.built_seconds
+    store = f"store {found.opened.path}" + (f", built now in {built:.1f} s" if built else "")
+    print(f"({len(found.result.rows):,} rows in {found.seconds:.3f} s; {found.scope}: "
+          f"{found.quads:,} quads; {store})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -412,12 +416,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use this token count instead of the shards manifest's")
 
     p = pipeline_command(
-        "query", "Run a SPARQL query over the subnetworks",
-        "Run a SPARQL query over one subnetwork (--subnet NAME) or all of them, "
-        "loaded from subnets/<name>.ttl. Uses rdflib, with the Oxigraph store (oxrdflib) when "
-        "it is installed. Prints one tab-separated line per result row.", cmd_query)
+        "query", "Run a SPARQL query over the graph, with provenance",
+        "Run a SPARQL query over the whole graph: every quad of rdf/, one named graph per "
+        "document, in an Oxigraph store at <work_dir>/.store/ that is built on the first query "
+        "after the graph changes and reused by the next ones. The default graph is the union "
+        "of the documents' graphs (a fact matches once per document stating it: use DISTINCT); "
+        "GRAPH ?doc { ... } names the documents that state a fact. --subnet NAME keeps only "
+        "that subnetwork's edges and its entities' labels, still in their documents' graphs. "
+        "Prefixes rdfs:, xsd:, entity:, rel: and doc: need no PREFIX line (keys "
+        "percent-encoded, e.g. entity:albert%20einstein). Prints one tab-separated line per "
+        "result row; rows of a query without ORDER BY are sorted.", cmd_query)
+    p.epilog = ("examples:\n"
+                "  kgprep query P 'SELECT DISTINCT ?rel ?o WHERE { entity:microsoft ?rel ?o }'\n"
+                "  # which documents state a fact (provenance):\n"
+                "  kgprep query P 'SELECT ?who ?doc WHERE { GRAPH ?doc "
+                "{ ?who rel:found entity:microsoft } }'\n"
+                "  # facts stated by the most documents:\n"
+                "  kgprep query P 'SELECT ?s ?p ?o (COUNT(?doc) AS ?docs) WHERE { GRAPH ?doc "
+                "{ ?s ?p ?o } FILTER(?p != rdfs:label) } GROUP BY ?s ?p ?o ORDER BY DESC(?docs) "
+                "LIMIT 10'\n\n" + EXIT_CODES_HELP)
     p.add_argument("sparql", help="the query, e.g. 'SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 5'")
-    p.add_argument("--subnet", help="only this subnetwork (default: all)")
+    p.add_argument("--subnet", metavar="NAME",
+                   help="only this subnetwork (a file name of subnets/*.ttl without .ttl)")
+    p.add_argument("--header", action="store_true",
+                   help="print the variable names as a first line")
 
     p = sub.add_parser("eval", parents=[common],
                        help="Evaluate the extractor on a benchmark (CaRB)",

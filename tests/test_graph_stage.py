@@ -45,7 +45,7 @@ def test_query_one_subnetwork_and_all(sample_run, capsys):
     assert {"Microsoft", "Google"} <= found
     assert main(["query", str(pipeline), "ASK { ?s ?p ?o }"]) == 0
     assert capsys.readouterr().out.strip() == "true"
-    assert main(["query", str(pipeline), "ASK { ?s ?p ?o }", "--subnet", "nope"]) == 3
+    assert main(["query", str(pipeline), "ASK { ?s ?p ?o }", "--subnet", "nope"]) == 2
 
 
 def test_communities_mode_and_pruning_change_the_subnetworks(sample_run, tmp_path):

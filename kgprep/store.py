@@ -1,0 +1,107 @@
+"""The query store: every quad of ``rdf/`` in one on-disk Oxigraph store, built once per graph.
+
+``<work_dir>/.store/`` holds the store (``db/``) and ``built.json``, written last, which records
+the graph version the store was built from: the graph manifest's checksum and each
+``rdf/part-*.nq`` file's name, size and modification time. A query whose graph version matches
+opens the store read-only (many queries may share it); any other builds it again first, under
+the work-directory lock. The marker is removed before a build starts, so a build that dies half
+way leaves no marker and the next query builds again.
+
+The directory's name starts with a dot, as ``.lock`` does: it is a cache of this machine, made
+from ``rdf/``, and a URL work dir's sync leaves dot-paths alone (``kgprep.remote``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph
+from pyoxigraph import RdfFormat, Store
+
+from kgprep.io import read_json, sha256_file, work_dir_lock, write_json
+
+STORE_DIR = ".store"
+MARKER = "built.json"
+# Bump when what the store holds or how it is laid out changes: older stores are then rebuilt.
+LAYOUT = 1
+
+
+@dataclass(frozen=True)
+class OpenedStore:
+    store: Store
+    path: Path
+    quads: int
+    built_seconds: float | None  # None: an existing store was opened
+
+
+def rdf_files(work: Path) -> list[Path]:
+    return sorted((work / "rdf").glob("part-*.nq"))
+
+
+def graph_version(work: Path) -> dict[str, Any]:
+    """What the store is keyed by. Sizes and modification times, not checksums, of the N-Quads
+    files: reading every byte of a large graph on each query would cost more than the query."""
+    manifest = work / "graph" / "manifest.json"
+    if not manifest.is_file():
+        raise FileNotFoundError(f"{manifest} is missing: run the graph stage first")
+    files = []
+    for path in rdf_files(work):
+        stat = path.stat()
+        files.append([path.name, stat.st_size, stat.st_mtime_ns])
+    return {"layout": LAYOUT, "pyoxigraph": pyoxigraph.__version__,
+            "graph_manifest_sha256": sha256_file(manifest), "rdf": files}
+
+
+def built_version(work: Path) -> dict[str, Any] | None:
+    """The marker of the store as built, or None when there is none (or it does not parse)."""
+    marker = work / STORE_DIR / MARKER
+    try:
+        recorded = read_json(marker)
+    except (OSError, ValueError):
+        return None
+    return recorded if isinstance(recorded, dict) else None
+
+
+def _is_current(work: Path, version: dict[str, Any]) -> int | None:
+    """The store's quad count when it was built from ``version``, else None."""
+    recorded = built_version(work)
+    if recorded is None or (work / STORE_DIR / "db").is_dir() is False:
+        return None
+    if any(recorded.get(key) != value for key, value in version.items()):
+        return None
+    return int(recorded["quads"])
+
+
+def build_store(work: Path, version: dict[str, Any]) -> OpenedStore:
+    """Load every ``rdf/part-*.nq`` into a new store (bulk load), then write the marker."""
+    start = time.perf_counter()
+    directory = work / STORE_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).unlink(missing_ok=True)  # first: a build that dies leaves no marker
+    shutil.rmtree(directory / "db", ignore_errors=True)
+    store = Store(str(directory / "db"))
+    for path in rdf_files(work):
+        store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    quads = len(store)
+    write_json(directory / MARKER, {**version, "quads": quads})
+    return OpenedStore(store, directory, quads, time.perf_counter() - start)
+
+
+def open_store(work: Path) -> OpenedStore:
+    """The store for the graph as it is now: opened read-only when it was built from this graph
+    version, else built (under the work-directory lock, so never beside a running stage)."""
+    directory = work / STORE_DIR
+    quads = _is_current(work, graph_version(work))
+    if quads is None:
+        with work_dir_lock(work):
+            version = graph_version(work)  # again, now that no stage can be writing it
+            quads = _is_current(work, version)
+            if quads is None:
+                return build_store(work, version)
+    return OpenedStore(Store.read_only(str(directory / "db")), directory, quads, None)
