@@ -17,6 +17,7 @@ INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
 	distclean bench bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench-memory \
+	bench-query \
 	eval-carb \
 	train-smoke query report cost
 
@@ -35,6 +36,7 @@ help:
 	@echo "make bench-subnets  seeded domains and communities vs WebNLG categories (needs ../shared)"
 	@echo "make bench-graph    10M synthetic triples through graph and subnets: time, peak RSS"
 	@echo "make bench-memory   extract peak RSS: one 50 MB document vs ordinary ones (MEMORY_MB=)"
+	@echo "make bench-query    kgprep query on the WikiText-2 graph: store build, query times (needs ../shared)"
 	@echo "make train-smoke    train a tiny transformer on the shards (DEVICE=cuda on a GPU)"
 	@echo "make eval-carb  score the extractor on the CaRB dev split (needs ../shared)"
 	@echo "make clean      remove the work directory; make distclean also removes .venv"
@@ -98,7 +100,7 @@ SHARED ?= ../shared
 CARB := $(SHARED)/data/carb
 
 # Benchmarks print ratios against baselines measured in the same run; they skip without data.
-bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench-memory
+bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench-memory bench-query
 
 # Per-stage docs/s, words/s, tokens/s and peak RSS against the bare parse; 1 vs 2 workers.
 bench-pipeline: $(CORE_STAMP)
@@ -126,6 +128,11 @@ bench-graph: $(CORE_STAMP)
 
 bench-shards: $(CORE_STAMP)
 	$(BIN)/python -m kgprep.bench shards --shared $(SHARED)
+
+# The query store built from the WikiText-2 graph (work/bench-query, reused), then representative
+# queries: each must answer in under a second; printed beside the build time.
+bench-query: $(CORE_STAMP)
+	$(BIN)/python -m kgprep.bench_query --shared $(SHARED)
 
 # A tiny causal transformer on the sample shards: LM loss and role loss must both go down.
 train-smoke: $(TRAIN_STAMP) $(WORK)/shards/manifest.json
