@@ -105,21 +105,29 @@ def _collect_subnets(work: Path, cfg: PipelineConfig, data: ReportData,
     data.subnets = manifest.get("subnets", [])
     membership = read_parquet(work / "subnets" / "membership.parquet")
     keys = ["subj_node", "relation_id", "obj_node"]
-    # Each subnetwork edge with its graph weight (summed confidence), for choosing what to draw.
+    # The edges pruning kept, with their graph weight (summed confidence) for choosing the nodes.
     edges = read_parquet(work / "subnets" / "edges.parquet").filter(
         pc.greater_equal(pc.field("subnet_id"), 0)).join(
         read_parquet(work / "graph" / "edges.parquet", columns=[*keys, "weight"]), keys,
-        join_type="left outer").sort_by([(k, "ascending") for k in ["subnet_id", *keys]])
+        join_type="left outer").sort_by([(k, "ascending") for k in keys])
+    largest = sorted(data.subnets, key=lambda s: (-s["nodes"], s["subnet_id"]))
+    drawn = {s["subnet_id"] for s in largest[: cfg.report.max_drawings]}
     scores: dict[int, dict[int, float]] = {}
+    groups: dict[int, set[int]] = {}  # node -> the drawn subnetworks it belongs to
     for subnet, node, score in zip(membership["subnet_id"].to_pylist(),
                                    membership["node_id"].to_pylist(),
                                    membership["score"].to_pylist(), strict=True):
-        scores.setdefault(subnet, {})[node] = float(score)
+        if subnet in drawn:
+            scores.setdefault(subnet, {})[node] = float(score)
+            groups.setdefault(node, set()).add(subnet)
+    # A subnetwork is drawn as its members and every kept edge between two of them: an edge is
+    # annotated with one subnetwork (a seeded domain before a community), but a community whose
+    # edges all went to a domain is still a connected piece of the graph.
     edges_by_subnet: dict[int, list[tuple[int, int, int, float]]] = {}
-    for subnet, subj, rel, obj, weight in zip(*(edges[c].to_pylist() for c in
-                                                ["subnet_id", *keys, "weight"]), strict=True):
-        edges_by_subnet.setdefault(subnet, []).append((subj, rel, obj, weight or 0.0))
-    largest = sorted(data.subnets, key=lambda s: (-s["nodes"], s["subnet_id"]))
+    for subj, rel, obj, weight in zip(*(edges[c].to_pylist() for c in [*keys, "weight"]),
+                                      strict=True):
+        for subnet in sorted(groups.get(subj, set()) & groups.get(obj, set())):
+            edges_by_subnet.setdefault(subnet, []).append((subj, rel, obj, weight or 0.0))
     for subnet in largest[: cfg.report.max_drawings]:
         sid = subnet["subnet_id"]
         data.drawings.append(drawing_for(subnet["name"], edges_by_subnet.get(sid, []),

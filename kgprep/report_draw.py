@@ -128,9 +128,9 @@ def draw(drawing: Drawing) -> Any:
     import networkx as nx
 
     fig, ax = plt.subplots(figsize=(8, 6))
-    title = (f"{drawing.name}: {len(drawing.labels)} of {drawing.subnet_nodes} nodes, from its "
-             f"largest connected part ({drawing.component_nodes} nodes)")
-    ax.set_title(shorten(title, 90), fontsize=9)
+    ax.set_title(f"{shorten(drawing.name, 80)}\n{len(drawing.labels)} of "
+                 f"{drawing.subnet_nodes} nodes, from its largest connected part "
+                 f"({drawing.component_nodes} nodes)", fontsize=9)
     ax.axis("off")
     if not drawing.labels:
         ax.text(0.5, 0.5, "no edges inside this subnetwork", ha="center", va="center",
