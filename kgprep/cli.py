@@ -274,7 +274,8 @@ def cmd_query(args: argparse.Namespace) -> int:
         print("\t".join(row))
     built = found.opened.built_seconds
     store = f"store {found.opened.path}" + (f", built now in {built:.1f} s" if built else "")
-    print(f"({len(found.result.rows):,} rows in {found.seconds:.3f} s; {found.scope}: "
+    n = len(found.result.rows)
+    print(f"({n:,} row{'' if n == 1 else 's'} in {found.seconds:.3f} s; {found.scope}: "
           f"{found.quads:,} quads; {store})", file=sys.stderr)
     return EXIT_OK
 
@@ -427,10 +428,10 @@ def build_parser() -> argparse.ArgumentParser:
         "percent-encoded, e.g. entity:albert%20einstein). Prints one tab-separated line per "
         "result row; rows of a query without ORDER BY are sorted.", cmd_query)
     p.epilog = ("examples:\n"
-                "  kgprep query P 'SELECT DISTINCT ?rel ?o WHERE { entity:microsoft ?rel ?o }'\n"
+                "  kgprep query P 'SELECT DISTINCT ?rel ?o WHERE { entity:linux ?rel ?o }'\n"
                 "  # which documents state a fact (provenance):\n"
                 "  kgprep query P 'SELECT ?who ?doc WHERE { GRAPH ?doc "
-                "{ ?who rel:found entity:microsoft } }'\n"
+                "{ ?who rel:create entity:linux } }'\n"
                 "  # facts stated by the most documents:\n"
                 "  kgprep query P 'SELECT ?s ?p ?o (COUNT(?doc) AS ?docs) WHERE { GRAPH ?doc "
                 "{ ?s ?p ?o } FILTER(?p != rdfs:label) } GROUP BY ?s ?p ?o ORDER BY DESC(?docs) "

@@ -32,8 +32,6 @@ _PREFIXED_NAME_END = re.compile(r"([A-Za-z][\w.-]*)?:[\w%.-]*$")
 MAX_DETAIL = 120
 MAX_SUGGESTIONS = 5
 
-PROVENANCE_EXAMPLE = (
-    "SELECT ?who ?doc WHERE { GRAPH ?doc { ?who rel:found entity:microsoft } }")
 
 
 class QueryError(ConfigError):

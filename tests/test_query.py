@@ -201,3 +201,14 @@ def test_construct_and_header_output(work, capsys):
     assert query(work, "SELECT ?l WHERE { entity:linux rdfs:label ?l } LIMIT 1",
                  "--header") == 0
     assert rows(capsys.readouterr().out) == [["l"], ["Linux"]]
+
+
+def test_the_help_examples_run(work, capsys):
+    """Every example `kgprep query --help` gives runs on the sample graph and finds rows."""
+    with pytest.raises(SystemExit):
+        main(["query", "--help"])
+    examples = re.findall(r"^  kgprep query P '(.+)'$", capsys.readouterr().out, re.MULTILINE)
+    assert len(examples) == 3 and any("GRAPH ?doc" in e for e in examples)
+    for sparql in examples:
+        assert query(work, sparql) == 0
+        assert capsys.readouterr().out.strip(), sparql
