@@ -102,10 +102,10 @@ GENERIC_ZIPF = 4.3
 
 
 @lru_cache(maxsize=65_536)
-def is_common_noun(lemma: str) -> bool:
+def is_common_noun(lemma: str, zipf: float = GENERIC_ZIPF) -> bool:
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(lemma, "en") >= GENERIC_ZIPF
+    return zipf_frequency(lemma, "en") >= zipf
 YEAR_PREPS = frozenset({"in", "since", "until", "till", "by", "from", "before", "after", "during"})
 
 

@@ -19,6 +19,7 @@ import numpy as np
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
+from kgprep import edge_checks
 from kgprep.confidence import ConfidenceModel, triple_features
 from kgprep.keys import compact_tokens
 from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
@@ -290,7 +291,8 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             node = node.head
             continue
         marks = {c.lower_ for c in node.children if c.dep_ == "mark"}
-        if node.dep_ == "advcl" and marks & {"if", "unless", "whether"}:
+        if node.dep_ == "advcl" and (marks & {"if", "unless", "whether"}
+                                     or _inverted_condition(node)):
             return None, "conditional"
         if node.dep_ in ("ccomp", "xcomp") and node.head.pos_ in ("VERB", "AUX"):
             governor = {node.head.lemma_.lower(), node.head.lower_}
@@ -305,6 +307,15 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             continue
         return None, None
     return None, None
+
+
+def _inverted_condition(verb: Token) -> bool:
+    """"Had the Egyptians used the mortars, ...": an auxiliary before the subject opens a
+    condition without "if"."""
+    subjects = [c.i for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    return bool(subjects) and any(
+        c.dep_ in ("aux", "auxpass") and c.lower_ in ("had", "were", "should") and c.i < subjects[0]
+        for c in verb.children)
 
 
 def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
@@ -330,7 +341,7 @@ def _span_record(tokens: list[Token]) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
 
-def _no_edge_reason(subj: Argument, obj: Argument | None, unasserted: str | None,
+def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted: str | None,
                     relation: str, modality: str | None) -> str | None:
     """Why the triple gives no graph fact, or None when it may give one. The graph is
     entity-centric: a subject must be a named entity or a reference resolved to one (concept
@@ -349,6 +360,33 @@ def _no_edge_reason(subj: Argument, obj: Argument | None, unasserted: str | None
         return "hedged"
     if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity":
         return "bleached_relation"
+    return _precision_reason(rule, subj, obj, relation)
+
+
+def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str) -> str | None:
+    """The checks of ``edge_checks``, in a fixed order so one reason is recorded."""
+    doc = subj.head.doc
+    if edge_checks.placeholder(subj.key, relation, obj.key):
+        return "placeholder"
+    for role, arg in (("subject", subj), ("object", obj)):
+        if edge_checks.quantified_group(arg.head, arg.mention):
+            return f"{role}:quantified"
+        if edge_checks.truncated_name(arg.mention, doc):
+            return f"{role}:truncated_name"
+        if edge_checks.narrowed_name(arg.head, arg.mention):
+            return f"{role}:narrowed_name"
+        if edge_checks.generic_name(arg.head, arg.mention):
+            return f"{role}:generic_name"
+    if edge_checks.narrowed_object(obj.head, obj.mention):
+        return "object:narrowed"
+    if edge_checks.incomplete_rank(obj.head, obj.mention):
+        return "object:incomplete_rank"
+    if edge_checks.vague_amount(obj.head):
+        return "object:vague_amount"
+    if edge_checks.empty_relation(relation, obj.mention):
+        return "empty_relation"
+    if edge_checks.identity_between_names(rule, relation, obj.mention):
+        return "identity_between_names"
     return None
 
 
@@ -413,7 +451,7 @@ class _Builder:
             "attributed_to": speaker,
             "confidence": self.model.confidence(features),
             "rule": rule,
-            "no_edge_reason": _no_edge_reason(subj, obj, unasserted, pred_key, modality),
+            "no_edge_reason": _no_edge_reason(rule, subj, obj, unasserted, pred_key, modality),
         }
         if self.keep_features:
             record["features"] = features

@@ -341,3 +341,61 @@ def test_dates_and_measures_are_typed_literals(nlp):
     assert (fact["subj"]["key"], fact["pred"]["key"]) == ("eiffel tower", "completed in")
     obj = fact["obj"]
     assert (obj["kind"], obj["value"], obj["datatype"]) == ("literal", "1889", "xsd:gYear")
+
+
+def reasons(triples):
+    return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"], t["no_edge_reason"])
+            for t in triples if t["obj"] is not None]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A name the NER cut out of a longer one identifies something else.
+    ("The Australian and New Zealand Army Corps landed at Anzac Cove.",
+     [("new zealand army corps", "land at", "anzac cove", "subject:truncated_name")]),
+    ("Gen-Probe Inc. acquired Chugai Pharmaceutical.",
+     [("probe inc.", "acquire", "chugai pharmaceutical", "subject:truncated_name")]),
+    ("The Board of Muslim clerics promised immediate revenge.",
+     [("board of muslim", "promise", "immediate revenge", "subject:truncated_name")]),
+    # A generic-sounding name narrowed by a place the key lost.
+    ("The Administrative Court in Berlin ruled against the ministry of finance.",
+     [("administrative court", "rule against", "ministry of finance",
+       "subject:narrowed_name")]),
+    # One common word written as a name.
+    ("The House adopted the Clean Air Act.",
+     [("house", "adopt", "clean air act", "subject:generic_name")]),
+    # Part of a group said of the whole.
+    ("Some Australians joined the Royal Navy.",
+     [("australians", "join", "royal navy", "subject:quantified")]),
+    # "the first X" with nothing saying among what.
+    ("KOMO is the first television station.",
+     [("komo", "is", "first television station", "object:incomplete_rank")]),
+    # "X is Y" between two names: a name change or a part, not an identity.
+    ("NY 93 is North Ridge Road.",
+     [("ny 93", "is a", "north ridge road", "identity_between_names")]),
+    # A relation that lost its content, and a place cut from "French West Africa".
+    ("Chad was part of French West Africa until 1960.",
+     [("chad", "be until", "1960^^xsd:gYear", "empty_relation"),
+      ("chad", "part of", "west africa", "object:truncated_name")]),
+    ("Asahi became a training ship in 1914.",
+     [("asahi", "become in", "1914^^xsd:gYear", "empty_relation"),
+      ("asahi", "is a", "training ship", None)]),
+    # A condition opened by an inverted auxiliary is not asserted.
+    ("Had the Egyptians attacked Gibraltar, the British would have lost.",
+     [("egyptians", "attack", "gibraltar", "conditional")]),
+    # Positive controls: the checks leave plain facts alone.
+    ("Chad is part of Africa.", [("chad", "part of", "africa", None)]),
+    ("George Bush was in Santiago.", [("george bush", "be in", "santiago", None)]),
+    ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas", None)]),
+    ("Tom Smith met John Brown in Paris.", [("tom smith", "meet", "john brown", None)]),
+])
+def test_precision_checks(nlp, text, expected):
+    _, triples, _ = run(nlp, text)
+    assert reasons(triples) == expected
+
+
+def test_placeholder_keys_give_no_fact():
+    from kgprep.edge_checks import placeholder
+
+    assert placeholder("plan 9", "provide", "codice_13 file system")
+    assert placeholder("chad", "< unk > country in", "africa")
+    assert not placeholder("chad", "part of", "africa")

@@ -1,0 +1,192 @@
+"""Precision checks on a candidate graph fact, beyond "both arguments identify something".
+
+Each check reads the parse around one argument or the relation and returns a ``no_edge_reason``
+or None. Every check was written from failures in the labelled *train* split
+(``data/labels/``), where each one removed wrong or useless facts and no correct one; the
+held-out split was not read to write them.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Token
+
+from kgprep.mentions import QUANTIFIERS, RANKS, TITLES, Mention, is_common_noun
+
+HYPHENS = frozenset({"-", "‑", "–", "—"})
+# Tokens that may sit between a name and a word of the same name the NER left out:
+# "4th ( <unk> ) Infantry Regiment", "Australian and New Zealand Army Corps".
+_NAME_GLUE = frozenset({"and", "&", "(", ")", "<", ">", "unk", "<unk>", *HYPHENS})
+# "became", "began": the relation's content is in what the clause lost ("became a regular").
+EMPTY_VERBS = frozenset({"become", "begin", "start", "remain", "continue", "seem", "appear"})
+# "be in Santiago", "be at the station": the locative senses of a bare "be" that stand alone.
+LOCATIVE_PREPS = frozenset({"in", "at", "on", "near", "inside", "outside", "within"})
+PLACEHOLDERS = ("<unk>", "< unk >", "codice_", "formula_")
+# Names of generic institutions written as names: "the Union", "the Army", "the House".
+# Peoples ("the French", "Americans") are groups, judged by the labellers like names.
+GENERIC_NAME_LABELS = frozenset({"ORG", "MISC", "FAC", "WORK_OF_ART"})
+GENERIC_NAME_ZIPF = 4.3  # "army" 5.1, "union" 5.1, "congress" 4.9; "butler" 4.1, "dreamer" 3.3
+
+
+# Titles written before a name, beside mentions.TITLES: "Sheikh Ahmed Yassin".
+HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince", "princess",
+                        "pope", "saint", "st", "emperor", "empress", "president", "senator",
+                        "governor", "mayor", "chancellor", "premier", "minister", "judge",
+                        "justice", "bishop", "archbishop", "cardinal", "father", "brother",
+                        "sister", "chief", "coach", "professor"})
+
+
+def _capital_word(tok: Token) -> bool:
+    word = tok.lower_.rstrip(".")
+    if not tok.text[:1].isupper() or word in TITLES or word in RANKS or word in HONORIFICS:
+        return False
+    return tok.i != tok.sent.start or tok.pos_ == "PROPN"
+
+
+def truncated_name(mention: Mention, doc: Doc) -> bool:
+    """A name written as part of a longer one the NER cut: "[Gen-]Probe Inc.",
+    "[Business] US 2", "[Australian and] New Zealand Army Corps", "M[-28]",
+    "Board of Muslim [clerics]", "[4th ( <unk> )] Infantry Regiment". Only a name as written in
+    this sentence is checked; a resolved reference carries its antecedent's full name."""
+    if mention.kind != "entity" or mention.resolution is not None:
+        return False
+    start, end = mention.core
+    sent = doc[start].sent
+    core = range(start, end)
+    # Left: the run of capitalised words, numbers and glue that ends at the name.
+    i = start - 1
+    while i >= sent.start and (doc[i].lower_ in _NAME_GLUE or _capital_word(doc[i])
+                               or doc[i].like_num or doc[i].ent_type_ == "ORDINAL"):
+        tok = doc[i]
+        if (tok.like_num or tok.ent_type_ == "ORDINAL" or _capital_word(tok)) and any(
+                a.i in core for a in tok.ancestors):
+            return True
+        if tok.ent_type_ == "ORDINAL":  # "4th ( <unk> ) Infantry Regiment", however parsed
+            return True
+        i -= 1
+    if start > sent.start:
+        before = doc[start - 1]
+        if not before.whitespace_ and (before.is_alpha or before.text in HYPHENS):
+            return True  # a hyphenated prefix: "Gen-Probe"
+    # Right: a hyphenated suffix, or the name modifying the noun after it.
+    if end < sent.end:
+        after = doc[end]
+        if after.text in HYPHENS and end + 1 < sent.end and doc[end + 1].text[:1].isalnum() and (
+                not doc[end - 1].whitespace_ or len(doc[end - 1].text) <= 2):
+            return True
+        last = doc[end - 1]
+        if last.dep_ in ("compound", "amod") and last.head.i >= end and last.head.pos_ in (
+                "NOUN", "PROPN") and last.head.i < sent.end:
+            return True
+    return False
+
+
+def quantified_group(head: Token, mention: Mention) -> bool:
+    """Part of a group said of the whole: "Some Australians joined", "Other Australians became
+    scouts", "Many of the Iraqis suffer"."""
+    if mention.kind != "entity" or mention.resolution is not None:
+        return False
+    if any(c.lower_ in QUANTIFIERS and c.dep_ in ("det", "amod", "quantmod") for c in head.lefts):
+        return True
+    prep = head.head
+    return (head.dep_ == "pobj" and prep.lower_ == "of" and prep.head.i != prep.i
+            and (prep.head.lower_ in QUANTIFIERS or prep.head.like_num))
+
+
+def narrowed_name(head: Token, mention: Mention) -> bool:
+    """A generic-sounding name narrowed by a place the key lost: "the Administrative Court in
+    Berlin". Names that are themselves specific ("University of Iowa") hold the place already;
+    people and places are not narrowed ("met John Brown in Paris" is a common misattachment)."""
+    if mention.kind != "entity" or mention.resolution is not None or mention.ent_type not in (
+            "ORG", "FAC", "MISC"):
+        return False
+    for prep in head.rights:
+        if prep.dep_ != "prep" or prep.lower_ not in ("in", "of", "at"):
+            continue
+        for pobj in prep.children:
+            if pobj.dep_ == "pobj" and pobj.ent_type_ in ("GPE", "LOC", "FAC") and not (
+                    mention.core[0] <= pobj.i < mention.core[1]):
+                return True
+    return False
+
+
+def generic_name(head: Token, mention: Mention) -> bool:
+    """One common English word written as a name: "the Union", "the Army", "the House",
+    "Knights". People's names are left alone ("Bush", "Hood" are names first)."""
+    if mention.kind != "entity" or mention.ent_type not in GENERIC_NAME_LABELS:
+        return False
+    words = mention.name.split()
+    if len(words) != 1 or words[0].isupper() or mention.resolution is not None:
+        return False
+    word = words[0].lower()
+    if mention.core[0] == head.sent.start and word.isalpha():
+        # The first word of a sentence is capitalised anyway: "Cathedral", "Rainfall" there are
+        # nouns the NER took for names when the document also writes them in lower case.
+        doc = head.doc
+        if any(t.text == word for t in doc if t.i != mention.core[0]):
+            return True
+    return is_common_noun(word, GENERIC_NAME_ZIPF)
+
+
+def narrowed_object(head: Token, mention: Mention) -> bool:
+    """A concept whose key lost the named phrase that made it specific: "the Japanese campaign
+    [in New Guinea]", "greater autonomy [for the Philippines]"."""
+    if mention.kind != "concept":
+        return False
+    for prep in head.rights:
+        if prep.dep_ != "prep" or prep.lower_ == "of":  # "of" complements are in the key
+            continue
+        for pobj in prep.children:
+            if pobj.dep_ == "pobj" and pobj.ent_type_ and pobj.ent_type_ not in (
+                    "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"):
+                return True
+    return False
+
+
+def incomplete_rank(head: Token, mention: Mention) -> bool:
+    """A superlative or ordinal class with nothing that says among what: "the first television
+    station [to broadcast in stereo]", "the greatest donair man". A named possessor says it
+    ("Italy's largest bank")."""
+    if mention.kind != "concept" or "'s " in mention.key:
+        return False
+    for child in head.lefts:
+        if child.dep_ in ("amod", "nummod", "compound") and child.whitespace_ and (
+                child.tag_ == "JJS" or child.ent_type_ == "ORDINAL"):
+            return True
+    return False
+
+
+def vague_amount(head: Token) -> bool:
+    """An approximate or comparative count: "at least two raids", "nearly 37 times more
+    inmates", "just under 30 pieces"."""
+    for child in head.lefts:
+        if child.dep_ == "nummod" and any(
+                c.dep_ in ("quantmod", "advmod") and c.is_alpha for c in child.children):
+            return True
+        if child.lower_ in ("more", "fewer", "less") and child.dep_ == "amod":
+            return True
+    return False
+
+
+def empty_relation(relation: str, obj: Mention) -> bool:
+    """A relation whose content was lost: "became [a regular] in", "be until 1960", "be for".
+    A bare locative "be in Santiago" stands."""
+    words = relation.split(" ")
+    if words[0] in EMPTY_VERBS and obj.kind != "entity":
+        return True
+    if words[0] == "be" and len(words) == 2:
+        return obj.kind == "literal" or words[1] not in LOCATIVE_PREPS
+    return False
+
+
+def placeholder(*keys: str) -> bool:
+    """Corpus placeholders left in a key (WikiText's ``<unk>``, ``codice_13``), or a key cut
+    mid-word ("-designated ov-099")."""
+    return any(marker in key for key in keys for marker in PLACEHOLDERS) or any(
+        key[:1] in HYPHENS for key in keys)
+
+
+def identity_between_names(rule: str, relation: str, obj: Mention) -> bool:
+    """"X is Y" between two names: in the labelled data these were name changes, parts or
+    misparses, never identities ("NY 93 is North Ridge Road")."""
+    return rule in ("copula", "apposition") and relation in ("is", "is a") and (
+        obj.kind == "entity")
