@@ -69,11 +69,12 @@ def built_version(work: Path) -> dict[str, Any] | None:
 def _is_current(work: Path, version: dict[str, Any]) -> int | None:
     """The store's quad count when it was built from ``version``, else None."""
     recorded = built_version(work)
-    if recorded is None or (work / STORE_DIR / "db").is_dir() is False:
+    if recorded is None or not (work / STORE_DIR / "db").is_dir():
         return None
     if any(recorded.get(key) != value for key, value in version.items()):
         return None
-    return int(recorded["quads"])
+    quads = recorded.get("quads")
+    return quads if isinstance(quads, int) else None
 
 
 def build_store(work: Path, version: dict[str, Any]) -> OpenedStore:
@@ -98,10 +99,14 @@ def open_store(work: Path) -> OpenedStore:
     version, else built (under the work-directory lock, so never beside a running stage)."""
     directory = work / STORE_DIR
     quads = _is_current(work, graph_version(work))
-    if quads is None:
-        with work_dir_lock(work):
-            version = graph_version(work)  # again, now that no stage can be writing it
-            quads = _is_current(work, version)
-            if quads is None:
-                return build_store(work, version)
+    if quads is not None:
+        try:
+            return OpenedStore(Store.read_only(str(directory / "db")), directory, quads, None)
+        except OSError:  # files of db/ removed or damaged by hand: build it again
+            (directory / MARKER).unlink(missing_ok=True)
+    with work_dir_lock(work):
+        version = graph_version(work)  # again, now that no stage can be writing it
+        quads = _is_current(work, version)
+        if quads is None:
+            return build_store(work, version)
     return OpenedStore(Store.read_only(str(directory / "db")), directory, quads, None)

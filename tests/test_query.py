@@ -93,6 +93,11 @@ def test_the_store_is_built_once_and_rebuilt_when_the_graph_changes(work, capsys
     assert query(work, COUNT_ALL) == 0
     captured = capsys.readouterr()
     assert "built now" in captured.err and int(captured.out) == after
+    # A store whose files were damaged by hand is built again too.
+    (work / STORE_DIR / "db" / "CURRENT").unlink()
+    assert query(work, COUNT_ALL) == 0
+    captured = capsys.readouterr()
+    assert "built now" in captured.err and int(captured.out) == after
 
 
 def test_a_build_waits_for_no_running_stage(work, capsys):
