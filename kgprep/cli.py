@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kgprep import __version__
-from kgprep.config import ConfigError, PipelineConfig, load_config
+from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.remote import local_copy
 from kgprep.stage import pulled_copy
 
@@ -39,11 +39,12 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_FAILED, "unexpected failure (rerun with --debug for the traceback), or validate "
      "found problems"),
     (EXIT_CONFIG, "invalid command line, pipeline file or config value, named in the message: "
-     "an unknown key, a bad value, a path that does not exist, a file it names that does not "
-     "parse (tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
+     "an unknown key, a bad value, a file it names that does not exist or does not parse "
+     "(tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
      "writable"),
-    (EXIT_INPUT, "an input file that cannot be opened, no documents read (unless "
-     "input.allow_empty), or a missing upstream artifact (run the earlier stage first)"),
+    (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
+     "(unless input.allow_empty), or a missing upstream artifact (run the earlier stage first, "
+     "or name an existing shards directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
@@ -244,10 +245,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
-    from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
+    from kgprep.cost import (
+        EFFICIENCY_ASSUMPTION,
+        estimate,
+        measured_efficiency,
+        read_ablation,
+        render,
+        with_measured,
+    )
     from kgprep.io import read_json
 
     cfg = _load(args)
+    measured = None
+    if args.efficiency_from is not None:
+        # A relative path is looked up as given, then in the work dir (ablation/results.json).
+        path = args.efficiency_from
+        if not path.is_file() and not path.is_absolute():
+            path = pulled_copy(cfg) / path
+        measured = measured_efficiency(read_ablation(path), str(args.efficiency_from),
+                                       args.variant)
+    elif args.variant is not None:
+        raise ConfigError("--variant needs --efficiency-from")
     if args.tokens is not None:
         tokens = args.tokens
     else:
@@ -255,11 +273,38 @@ def cmd_cost(args: argparse.Namespace) -> int:
         if not manifest.is_file():
             raise FileNotFoundError(f"{manifest} is missing: run the pipeline or pass --tokens")
         tokens = int(read_json(manifest)["totals"]["tokens"])
-    rows = render(estimate(tokens, cfg.cost), cfg.cost)
+    cost = with_measured(cfg.cost, measured)
+    rows = render(estimate(tokens, cost), cost, measured)
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
-    print(f"note: efficiency factor {cfg.cost.efficiency_factor:g} is an {EFFICIENCY_ASSUMPTION}")
+    if measured is None:
+        print(f"note: efficiency factor {cfg.cost.efficiency_factor:g} is an "
+              f"{EFFICIENCY_ASSUMPTION}")
+    else:
+        print(f"note: {measured.note()}")
+    return EXIT_OK
+
+
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from kgprep.ablation.options import size_from_args
+    from kgprep.ablation.run import print_summary, run_ablation
+
+    cfg = _load(args)
+    try:
+        size, variants = size_from_args(args)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    work = pulled_copy(cfg)
+    if not (work / "shards" / "manifest.json").is_file():
+        raise FileNotFoundError(f"{cfg.work_dir}/shards/manifest.json is missing: run the "
+                                "pipeline first")
+    try:
+        results = run_ablation(work, size, args.device, variants, threads=args.threads)
+    except ValueError as exc:  # a split with no held-out documents, no CUDA device...
+        raise ConfigError(str(exc)) from exc
+    print_summary(results)
+    print(f"ablation: {work / 'ablation' / 'results.json'} (plots beside it)")
     return EXIT_OK
 
 
@@ -415,6 +460,25 @@ def build_parser() -> argparse.ArgumentParser:
         "efficiency factor + integration + maintenance). Settings: the [cost] table.", cmd_cost)
     p.add_argument("--tokens", type=int, default=None,
                    help="use this token count instead of the shards manifest's")
+    p.add_argument("--efficiency-from", type=Path, default=None, metavar="RESULTS",
+                   help="use the efficiency factor `kgprep ablate` measured (e.g. "
+                   "ablation/results.json, relative to the work dir) instead of the assumption")
+    p.add_argument("--variant", default=None,
+                   help="with --efficiency-from: this knowledge variant's factor (default: the "
+                   "lowest measured)")
+
+    p = pipeline_command(
+        "ablate", "Measure what the knowledge is worth: matched small models, with and without",
+        "Train matched small causal transformers (same size, token budget, optimiser, seeds) "
+        "on the pipeline's shards: a plain-text baseline and knowledge variants (auxiliary "
+        "role loss, linearised triples, entity and subnetwork embeddings, a domain prefix). "
+        "Documents are split by id into train and held-out sets first. Writes "
+        "<work_dir>/ablation/results.json (held-out loss curves, efficiency factor and its "
+        "seed spread, fact probe) and plots. The same code runs without spaCy: "
+        "python -m kgprep.ablation WORK_DIR --device cuda.", cmd_ablate)
+    from kgprep.ablation.options import add_arguments as add_ablation_arguments
+
+    add_ablation_arguments(p)
 
     p = pipeline_command(
         "query", "Run a SPARQL query over the graph, with provenance",
@@ -473,6 +537,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         return (EXIT_INPUT, "missing input") if exc.kind == INPUT else (EXIT_CONFIG,
                                                                          "config error")
     table: tuple[tuple[type[BaseException], int, str], ...] = (
+        (MissingInputError, EXIT_INPUT, "missing input"),  # before ConfigError, its base
         (ConfigError, EXIT_CONFIG, "config error"),  # a domains file's DomainsError included
         (FileNotFoundError, EXIT_INPUT, "missing input"),
         (LockedError, EXIT_LOCKED, "locked"),
