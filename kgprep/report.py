@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 
+from kgprep.ablation_report import ablation_section
 from kgprep.config import PipelineConfig
 from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
 from kgprep.facts import fact_mask
@@ -338,6 +339,7 @@ same PNGs lie beside this file.</p>
 <p class="note">Knowledge-subnetwork cost = baseline × efficiency factor + integration +
 maintenance. Every factor is set in the pipeline's [cost] table. The efficiency factor
 ({cfg.cost.efficiency_factor:g}) is an {html.escape(EFFICIENCY_ASSUMPTION)}.</p>
+{ablation_section(cfg.work_path)}
 </body></html>
 """
 
