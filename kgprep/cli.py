@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kgprep import __version__
-from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
+from kgprep.config import ConfigError, PipelineConfig, load_config
 from kgprep.remote import local_copy
 from kgprep.stage import pulled_copy
 
@@ -39,12 +39,11 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_FAILED, "unexpected failure (rerun with --debug for the traceback), or validate "
      "found problems"),
     (EXIT_CONFIG, "invalid command line, pipeline file or config value, named in the message: "
-     "an unknown key, a bad value, a file it names that does not exist or does not parse "
-     "(tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
+     "an unknown key, a bad value, a path that does not exist, a file it names that does not "
+     "parse (tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
      "writable"),
-    (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
-     "(unless input.allow_empty), or a missing upstream artifact (run the earlier stage first, "
-     "or name an existing shards directory)"),
+    (EXIT_INPUT, "an input file that cannot be opened, no documents read (unless "
+     "input.allow_empty), or a missing upstream artifact (run the earlier stage first)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
