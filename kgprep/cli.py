@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kgprep import __version__
-from kgprep.config import ConfigError, PipelineConfig, load_config
+from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.remote import local_copy
 from kgprep.stage import pulled_copy
 
@@ -39,11 +39,12 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_FAILED, "unexpected failure (rerun with --debug for the traceback), or validate "
      "found problems"),
     (EXIT_CONFIG, "invalid command line, pipeline file or config value, named in the message: "
-     "an unknown key, a bad value, a path that does not exist, a file it names that does not "
-     "parse (tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
+     "an unknown key, a bad value, a file it names that does not exist or does not parse "
+     "(tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
      "writable"),
-    (EXIT_INPUT, "an input file that cannot be opened, no documents read (unless "
-     "input.allow_empty), or a missing upstream artifact (run the earlier stage first)"),
+    (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
+     "(unless input.allow_empty), or a missing upstream artifact (run the earlier stage first, "
+     "or name an existing shards directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
@@ -361,11 +362,28 @@ def cmd_eval_carb(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class UsageError(ConfigError):
+    """A command-line argument argparse refused (exit 2)."""
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors as one line and the table's code (argparse prints usage)."""
+    """argparse, with its errors raised (main prints them as one line in the chosen log
+    format, with the table's code) instead of printed as usage text."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_CONFIG, f"kgprep: error: {message} (see: {self.prog} --help)\n")
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def requested_log_format(argv: list[str] | None) -> str:
+    """--log-format as given, read on its own: argparse stops at the first bad argument, maybe
+    before it reached the flag, and that error should follow the flag too."""
+    pre = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    pre.add_argument("--log-format", choices=["text", "json"], default="text")
+    try:
+        known, _ = pre.parse_known_args(sys.argv[1:] if argv is None else argv)
+    except argparse.ArgumentError:  # "--log-format xml": argparse's own error says so
+        return "text"
+    return str(known.log_format)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -561,9 +579,24 @@ def error_message(exc: BaseException, code: int) -> str:
     return f"{type(exc).__name__}: {one_line(exc)} (rerun with --debug for the traceback)"
 
 
+def report_failure(exc: BaseException, as_json: bool) -> int:
+    """Print the failure's one line (or JSON error event) on stderr; return its exit code."""
+    code, kind = classify(exc)
+    message = error_message(exc, code)
+    if as_json:
+        print(json.dumps({"event": "error", "kind": kind, "message": message,
+                          "exit_code": code}), file=sys.stderr, flush=True)
+    else:
+        print(f"kgprep: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return report_failure(exc, requested_log_format(argv) == "json")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -571,11 +604,4 @@ def main(argv: list[str] | None = None) -> int:
     except (Exception, KeyboardInterrupt) as exc:  # every failure: one line and a table code
         if args.debug:
             traceback.print_exc()
-        code, kind = classify(exc)
-        message = error_message(exc, code)
-        if args.log_format == "json":
-            print(json.dumps({"event": "error", "kind": kind, "message": message,
-                              "exit_code": code}), file=sys.stderr, flush=True)
-        else:
-            print(f"kgprep: error: {message}", file=sys.stderr, flush=True)
-        return code
+        return report_failure(exc, args.log_format == "json")

@@ -29,6 +29,11 @@ class ConfigError(ValueError):
     """A configuration problem; the message names the key."""
 
 
+class MissingInputError(ConfigError):
+    """A path in ``input.paths`` does not exist: the data is missing, not a config value
+    wrong, so the CLI exits 3 as for an input it cannot open (preflight's INPUT kind)."""
+
+
 @dataclass(frozen=True)
 class InputConfig:
     paths: list[str]
@@ -317,7 +322,7 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
         raise ConfigError("config key 'input.paths' must name at least one path")
     for dotted, p in [(f"input.paths[{i}]", p) for i, p in enumerate(paths)]:
         if not _exists(p):
-            raise ConfigError(f"config key '{dotted}': path does not exist: {p}")
+            raise MissingInputError(f"config key '{dotted}': path does not exist: {p}")
         _check_split(p, cfg.input.split)
     domains = cfg.subnets.domains_file
     if domains:

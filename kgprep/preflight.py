@@ -115,7 +115,8 @@ def _unreadable_dirs(root: str) -> list[str]:
 def check_inputs(cfg: PipelineConfig) -> Outcome:
     """Every input file the extract stage would read can be opened and read.
 
-    Existence is checked when the config loads; this finds what loading cannot: permission
+    Existence is checked when the config loads (config.MissingInputError, exit 3 as here: the
+    data is missing, not a config value wrong); this finds what loading cannot: permission
     denied, a directory that cannot be listed, a socket or device where a file should be.
     Remote (URL) inputs are only listed here; their objects are read by the stage.
     """

@@ -199,11 +199,18 @@ def _load_docs(work: Path, parts: list[str]) -> dict[str, tuple[str, list[dict[s
 
 
 def validate_shards(shards_dir: Path, check_alignment: bool = True) -> ValidationResult:
+    """Every problem found in the shards directory ``shards_dir``. A directory that is missing,
+    or holds no shards manifest, is not a set of shards with problems but a wrong argument:
+    FileNotFoundError (the CLI's exit 3, one line)."""
     result = ValidationResult()
     manifest_path = shards_dir / "manifest.json"
+    if not shards_dir.is_dir():
+        raise FileNotFoundError(f"shards directory {shards_dir} does not exist (run the shards "
+                                "stage first, or name a directory such as work/default/shards)")
     if not manifest_path.is_file():
-        result.errors.append(f"{manifest_path} is missing")
-        return result
+        raise FileNotFoundError(f"{manifest_path} is missing: {shards_dir} is not a shards "
+                                "directory (name one such as work/default/shards, or run the "
+                                "shards stage first)")
     manifest = read_json(manifest_path)
     work = shards_dir.parent
     schema = shard_schema(manifest["seq_len"], manifest["packing"])

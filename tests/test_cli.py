@@ -208,3 +208,54 @@ def test_dry_run_counts_a_corrupt_shards_marker_as_not_done(sample_run, tmp_path
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "shards: 1 parts done with this config; others would run" in captured.out
+
+
+# --- validate on a missing directory, argument errors as JSON, a missing input (issue #15) ---
+
+
+@pytest.mark.parametrize("target", ["absent/shards", "work-without-shards"])
+def test_row_3_validate_on_a_missing_shards_directory(tmp_path, capsys, target):
+    (tmp_path / "work-without-shards").mkdir()
+    assert main(["validate", str(tmp_path / target)]) == 3
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert str(tmp_path / target) in line and "shards" in line
+    assert captured.out == ""  # no "FAILED: ... ()" report of a validation that never ran
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["--log-format", "json", "frobnicate"], "frobnicate"),
+    (["--log-format=json", "run", "{pipeline}", "--workers", "many"], "--workers"),
+    (["--log-format", "json", "run"], "pipeline"),
+])
+def test_argument_errors_follow_the_json_log_format(argv, named, tmp_path, capsys):
+    import json
+
+    pipeline = sample_pipeline(tmp_path)
+    assert exit_code([a.format(pipeline=pipeline) for a in argv]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1, err
+    event = json.loads(err[0])
+    assert event["event"] == "error" and event["exit_code"] == 2
+    assert event["kind"] == "config error" and named in event["message"]
+    # Without the flag, or with a bad value for it, the same error is the text line.
+    text_argv = [a for a in argv if a not in ("--log-format", "json", "--log-format=json")]
+    assert exit_code([a.format(pipeline=pipeline) for a in text_argv]) == 2
+    assert named in one_error_line(capsys.readouterr().err)
+    assert exit_code(["--log-format", "xml", "run", str(pipeline)]) == 2
+    assert "--log-format" in one_error_line(capsys.readouterr().err)
+
+
+def test_row_3_a_missing_input_path(tmp_path, capsys):
+    import json
+
+    missing = tmp_path / "absent.jsonl"
+    pipeline = sample_pipeline(tmp_path)
+    for as_json in (False, True):
+        argv = ["--log-format", "json"] if as_json else []
+        assert main([*argv, "extract", str(pipeline), "--set",
+                     f'input.paths=["{missing}"]']) == 3
+        err = capsys.readouterr().err
+        message = json.loads(err)["message"] if as_json else one_error_line(err)
+        assert "input.paths[0]" in message and str(missing) in message
+    assert not (tmp_path / "work").exists()

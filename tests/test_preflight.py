@@ -75,9 +75,15 @@ def input_that_cannot_be_read(tmp: Path) -> tuple[list[str], int, list[str]]:
     return [f'input.paths=["{path}"]'], 3, [str(path), "cannot be read"]
 
 
+def input_path_that_does_not_exist(tmp: Path) -> tuple[list[str], int, list[str]]:
+    # Missing data, like data that cannot be read, is exit 3 (EXIT_INPUT), not a config error.
+    path = tmp / "absent" / "corpus.jsonl"
+    return [f'input.paths=["{path}"]'], 3, ["input.paths[0]", str(path), "does not exist"]
+
+
 FAILURES = [corrupt_tokenizer, tokenizer_without_eos, seeded_without_domains,
             unparsable_domains, missing_spacy_model, malformed_base_iri, work_dir_under_a_file,
-            input_that_cannot_be_read]
+            input_that_cannot_be_read, input_path_that_does_not_exist]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
