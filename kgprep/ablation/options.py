@@ -53,8 +53,8 @@ SIZES = {
     "default": AblationSize(width=64, layers=2, heads=4, seq_len=64, batch_size=16,
                             steps=300, evals=8, seeds=3, lr=3e-3, eval_tokens=16384,
                             probe_facts=200),
-    "gpu": AblationSize(width=512, layers=6, heads=8, seq_len=256, batch_size=32, steps=1200,
-                        evals=12, seeds=5, lr=6e-4, eval_tokens=0, probe_facts=1000),
+    "gpu": AblationSize(width=384, layers=4, heads=6, seq_len=256, batch_size=32, steps=400,
+                        evals=10, seeds=5, lr=1e-3, eval_tokens=0, probe_facts=400),
 }
 
 

@@ -177,8 +177,9 @@ def variant_setup(name: str, streams: Streams, size: AblationSize
 
 def run_ablation(work: Path, size: AblationSize, device_name: str = "cpu",
                  variants: tuple[str, ...] = VARIANTS, log: Callable[[str], None] = _log,
-                 threads: int = 1) -> dict[str, Any]:
-    """Train every variant on every seed; write ``<work>/ablation/results.json`` and plots."""
+                 threads: int = 1, out_dir: Path | None = None) -> dict[str, Any]:
+    """Train every variant on every seed; write ``results.json`` and plots to ``out_dir``
+    (default ``<work>/ablation``)."""
     import torch
 
     from kgprep.ablation import probe
@@ -232,7 +233,7 @@ def run_ablation(work: Path, size: AblationSize, device_name: str = "cpu",
         results["variants"][name] = {"description": DESCRIPTIONS[name], "runs": runs}
     summarise_results(results, {side: skipped for side, (_, skipped) in probe_sets.items()})
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
-    write_outputs(work / "ablation", results)
+    write_outputs(out_dir or work / "ablation", results)
     return results
 
 
@@ -280,6 +281,8 @@ def summarise_results(results: dict[str, Any], probe_skipped: dict[str, int]) ->
             "final_heldout_loss": mean_final,
             "final_heldout_loss_std": std_final,
             "final_loss_minus_baseline": cv.mean_std(diff)[0],
+            # Is the final-loss difference larger than the baseline's own seed-to-seed std?
+            "loss_within_seed_spread": abs(cv.mean_std(diff)[0]) <= cv.mean_std(base_final)[1],
             "probe": {side: _mean_probe([r["probe"][side] for r in runs])
                       for side in ("train", "heldout")},
         })
@@ -300,12 +303,15 @@ def verdict(name: str, entry: dict[str, Any]) -> str:
     reached, seeds = entry["seeds_reaching_baseline"], entry["seeds"]
     if name == "baseline":
         return "the reference (factor 1 by definition)"
+    loss = (f"; final loss {entry['final_loss_minus_baseline']:+.3f} vs the baseline, "
+            + ("within" if entry["loss_within_seed_spread"] else "beyond")
+            + " the baseline's seed-to-seed spread")
     if reached == 0:
         return (f"never reached the baseline's final held-out loss on any of {seeds} seeds "
-                "within the budget: factor > 1, no saving measured")
+                f"within the budget: factor > 1, no saving measured{loss}")
     if factor is None:
         return (f"reached the baseline's final held-out loss on {reached} of {seeds} seeds "
-                "only: no factor; not distinguishable from the baseline")
+                f"only: no factor; not distinguishable from the baseline{loss}")
     spread_text = f" ± {spread:.3f}" if spread is not None else ""
     if entry["within_seed_spread"]:
         return (f"factor {factor:.3f}{spread_text}: the difference to the baseline is within "
@@ -348,12 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kgprep.ablation", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("work_dir", type=Path, help="a pipeline's work dir (holds shards/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where results.json and the plots go (default WORK_DIR/ablation)")
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
         size, variants = size_from_args(args)
         results = run_ablation(args.work_dir, size, args.device, variants,
-                               threads=args.threads)
+                               threads=args.threads, out_dir=args.out)
     except FileNotFoundError as exc:
         print(f"kgprep: error: {exc}", file=sys.stderr)
         return 3
@@ -361,5 +369,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kgprep: error: {exc}", file=sys.stderr)
         return 2
     print_summary(results)
-    _log(f"wrote {args.work_dir / 'ablation' / 'results.json'}")
+    _log(f"wrote {(args.out or args.work_dir / 'ablation') / 'results.json'}")
     return 0
