@@ -110,8 +110,8 @@ def narrowed_name(head: Token, mention: Mention) -> bool:
 
 
 def generic_name(head: Token, mention: Mention) -> bool:
-    """One common English word written as a name: "the Union", "the Army", "the House",
-    "Knights". People's names are left alone ("Bush", "Hood" are names first)."""
+    """One common English word written as a name: "the Union", "the Army", "the House". People's
+    names are left alone ("Bush", "Hood" are names first)."""
     if mention.kind != "entity" or mention.ent_type not in GENERIC_NAME_LABELS:
         return False
     words = mention.name.split()
@@ -124,7 +124,11 @@ def generic_name(head: Token, mention: Mention) -> bool:
         doc = head.doc
         if any(t.text == word for t in doc if t.i != mention.core[0]):
             return True
-    return is_common_noun(word, GENERIC_NAME_ZIPF)
+    # "the Union", "the Army": a common word after "the". Without "the", a frequent word can be
+    # a famous name ("Google", "Microsoft" are as frequent as "army").
+    start = mention.core[0]
+    after_the = start > 0 and head.doc[start - 1].lower_ == "the"
+    return after_the and is_common_noun(word, GENERIC_NAME_ZIPF)
 
 
 def narrowed_object(head: Token, mention: Mention) -> bool:
