@@ -13,8 +13,10 @@ from ``rdf/``, and a URL work dir's sync leaves dot-paths alone (``kgprep.remote
 
 from __future__ import annotations
 
+import io
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,16 +79,46 @@ def _is_current(work: Path, version: dict[str, Any]) -> int | None:
     return quads if isinstance(quads, int) else None
 
 
+class _Concatenated(io.RawIOBase):
+    """The files one after another as one binary stream, a line end between them, read in
+    blocks: one bulk load for all of them (one per file cost ~0.15 s each in index files)."""
+
+    def __init__(self, paths: list[Path], block: int = 1 << 20):
+        self._blocks = self._read(paths, block)
+        self._pending = memoryview(b"")  # a view: handing out a block copies no rest of it
+
+    @staticmethod
+    def _read(paths: list[Path], block: int) -> Iterator[bytes]:
+        for path in paths:
+            with open(path, "rb") as fh:
+                while data := fh.read(block):
+                    yield data
+            yield b"\n"  # a blank line is valid N-Quads; a last line without its end is not
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = memoryview(next(self._blocks, b""))
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def build_store(work: Path, version: dict[str, Any]) -> OpenedStore:
-    """Load every ``rdf/part-*.nq`` into a new store (bulk load), then write the marker."""
+    """Load every ``rdf/part-*.nq`` into a new store (one bulk load), then write the marker."""
     start = time.perf_counter()
     directory = work / STORE_DIR
     directory.mkdir(parents=True, exist_ok=True)
     (directory / MARKER).unlink(missing_ok=True)  # first: a build that dies leaves no marker
     shutil.rmtree(directory / "db", ignore_errors=True)
     store = Store(str(directory / "db"))
-    for path in rdf_files(work):
-        store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    with io.BufferedReader(_Concatenated(rdf_files(work))) as stream:
+        store.bulk_load(stream, format=RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     quads = len(store)
