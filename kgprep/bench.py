@@ -230,14 +230,14 @@ def _nmi_purity(labels: list[str], clusters: list[int]) -> tuple[float, float]:
 def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
     from kgprep.io import read_parquet
-    from kgprep.shards import _triple_graph_ids, load_lookup
+    from kgprep.shards import triple_graph_ids, load_lookup
 
     lookup = load_lookup(work)
     out: dict[str, list[int]] = {}
     for part in sorted((work / "extract").glob("part-*.parquet")):
         table = read_parquet(part, columns=["doc_id", "triples"])
         triples = table["triples"].combine_chunks()
-        ids = _triple_graph_ids(triples.flatten(), lookup) if len(triples.flatten()) else None
+        ids = triple_graph_ids(triples.flatten(), lookup) if len(triples.flatten()) else None
         offsets = triples.offsets.to_numpy()
         for d, doc_id in enumerate(table["doc_id"].to_pylist()):
             lo, hi = int(offsets[d]), int(offsets[d + 1])

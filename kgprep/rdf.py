@@ -1,7 +1,8 @@
 """RDF output: IRIs for keys and N-Quads with one named graph per document (provenance).
 
-Every term goes through rdflib, which does the escaping, so keys with quotes, angle brackets,
-newlines or control characters still give valid N-Quads.
+IRIs are percent-encoded and written by rdflib; literals are quoted with the N-Triples escapes
+(``kgprep.ntriples``), so keys with quotes, angle brackets, newlines or control characters still
+give valid N-Quads.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyarrow as pa
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDFS, XSD
-
-# rdflib's own N-Triples literal quoting (what its N-Quads serializer writes literals with).
-from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from kgprep.facts import is_fact
 from kgprep.io import write_bytes
+from kgprep.ntriples import quote_string
 
 
 def iri(base: str, kind: str, key: str) -> str:
@@ -31,13 +30,13 @@ def doc_graph_iri(base: str, doc_id: str) -> URIRef:
 
 def typed_literal(value: str, datatype: str) -> str:
     """``"1942"^^<http://www.w3.org/2001/XMLSchema#gYear>`` for ("1942", "xsd:gYear")."""
-    return f"{_quoteLiteral(Literal(value))}^^{XSD[datatype.removeprefix('xsd:')].n3()}"
+    return f"{quote_string(value)}^^{XSD[datatype.removeprefix('xsd:')].n3()}"
 
 
 def _quad_lines(docs: pa.Table, base: str, min_confidence: float) -> set[bytes]:
     """Every quad of the part as an N-Quads line: the graph facts (``kgprep.facts``) of each
     document in its named graph, literal objects typed, and each node's name as its label.
-    Terms are escaped by rdflib (``n3()`` for IRIs, its N-Triples literal quoting for labels),
+    IRIs are written by rdflib's ``n3()``, labels by ``quote_string``,
     each key once per part."""
     lines: set[str] = set()
     iris: dict[tuple[str, str], str] = {}
@@ -53,7 +52,7 @@ def _quad_lines(docs: pa.Table, base: str, min_confidence: float) -> set[bytes]:
     def literal(key: str) -> str:
         found = labels.get(key)
         if found is None:
-            found = labels[key] = _quoteLiteral(Literal(key))
+            found = labels[key] = quote_string(key)
         return found
 
     for doc_id, triples in zip(docs["doc_id"].to_pylist(), docs["triples"].to_pylist(),

@@ -110,7 +110,7 @@ def load_lookup(work: Path) -> GraphLookup:
                        dict(zip(edge_keys, edges["subnet_id"].to_pylist(), strict=True)))
 
 
-def _triple_graph_ids(triples: pa.Array, lookup: GraphLookup) -> np.ndarray:
+def triple_graph_ids(triples: pa.Array, lookup: GraphLookup) -> np.ndarray:
     """(n, 4): subject node, relation, object node and edge subnetwork per triple (-1: none)."""
     def ids(path: list[str], table: dict[str, int]) -> list[int]:
         return [table.get(key, -1) for key in pc.struct_field(triples, path).to_pylist()]
@@ -208,7 +208,7 @@ def annotate_part(
     triples_col = docs["triples"].combine_chunks()
     flat = triples_col.flatten()
     facts = fact_mask(flat, min_confidence)
-    graph_ids = _triple_graph_ids(flat, lookup) if len(flat) else np.zeros((0, 4), np.int64)
+    graph_ids = triple_graph_ids(flat, lookup) if len(flat) else np.zeros((0, 4), np.int64)
     offsets = triples_col.offsets.to_numpy()
     cols = {}
     for arg, names in (("subj", ("start", "end", "head_start", "head_end")),

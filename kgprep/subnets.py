@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
-from rdflib.plugins.serializers.nt import _quote_encode
 
 from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
 from kgprep.graph import build_nx
@@ -34,6 +33,7 @@ from kgprep.io import (
     write_json,
     write_parquet,
 )
+from kgprep.ntriples import quote_string
 from kgprep.prune import prune_graph
 from kgprep.stage import StageReport, stage_config_hash, stage_done, up_to_date
 
@@ -291,7 +291,7 @@ class TurtleTerms:
         # rdflib checks the IRI and escapes the label as its N-Triples serializer does (the row
         # of a plain literal), without building a Literal per node.
         term = URIRef(iri).n3()
-        return term, f"{term} {_RDFS_LABEL} {_quote_encode(label)} .\n"
+        return term, f"{term} {_RDFS_LABEL} {quote_string(label)} .\n"
 
     def node(self, i: int) -> tuple[str, str]:
         """The node's IRI as N-Triples writes it, and its rdfs:label row."""

@@ -143,3 +143,16 @@ def test_subnetwork_turtle_with_adversarial_labels_parses_back():
     graph.parse(data=data.decode("utf-8"), format="turtle")
     assert len(graph) == (len(keys) - 1) + len(keys) + 1
     assert {str(o) for o in graph.objects(None, RDFS.label)} >= set(keys)
+
+
+def test_quote_string_matches_rdflib_parsing():
+    """Labels are quoted without rdflib's private helpers; rdflib must read them back exactly."""
+    from rdflib import Graph, Literal, URIRef
+
+    from kgprep.ntriples import quote_string
+
+    for text in ['plain', 'a "quote"', "back\\slash", "two\nlines", "cr\rlf", "tab\tand é ✓",
+                 '\\"', "<unk> > <"]:
+        line = f"<http://x/s> <http://x/p> {quote_string(text)} .\n"
+        g = Graph().parse(data=line, format="nt")
+        assert list(g) == [(URIRef("http://x/s"), URIRef("http://x/p"), Literal(text))]
