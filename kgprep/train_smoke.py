@@ -16,41 +16,17 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from kgprep.loader import IGNORE_INDEX, ROLE_BITS, KgprepDataset, KgprepLoader, role_targets
-
-N_ROLES = len(ROLE_BITS)  # one logit per role flag
-
-
-class TinyCausalLM(nn.Module):
-    """Token and position embeddings, a few causal self-attention layers, two heads."""
-
-    def __init__(self, vocab_size: int, seq_len: int, width: int = 64, layers: int = 2,
-                 heads: int = 4):
-        super().__init__()
-        self.tokens = nn.Embedding(vocab_size, width)
-        self.positions = nn.Embedding(seq_len, width)
-        layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0,
-                                           batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(width)
-        self.lm_head = nn.Linear(width, vocab_size)
-        self.role_head = nn.Linear(width, N_ROLES)
-
-    def forward(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        length = input_ids.shape[1]
-        positions = torch.arange(length, device=input_ids.device)
-        hidden = self.tokens(input_ids) + self.positions(positions)
-        mask = nn.Transformer.generate_square_subsequent_mask(length, device=input_ids.device)
-        hidden = self.norm(self.blocks(hidden, mask=mask, is_causal=True))
-        return self.lm_head(hidden), self.role_head(hidden)
+from kgprep.ablation.model import CausalLM, ModelSize
+from kgprep.loader import IGNORE_INDEX, KgprepDataset, KgprepLoader, role_targets
 
 
-def losses(model: TinyCausalLM, batch: dict[str, torch.Tensor], device: torch.device
+def losses(model: CausalLM, batch: dict[str, torch.Tensor], device: torch.device
            ) -> tuple[torch.Tensor, torch.Tensor]:
     input_ids = batch["input_ids"].to(device)
     labels = batch["labels"].to(device)
     role = batch["role"].to(device)
     lm_logits, role_logits = model(input_ids)
+    assert role_logits is not None  # built with a role head
     # Next-token prediction: position t predicts token t + 1.
     lm = nn.functional.cross_entropy(
         lm_logits[:, :-1].reshape(-1, lm_logits.shape[-1]), labels[:, 1:].reshape(-1),
@@ -70,7 +46,9 @@ def train(shards_dir: Path, steps: int, batch_size: int, device_name: str, seed:
     device = torch.device(device_name)
     dataset = KgprepDataset(shards_dir, batch_size=batch_size, shuffle=True, seed=seed)
     manifest = dataset.rows.manifest
-    model = TinyCausalLM(manifest["tokenizer"]["vocab_size"], manifest["seq_len"]).to(device)
+    # The ablation's transformer (kgprep.ablation.model), small, with its role head.
+    size = ModelSize(width=64, layers=2, heads=4, seq_len=manifest["seq_len"])
+    model = CausalLM(manifest["tokenizer"]["vocab_size"], size, role_head=True).to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr)
     loader = KgprepLoader(dataset)
     lm_history: list[float] = []
