@@ -115,8 +115,30 @@ def normalise_text(text: str) -> str:
     return _CONTROL_CHARS.sub("", unicodedata.normalize("NFC", text))
 
 
+# Text is hashed this many characters at a time, so a huge document is never copied whole.
+HASH_WINDOW = 1 << 20
+
+
+def _text_windows(text: str) -> Iterator[bytes]:
+    """``text.encode("utf-8")`` a window at a time. Lone surrogates are rejected when a record
+    is read, so no window boundary splits a character."""
+    for start in range(0, len(text), HASH_WINDOW):
+        yield text[start:start + HASH_WINDOW].encode("utf-8")
+
+
+def _hash_text(digest: Any, text: str, length_prefixed: bool = False) -> None:
+    """Feed ``text`` as UTF-8 to ``digest``, optionally preceded by its byte length."""
+    if length_prefixed:
+        size = sum(len(window) for window in _text_windows(text))
+        digest.update(size.to_bytes(8, "little"))
+    for window in _text_windows(text):
+        digest.update(window)
+
+
 def content_id(text: str) -> str:
-    return "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha256()
+    _hash_text(digest, text)
+    return "sha256-" + digest.hexdigest()[:20]
 
 
 def positional_id(text: str, source: str, position: str) -> str:
@@ -267,25 +289,31 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
                 ) -> Iterator[Document | Reject]:
     with open_stream(path, compression) as fh:
         for line_no, raw_line in enumerate(fh, start=1):
-            position = f"line {line_no}"
             if line_no == 1:
                 raw_line = raw_line.removeprefix(_BOM)
             if not raw_line.strip():
                 continue
-            try:
-                line = raw_line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield Reject(source, position, f"invalid UTF-8: {exc.reason}", repr(raw_line[:200]))
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Reject(source, position, f"invalid JSON: {exc.msg}", line[:200])
-                continue
-            except RecursionError:  # "[[[[…" deeper than the parser's stack: one bad line
-                yield Reject(source, position, "invalid JSON: nested too deeply", line[:200])
-                continue
-            yield _make_document(record, cfg, source, position)
+            record = _jsonl_record(raw_line, cfg, source, f"line {line_no}")
+            # The line's bytes are not kept while the document is processed (50 MB for a
+            # 50 MB document, held until the next line is read).
+            del raw_line
+            yield record
+
+
+def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str
+                  ) -> Document | Reject:
+    try:
+        line = raw_line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Reject(source, position, f"invalid UTF-8: {exc.reason}", repr(raw_line[:200]))
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Reject(source, position, f"invalid JSON: {exc.msg}", line[:200])
+    except RecursionError:  # "[[[[…" deeper than the parser's stack: one bad line
+        return Reject(source, position, "invalid JSON: nested too deeply", line[:200])
+    del line
+    return _make_document(record, cfg, source, position)
 
 
 @contextlib.contextmanager
@@ -518,9 +546,7 @@ def _fingerprint(documents: list[Document]) -> str:
     digest = hashlib.sha256()
     for doc in documents:
         for value in (doc.doc_id, doc.source, doc.text):
-            encoded = value.encode("utf-8")
-            digest.update(len(encoded).to_bytes(8, "little"))
-            digest.update(encoded)
+            _hash_text(digest, value, length_prefixed=True)
     return digest.hexdigest()
 
 

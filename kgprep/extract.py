@@ -200,7 +200,7 @@ def process_documents(
     zones = zones or MemoryZones(nlp, renew_after=0)
     zones.enter_part()
     try:
-        result = _process(nlp, documents, cfg, max_piece_chars)
+        result = _process(nlp, documents, cfg, max_piece_chars, zones)
     finally:
         if own_zone:
             zones.close()
@@ -212,12 +212,13 @@ def process_documents(
 
 
 def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
-                   max_piece_chars: int, counters: dict[str, int]
+                   max_piece_chars: int, counters: dict[str, int], zones: MemoryZones
                    ) -> Iterator[tuple[int, int, Any]]:
     """(document index, offset, Doc) in document order. Documents of one piece go through
     ``nlp.pipe`` in batches; a longer document is parsed one piece at a time, each Doc dropped
     before the next is parsed, so memory stays flat in the document's size (pieces sent to
-    ``nlp.pipe`` together held a whole 5 MB document's parse at once: 14 GB)."""
+    ``nlp.pipe`` together held a whole 5 MB document's parse at once: 14 GB). The caller must
+    be done with each Doc when it asks for the next one."""
     short: list[int] = []
 
     def batch(indices: list[int]) -> Iterator[tuple[int, int, Any]]:
@@ -234,37 +235,74 @@ def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
         for offset, piece in iter_pieces(document.text, max_piece_chars):
             counters["long_documents_split"] += offset > 0
             yield d, offset, nlp(piece)
+            # The piece's Doc is gone: free its reference cycles now (left to Python's rare
+            # full collections, a long document's Docs piled up), and the strings its words
+            # added to the vocabulary once they are many (a long document is a part's worth).
+            gc.collect()
+            zones.enter_part()
     yield from batch(short)
 
 
-def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int
-             ) -> tuple[pa.Table, dict[str, int]]:
-    rows: dict[str, list[Any]] = {name: [] for name in DOC_SCHEMA.names}
+class DocumentRows:
+    """One document's sentences and triples, kept as compact Arrow arrays a piece at a time:
+    as Python dicts a 50 MB document's ~400k triples held ~20 times their Arrow size."""
+
+    def __init__(self) -> None:
+        self.sentences: list[pa.Array] = []
+        self.triples: list[pa.Array] = []
+        self.sentence_count = 0
+
+    def add(self, sentences: list[dict[str, int]], triples: list[dict[str, Any]]) -> None:
+        self.sentences.append(pa.array(sentences, type=_SPAN))
+        self.triples.append(pa.array(triples, type=TRIPLE_TYPE))
+        self.sentence_count += len(sentences)
+
+
+def _list_column(chunks: list[list[pa.Array]], item: pa.DataType) -> pa.Array:
+    """One list per document from each document's chunks: the same values as
+    ``pa.array(list_of_lists)``, built without Python objects. Consumes ``chunks``."""
+    offsets = [0]
+    for doc_chunks in chunks:
+        offsets.append(offsets[-1] + sum(len(c) for c in doc_chunks))
+    flat = [c for doc_chunks in chunks for c in doc_chunks]
+    chunks.clear()  # the concatenation is the only copy kept
+    values = pa.concat_arrays(flat) if flat else pa.array([], type=item)
+    del flat
+    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values,
+                                    type=pa.list_(item))
+
+
+def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int,
+             zones: MemoryZones) -> tuple[pa.Table, dict[str, int]]:
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
     # Rows in document order, though long documents are parsed between batches of short ones.
-    by_doc: dict[int, tuple[list[dict[str, int]], list[dict[str, Any]]]] = {}
-    for d, offset, doc in _parsed_pieces(nlp, documents, cfg, max_piece_chars, counters):
-        sentences, triples = by_doc.setdefault(d, ([], []))
+    by_doc: dict[int, DocumentRows] = {}
+    for d, offset, doc in _parsed_pieces(nlp, documents, cfg, max_piece_chars, counters, zones):
+        rows = by_doc.setdefault(d, DocumentRows())
         found, extra = extract_triples(doc)
-        sentence_offset = len(sentences)
-        triples.extend(_shift(t, offset, sentence_offset) for t in found
-                       if t["confidence"] >= cfg.min_confidence)
-        sentences.extend({"start": s.start_char + offset, "end": s.end_char + offset}
-                         for s in doc.sents)
+        triples = [_shift(t, offset, rows.sentence_count) for t in found
+                   if t["confidence"] >= cfg.min_confidence]
+        sentences = [{"start": s.start_char + offset, "end": s.end_char + offset}
+                     for s in doc.sents]
         counters["pronouns_dropped"] += extra["pronouns_dropped"]
         counters["words"] += count_words(doc)
-        del doc  # the piece's parse is freed before the next piece is parsed
-    for d, source_doc in enumerate(documents):
-        sentences, triples = by_doc.pop(d)
-        rows["doc_id"].append(source_doc.doc_id)
-        rows["text"].append(source_doc.text)
-        rows["source"].append(source_doc.source)
-        rows["sentences"].append(sentences)
-        rows["triples"].append(triples)
+        del doc, found  # the piece's parse is freed before the next piece is parsed
+        rows.add(sentences, triples)
         counters["sentences"] += len(sentences)
         counters["triples"] += len(triples)
-    return pa.Table.from_pydict(rows, schema=DOC_SCHEMA), counters
+    ordered = [by_doc.pop(d) for d in range(len(documents))]
+    sentence_chunks = [r.sentences for r in ordered]
+    triple_chunks = [r.triples for r in ordered]
+    del ordered
+    columns = {
+        "doc_id": pa.array([doc.doc_id for doc in documents], type=pa.string()),
+        "text": pa.array([doc.text for doc in documents], type=pa.string()),
+        "source": pa.array([doc.source for doc in documents], type=pa.string()),
+        "sentences": _list_column(sentence_chunks, _SPAN),
+        "triples": _list_column(triple_chunks, TRIPLE_TYPE),
+    }
+    return pa.Table.from_pydict(columns, schema=DOC_SCHEMA), counters
 
 
 # Worker-process state: one spaCy model per worker, loaded once (setup), then parts (process).

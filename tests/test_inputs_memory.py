@@ -3,12 +3,16 @@ shifted to document offsets, rows kept in document order (issue #15, item 4)."""
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 import weakref
 from typing import Any
 
+import pyarrow as pa
+
 from kgprep.config import ExtractConfig
 from kgprep.corpus import Document
-from kgprep.extract import process_documents
+from kgprep.extract import MemoryZones, process_documents
 
 
 class PieceSpy:
@@ -70,3 +74,91 @@ def test_a_long_document_is_parsed_one_piece_at_a_time_and_its_triples_shifted(n
     # The same rows as when the document is parsed whole.
     whole, _ = process_documents(nlp, docs, ExtractConfig(), max_piece_chars=10_000)
     assert [r["triples"] for r in whole.to_pylist()] == [r["triples"] for r in rows]
+
+
+class HeapSpy(PieceSpy):
+    """Also records, when each piece is parsed, the memory held by Python objects (traced)
+    plus Arrow's memory pool."""
+
+    def __init__(self, nlp: Any):
+        super().__init__(nlp)
+        self.held_at_parse: list[int] = []
+
+    def __call__(self, text: str) -> Any:
+        gc.collect()
+        self.held_at_parse.append(tracemalloc.get_traced_memory()[0] + pa.total_allocated_bytes())
+        return super().__call__(text)
+
+
+def test_a_long_document_keeps_its_triples_compact_as_it_is_parsed(nlp):
+    """A piece's triples and sentences become Arrow data at once. Kept as Python dicts until
+    the row was written, they held ~3 KB a triple (31 KB a piece here; a 50 MB document has
+    ~400k triples); as Arrow they take ~10 times less."""
+    sentence = "Marie Curie discovered polonium in Paris. "
+    long_text = sentence * 240  # 24 pieces of 10 triples and 10 sentences
+    spy = HeapSpy(nlp)
+    tracemalloc.start()
+    try:
+        table, counters = process_documents(spy, [Document("long", long_text, "s")],
+                                            ExtractConfig(), max_piece_chars=420)
+    finally:
+        tracemalloc.stop()
+    assert counters["triples"] == 240 and len(spy.held_at_parse) == 24
+    growth = spy.held_at_parse[-1] - spy.held_at_parse[1]  # over 22 pieces, 220 triples
+    assert growth < 220 * 1000, spy.held_at_parse  # measured: ~100 KB; as dicts: ~700 KB
+    assert len(table.column("triples")[0]) == 240
+
+
+def test_the_vocabulary_is_renewed_between_pieces_with_the_same_rows(nlp):
+    """Strings a long document adds to spaCy's vocabulary are freed between its pieces once
+    they are many (a 50 MB document of new words would otherwise grow it without bound), and
+    the rows are those of a parse that never renews."""
+    long_text = "".join(f"Zorblax{i} Quintel discovered glorpium{i} in Paris. "
+                        for i in range(120))
+    docs = [Document("long", long_text, "s")]
+    base = len(nlp.vocab.strings)
+    renewing = MemoryZones(nlp, renew_after=30)
+    seen: list[int] = []
+
+    class VocabSpy(PieceSpy):
+        def __call__(self, text: str) -> Any:
+            seen.append(len(nlp.vocab.strings))
+            return super().__call__(text)
+
+    try:
+        pieces, _ = process_documents(VocabSpy(nlp), docs, ExtractConfig(),
+                                      max_piece_chars=1000, zones=renewing)
+    finally:
+        renewing.close()
+    assert len(seen) >= 6 and max(seen) - base < 150  # 240+ new words: renewed on the way
+    keeping = MemoryZones(nlp, renew_after=10**9)
+    try:
+        kept, _ = process_documents(nlp, docs, ExtractConfig(), max_piece_chars=1000,
+                                    zones=keeping)
+        assert len(nlp.vocab.strings) - base > 240  # never renewed
+    finally:
+        keeping.close()
+    assert pieces.equals(kept)
+    assert len(pieces.column("triples")[0]) >= 100
+
+
+def test_ids_and_part_fingerprints_do_not_depend_on_the_hash_window(monkeypatch):
+    """Text is hashed a window at a time (a 50 MB document is never encoded whole): content
+    ids and part fingerprints stay the hashes of the whole UTF-8 text, as before."""
+    import hashlib
+
+    from kgprep import corpus
+
+    texts = ["", "a", "Zoë 😀 € x" * 7, "é" * 23]
+    docs = [Document(f"id-{i}", t, f"src-{i}") for i, t in enumerate(texts)]
+    expected = hashlib.sha256()
+    for doc in docs:
+        for value in (doc.doc_id, doc.source, doc.text):
+            encoded = value.encode("utf-8")
+            expected.update(len(encoded).to_bytes(8, "little") + encoded)
+    for window in (1, 3, 1 << 20):
+        monkeypatch.setattr(corpus, "HASH_WINDOW", window)
+        assert corpus.iter_parts(docs, 10, []).__next__().fingerprint == expected.hexdigest()
+        for text in texts:
+            want = "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+            assert corpus.content_id(text) == want
