@@ -282,7 +282,8 @@ def summarise_results(results: dict[str, Any], probe_skipped: dict[str, int]) ->
             "final_heldout_loss_std": std_final,
             "final_loss_minus_baseline": cv.mean_std(diff)[0],
             # Is the final-loss difference larger than the baseline's own seed-to-seed std?
-            "loss_within_seed_spread": abs(cv.mean_std(diff)[0]) <= cv.mean_std(base_final)[1],
+            "loss_within_seed_spread": (abs(cv.mean_std(diff)[0]) <= cv.mean_std(base_final)[1]
+                                        if len(runs) > 1 else None),
             "probe": {side: _mean_probe([r["probe"][side] for r in runs])
                       for side in ("train", "heldout")},
         })
@@ -303,9 +304,10 @@ def verdict(name: str, entry: dict[str, Any]) -> str:
     reached, seeds = entry["seeds_reaching_baseline"], entry["seeds"]
     if name == "baseline":
         return "the reference (factor 1 by definition)"
-    loss = (f"; final loss {entry['final_loss_minus_baseline']:+.3f} vs the baseline, "
-            + ("within" if entry["loss_within_seed_spread"] else "beyond")
-            + " the baseline's seed-to-seed spread")
+    within = {True: "within the baseline's seed-to-seed spread",
+              False: "beyond the baseline's seed-to-seed spread",
+              None: "one seed, so no spread"}[entry["loss_within_seed_spread"]]
+    loss = f"; final loss {entry['final_loss_minus_baseline']:+.3f} vs the baseline, {within}"
     if reached == 0:
         return (f"never reached the baseline's final held-out loss on any of {seeds} seeds "
                 f"within the budget: factor > 1, no saving measured{loss}")
