@@ -231,3 +231,19 @@ def test_cli_ablate_errors_are_one_line(tmp_path, capsys):
     assert "run the pipeline first" in one_error_line(capsys.readouterr().err)
     assert main(["ablate", str(pipeline), "--variants", "baseline,magic"]) == 2
     assert "unknown variants" in one_error_line(capsys.readouterr().err)
+
+
+def test_cli_ablate_writes_results_in_the_pipelines_work_dir(sample_run, tmp_path, capsys):
+    from kgprep.cli import main
+    from tests.conftest import sample_pipeline
+
+    pipeline = sample_pipeline(tmp_path)
+    for part in ("shards", "tokenizer", "subnets"):
+        shutil.copytree(sample_run / part, tmp_path / "work" / part)
+    assert main(["ablate", str(pipeline), "--size", "smoke", "--steps", "2", "--evals", "1",
+                 "--seeds", "2", "--probe-facts", "2", "--variants", "baseline,role_loss"]) == 0
+    out = capsys.readouterr().out
+    results = json.loads((tmp_path / "work" / "ablation" / "results.json").read_text())
+    assert results["variant_order"] == ["baseline", "role_loss"]
+    assert results["size"]["steps"] == 2 and results["size"]["seeds"] == 2
+    assert "role_loss" in out and "results.json" in out
