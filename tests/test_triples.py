@@ -387,6 +387,10 @@ def reasons(triples):
     ("George Bush was in Santiago.", [("george bush", "be in", "santiago", None)]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas", None)]),
     ("Tom Smith met John Brown in Paris.", [("tom smith", "meet", "john brown", None)]),
+    ("Paul Jones is originally from Boston.", [("paul jones", "be from", "boston", None)]),
+    ("Paul Jones is British.", [("paul jones", "is a", "british", None)]),
+    ("Mary Smith worked at the Supreme Court of Canada in Ottawa.",
+     [("mary smith", "work at", "supreme court of canada", None)]),
 ])
 def test_precision_checks(nlp, text, expected):
     _, triples, _ = run(nlp, text)
