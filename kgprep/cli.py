@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from kgprep import __version__
 from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.remote import local_copy
-from kgprep.stage import pulled_copy
+from kgprep.stage import STAGE_SPECS, STAGES, pulled_copy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,20 +61,6 @@ def _exit_codes_help() -> str:
 
 
 EXIT_CODES_HELP = _exit_codes_help()
-
-STAGE_HELP = {
-    "extract": "Split documents into sentences with spaCy and extract subject-predicate-object "
-    "triples with character spans, provenance, negation, modality and confidence. Writes "
-    "extract/part-*.parquet and extract/rejects.jsonl.",
-    "graph": "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
-    "Parquet) and write N-Quads with one named graph per document to rdf/.",
-    "subnets": "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
-    "largest component), then build seeded domain subnetworks (personalized PageRank from the "
-    "domains file) and/or Louvain communities; write membership, subnetworks, each edge's "
-    "subnetwork and one Turtle file per subnetwork.",
-    "shards": "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
-    "stream shards with per-token role, entity and subnetwork annotations, plus manifest.json.",
-}
 
 log = logging.getLogger("kgprep")
 
@@ -125,16 +111,10 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
-    import importlib
-
     from kgprep.engine import prime_pyarrow, shutdown
-    from kgprep.stage import held_work_dir
+    from kgprep.stage import SPEC, held_work_dir
 
     prime_pyarrow()
-
-    def runner(stage: str) -> Callable[[PipelineConfig], Any]:
-        # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
-        return getattr(importlib.import_module(f"kgprep.{stage}"), f"run_{stage}")
 
     with held_work_dir(cfg) as held, contextlib.ExitStack() as stack:
         mirror, pulled = held.mirror, held.pulled
@@ -145,7 +125,7 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
                  f"{pulled.downloaded} files ({pulled.bytes_moved / 1e6:,.1f} MB)")
         for stage in stages:
             emit({"event": "stage_start", "stage": stage}, as_json)
-            report = runner(stage)(cfg)
+            report = SPEC[stage].run(cfg)
             if mirror is not None:  # say where outputs went: the URL, not the local mirror
                 report.outputs = {k: v.replace(mirror.local, mirror.url)
                                   for k, v in report.outputs.items()}
@@ -168,7 +148,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
     from kgprep.preflight import preflight
 
     cfg = _load(args)
-    stages = ["extract", "graph", "subnets", "shards"] if args.command == "run" else [args.command]
+    stages = list(STAGES) if args.command == "run" else [args.command]
     # Before the lock and any stage work: what this stage and every later one needs.
     checked = preflight(cfg, stages)
     if args.dry_run:
@@ -437,10 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true",
                        help="exit with code 5 after extract if any input record was rejected")
 
-    stage_parser("run", "Run all four stages in order: extract, graph, subnets, shards. Parts "
-                 "already done with the same input and config are skipped.")
-    for name, text in STAGE_HELP.items():
-        stage_parser(name, text)
+    stage_parser("run", f"Run every stage in order: {', '.join(STAGES)}. Parts already done "
+                 "with the same input and config are skipped.")
+    for spec in STAGE_SPECS:
+        stage_parser(spec.name, spec.help)
 
     p = sub.add_parser("validate", parents=[common], help="Re-check shards against their manifest",
                        description="Re-check a shards directory: checksums and sizes against "

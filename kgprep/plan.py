@@ -11,7 +11,7 @@ from kgprep.corpus import Reject, iter_parts, iter_records
 from kgprep.extract import done_records, part_done
 from kgprep.graph import graph_is_current
 from kgprep.io import sha256_file
-from kgprep.stage import stage_config_hash, stage_done
+from kgprep.stage import SPEC, stage_config_hash, stage_done
 from kgprep.subnets import subnets_are_current
 
 
@@ -42,11 +42,12 @@ def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:
                      f"from renumbered parts, {len(skip)} done; {len(stale)} stale outputs to "
                      f"remove; {len(rejects)} input records would be rejected")
     # The same up-to-date checks the stages make before they skip.
-    checks = (("graph", "extract", lambda h, up: graph_is_current(work, h, up)),
-              ("subnets", "graph", lambda h, up: subnets_are_current(work / "subnets", h, up)))
-    for stage, upstream_stage, is_current in checks:
+    checks = (("graph", lambda h, up: graph_is_current(work, h, up)),
+              ("subnets", lambda h, up: subnets_are_current(work / "subnets", h, up)))
+    for stage, is_current in checks:
         if stage not in stages:
             continue
+        (upstream_stage,) = SPEC[stage].reads
         upstream = work / upstream_stage / "manifest.json"
         current = upstream.is_file() and is_current(stage_config_hash(stage, cfg),
                                                     sha256_file(upstream))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -16,28 +17,89 @@ from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir
 from kgprep.remote import Mirror, SyncStats, WorkDirLease, is_url
 
 T = TypeVar("T")
-STAGES = ("extract", "graph", "subnets", "shards")
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """What the pipeline knows about one stage: the single place that says which stage reads
+    which, which config sections its output depends on and how it runs. The config-hash chain,
+    ``--dry-run``'s upstream checks and the CLI's stage commands are derived from it."""
+
+    name: str
+    reads: tuple[str, ...]  # the upstream stages whose manifests it reads
+    sections: tuple[str, ...]  # config sections of this stage's own settings
+    hashed_files: tuple[str, ...]  # keys of those sections naming a file: hashed by content
+    help: str
+    runner: str  # "module:function" taking the PipelineConfig, imported when the stage runs
+
+    def run(self, cfg: PipelineConfig) -> StageReport:
+        # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
+        module, function = self.runner.split(":")
+        return getattr(importlib.import_module(module), function)(cfg)  # type: ignore[no-any-return]
+
+
+STAGE_SPECS: tuple[StageSpec, ...] = (
+    StageSpec("extract", (), ("input", "extract"), (),
+              "Split documents into sentences with spaCy and extract subject-predicate-object "
+              "triples with character spans, provenance, negation, modality and confidence. "
+              "Writes extract/part-*.parquet and extract/rejects.jsonl.",
+              "kgprep.extract:run_extract"),
+    StageSpec("graph", ("extract",), ("graph",), (),
+              "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
+              "Parquet) and write N-Quads with one named graph per document to rdf/.",
+              "kgprep.graph:run_graph"),
+    StageSpec("subnets", ("graph",), ("subnets",), ("domains_file",),
+              "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
+              "largest component), then build seeded domain subnetworks (personalized PageRank "
+              "from the domains file) and/or Louvain communities; write membership, "
+              "subnetworks, each edge's subnetwork and one Turtle file per subnetwork.",
+              "kgprep.subnets:run_subnets"),
+    StageSpec("shards", ("subnets",), ("shards",), ("tokenizer",),
+              "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
+              "stream shards with per-token role, entity and subnetwork annotations, plus "
+              "manifest.json.",
+              "kgprep.shards:run_shards"),
+)
+STAGES = tuple(spec.name for spec in STAGE_SPECS)
+SPEC = {spec.name: spec for spec in STAGE_SPECS}
+
+
+def lineage(stage: str) -> list[StageSpec]:
+    """``stage`` and every stage it reads from, directly or not, upstream first."""
+    seen: list[StageSpec] = []
+
+    def visit(name: str) -> None:
+        for upstream in SPEC[name].reads:
+            visit(upstream)
+        if SPEC[name] not in seen:
+            seen.append(SPEC[name])
+
+    visit(stage)
+    return seen
+
+
+def _section_settings(cfg: PipelineConfig, spec: StageSpec) -> list[dict[str, Any]]:
+    out = []
+    for section in spec.sections:
+        settings = section_dict(getattr(cfg, section))
+        for key in spec.hashed_files:
+            if settings.get(key):  # a file by its bytes, not its path
+                settings[key] = sha256_file(Path(settings[key]))
+        if section == "input":  # absolute after loading: hashed relative to the pipeline file
+            settings["paths"] = [
+                str(Path(p).relative_to(cfg.base_dir))
+                if not is_url(p) and Path(p).is_relative_to(cfg.base_dir) else p
+                for p in cfg.input.paths]
+        out.append(settings)
+    return out
 
 
 def stage_config_hash(stage: str, cfg: PipelineConfig) -> str:
-    """Hash of every setting that can change ``stage``'s output, its upstream stages' included."""
-    parts: list[Any] = [FORMAT_VERSION, section_dict(cfg.input), section_dict(cfg.extract)]
-    if stage in ("graph", "subnets", "shards"):
-        parts.append(section_dict(cfg.graph))
-    if stage in ("subnets", "shards"):
-        subnets = section_dict(cfg.subnets)
-        domains = cfg.subnets.domains_file
-        subnets["domains_file"] = sha256_file(Path(domains)) if domains else ""
-        parts.append(subnets)
-    if stage == "shards":
-        shards = section_dict(cfg.shards)
-        if cfg.shards.tokenizer:
-            shards["tokenizer"] = sha256_file(Path(cfg.shards.tokenizer))
-        parts.append(shards)
-    # Input paths are absolute after loading; hash them relative to the pipeline file.
-    parts[1]["paths"] = [str(Path(p).relative_to(cfg.base_dir))
-                         if not is_url(p) and Path(p).is_relative_to(cfg.base_dir) else p
-                         for p in cfg.input.paths]
+    """Hash of every setting that can change ``stage``'s output, its upstream stages' included
+    (the chain follows ``StageSpec.reads``)."""
+    parts: list[Any] = [FORMAT_VERSION]
+    for spec in lineage(stage):
+        parts.extend(_section_settings(cfg, spec))
     return stable_hash(*parts)
 
 
