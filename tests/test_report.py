@@ -41,7 +41,7 @@ def test_report_is_self_contained_with_decodable_pngs(sample_run, capsys):
     parser.feed(text)
     parser.close()
     assert parser.headings == ["Stages", "Triples", "Graph", "Pruning and subnetworks", "Shards",
-                               "Training cost"]
+                               "Training cost", "Measured efficiency"]
     # triples histogram, degrees, entities, relations, pruning, 4 subnetworks, tokens/boundaries
     assert len(parser.sources) == 6 + 4
     for src in parser.sources:
