@@ -230,7 +230,7 @@ def _nmi_purity(labels: list[str], clusters: list[int]) -> tuple[float, float]:
 def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
     from kgprep.io import read_parquet
-    from kgprep.shards import triple_graph_ids, load_lookup
+    from kgprep.shards import load_lookup, triple_graph_ids
 
     lookup = load_lookup(work)
     out: dict[str, list[int]] = {}

@@ -15,7 +15,7 @@ PIPELINE = Path(__file__).resolve().parent.parent / "pipelines" / "default.toml"
 def test_lineage_follows_reads_upstream_first():
     assert [s.name for s in lineage("shards")] == ["extract", "graph", "subnets", "shards"]
     assert [s.name for s in lineage("graph")] == ["extract", "graph"]
-    assert STAGES == tuple(s.name for s in STAGE_SPECS)
+    assert tuple(s.name for s in STAGE_SPECS) == STAGES
     for spec in STAGE_SPECS:  # every stage reads only stages that come before it
         assert all(STAGES.index(r) < STAGES.index(spec.name) for r in spec.reads)
 
