@@ -214,7 +214,7 @@ def process_documents(
 def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
                    max_piece_chars: int, counters: dict[str, int], zones: MemoryZones
                    ) -> Iterator[tuple[int, int, Any]]:
-    """(document index, offset, Doc) in document order. Documents of one piece go through
+    """(document index, offset, Doc), in document order. Documents of one piece go through
     ``nlp.pipe`` in batches; a longer document is parsed one piece at a time, each Doc dropped
     before the next is parsed, so memory stays flat in the document's size (pieces sent to
     ``nlp.pipe`` together held a whole 5 MB document's parse at once: 14 GB). The caller must
@@ -243,66 +243,135 @@ def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
     yield from batch(short)
 
 
-class DocumentRows:
-    """One document's sentences and triples, kept as compact Arrow arrays a piece at a time:
-    as Python dicts a 50 MB document's ~400k triples held ~20 times their Arrow size."""
-
-    def __init__(self) -> None:
-        self.sentences: list[pa.Array] = []
-        self.triples: list[pa.Array] = []
-        self.sentence_count = 0
-
-    def add(self, sentences: list[dict[str, int]], triples: list[dict[str, Any]]) -> None:
-        self.sentences.append(pa.array(sentences, type=_SPAN))
-        self.triples.append(pa.array(triples, type=TRIPLE_TYPE))
-        self.sentence_count += len(sentences)
+# A part's triples wait for its Parquet file as zstd-compressed Arrow IPC: ~80 bytes a triple.
+# As Python dicts they took ~3 KB each until the row was written (1.4 GB for a 50 MB document).
+_TRIPLES_BATCH = pa.schema([("triple", TRIPLE_TYPE)])
+_COMPRESSED = pa.ipc.IpcWriteOptions(compression="zstd")
 
 
-def _list_column(chunks: list[list[pa.Array]], item: pa.DataType) -> pa.Array:
-    """One list per document from each document's chunks: the same values as
-    ``pa.array(list_of_lists)``, built without Python objects. Consumes ``chunks``."""
+class PartRows:
+    """A part's sentences and triples, added a piece at a time in document order, kept
+    compact; ``columns`` turns them into the part's two list columns."""
+
+    def __init__(self, documents: int) -> None:
+        self.sentences = [0] * documents  # per document, so far
+        self.triples = [0] * documents
+        self._sentence_chunks: list[pa.Array] = []
+        self._sink = pa.BufferOutputStream()
+        self._writer = pa.ipc.new_stream(self._sink, _TRIPLES_BATCH, options=_COMPRESSED)
+        self._document = 0
+
+    def add(self, document: int, sentences: list[dict[str, int]],
+            triples: list[dict[str, Any]]) -> None:
+        if document < self._document:
+            raise ValueError("pieces must come in document order")
+        self._document = document
+        self._sentence_chunks.append(pa.array(sentences, type=_SPAN))
+        self._writer.write_batch(pa.RecordBatch.from_arrays(
+            [pa.array(triples, type=TRIPLE_TYPE)], schema=_TRIPLES_BATCH))
+        self.sentences[document] += len(sentences)
+        self.triples[document] += len(triples)
+
+    def columns(self) -> tuple[pa.Array, pa.Array]:
+        """The sentences and triples columns (one list per document); call once."""
+        self._writer.close()
+        compressed = self._sink.getvalue()
+        self._sink = pa.BufferOutputStream()
+        triples = pa.ipc.open_stream(compressed).read_all().column(0)
+        del compressed
+        values = triples.chunk(0) if triples.num_chunks == 1 else triples.combine_chunks()
+        del triples  # the decompressed chunks: only the combined copy is kept
+        sentences = _list_array(self.sentences, pa.concat_arrays(self._sentence_chunks)
+                                if self._sentence_chunks else pa.array([], type=_SPAN))
+        self._sentence_chunks = []
+        return sentences, _list_array(self.triples, values)
+
+
+def _list_array(lengths: list[int], values: pa.Array) -> pa.Array:
+    """Lists of ``lengths`` over ``values``: the same values as ``pa.array(list_of_lists)``."""
     offsets = [0]
-    for doc_chunks in chunks:
-        offsets.append(offsets[-1] + sum(len(c) for c in doc_chunks))
-    flat = [c for doc_chunks in chunks for c in doc_chunks]
-    chunks.clear()  # the concatenation is the only copy kept
-    values = pa.concat_arrays(flat) if flat else pa.array([], type=item)
-    del flat
+    for length in lengths:
+        offsets.append(offsets[-1] + length)
     return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), values,
-                                    type=pa.list_(item))
+                                    type=pa.list_(values.type))
+
+
+def text_array(texts: list[str]) -> pa.Array:
+    """``pa.array(texts, pa.string())``, encoded here: pyarrow's own conversion leaves a UTF-8
+    copy cached inside each non-ASCII str for as long as the str lives (50 MB more for a 50 MB
+    document, held through the Parquet write), and one document's text is not copied again."""
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = [0]
+    for chunk in encoded:
+        offsets.append(offsets[-1] + len(chunk))
+    if offsets[-1] >= 2**31:  # past 32-bit offsets: pyarrow's conversion splits the array
+        return pa.array(texts, type=pa.string())
+    data = encoded[0] if len(encoded) == 1 else b"".join(encoded)
+    del encoded
+    return pa.StringArray.from_buffers(len(texts), pa.array(offsets, type=pa.int32()).buffers()[1],
+                                       pa.py_buffer(data))
 
 
 def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int,
              zones: MemoryZones) -> tuple[pa.Table, dict[str, int]]:
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
-    # Rows in document order, though long documents are parsed between batches of short ones.
-    by_doc: dict[int, DocumentRows] = {}
+    rows = PartRows(len(documents))
     for d, offset, doc in _parsed_pieces(nlp, documents, cfg, max_piece_chars, counters, zones):
-        rows = by_doc.setdefault(d, DocumentRows())
         found, extra = extract_triples(doc)
-        triples = [_shift(t, offset, rows.sentence_count) for t in found
+        triples = [_shift(t, offset, rows.sentences[d]) for t in found
                    if t["confidence"] >= cfg.min_confidence]
         sentences = [{"start": s.start_char + offset, "end": s.end_char + offset}
                      for s in doc.sents]
         counters["pronouns_dropped"] += extra["pronouns_dropped"]
         counters["words"] += count_words(doc)
         del doc, found  # the piece's parse is freed before the next piece is parsed
-        rows.add(sentences, triples)
+        rows.add(d, sentences, triples)
         counters["sentences"] += len(sentences)
         counters["triples"] += len(triples)
-    ordered = [by_doc.pop(d) for d in range(len(documents))]
-    sentence_chunks = [r.sentences for r in ordered]
-    triple_chunks = [r.triples for r in ordered]
-    del ordered
+    sentences, triples = rows.columns()
     columns = {
         "doc_id": pa.array([doc.doc_id for doc in documents], type=pa.string()),
-        "text": pa.array([doc.text for doc in documents], type=pa.string()),
+        "text": text_array([doc.text for doc in documents]),
         "source": pa.array([doc.source for doc in documents], type=pa.string()),
-        "sentences": _list_column(sentence_chunks, _SPAN),
-        "triples": _list_column(triple_chunks, TRIPLE_TYPE),
+        "sentences": sentences,
+        "triples": triples,
     }
     return pa.Table.from_pydict(columns, schema=DOC_SCHEMA), counters
+
+
+def _leaf_columns(schema: pa.Schema) -> list[str]:
+    """Parquet's names of the leaf columns: ``triples.list.element.subj.key``, ..."""
+
+    def walk(name: str, kind: pa.DataType) -> Iterator[str]:
+        if pa.types.is_list(kind):
+            yield from walk(f"{name}.list.element", kind.value_type)
+        elif pa.types.is_struct(kind):
+            for child in kind:
+                yield from walk(f"{name}.{child.name}", child.type)
+        else:
+            yield name
+
+    return [leaf for field in schema for leaf in walk(field.name, field.type)]
+
+
+# Every column's statistics but the text's, for parts with a document longer than a piece.
+_STATISTICS_BUT_TEXT = [leaf for leaf in _leaf_columns(DOC_SCHEMA) if leaf != "text"]
+
+
+def write_part(path: Path, table: pa.Table, config_hash: str, long_document: bool) -> None:
+    """Write a part's Parquet file. With a document longer than a piece in it, the text
+    column gets no statistics: Parquet copies the smallest and the largest text to compute
+    them (190 MB at once for a 50 MB document), then leaves values over 4 KB out of the file."""
+    if not long_document:
+        write_parquet(path, table, {"kgprep.config_hash": config_hash})
+        return
+    import pyarrow.parquet as pq
+
+    metadata = {**(table.schema.metadata or {}), b"kgprep.config_hash": config_hash.encode()}
+    with atomic_path(path) as tmp:
+        pq.write_table(table.replace_schema_metadata(metadata), tmp, compression="zstd",
+                       write_statistics=_STATISTICS_BUT_TEXT)
 
 
 # Worker-process state: one spaCy model per worker, loaded once (setup), then parts (process).
@@ -336,7 +405,7 @@ def _run_part(
     table, counters = process_documents(_WORKER["nlp"], part.documents, cfg,
                                         zones=_WORKER["zones"])
     out = part_path(out_dir, part.index)
-    write_parquet(out, table, {"kgprep.config_hash": config_hash})
+    write_part(out, table, config_hash, counters["long_documents_split"] > 0)
     record = {
         "part": part.index,
         "file": out.name,

@@ -91,22 +91,22 @@ class HeapSpy(PieceSpy):
 
 
 def test_a_long_document_keeps_its_triples_compact_as_it_is_parsed(nlp):
-    """A piece's triples and sentences become Arrow data at once. Kept as Python dicts until
-    the row was written, they held ~3 KB a triple (31 KB a piece here; a 50 MB document has
-    ~400k triples); as Arrow they take ~10 times less."""
+    """A piece's triples and sentences become compressed Arrow data at once. Kept as Python
+    dicts until the row was written, they held ~3 KB a triple (a 50 MB document has ~450k
+    triples); now the memory held grows by a few hundred bytes a triple at most."""
     sentence = "Marie Curie discovered polonium in Paris. "
-    long_text = sentence * 240  # 24 pieces of 10 triples and 10 sentences
+    long_text = sentence * 720  # 12 pieces of 60 triples and 60 sentences
     spy = HeapSpy(nlp)
     tracemalloc.start()
     try:
         table, counters = process_documents(spy, [Document("long", long_text, "s")],
-                                            ExtractConfig(), max_piece_chars=420)
+                                            ExtractConfig(), max_piece_chars=2520)
     finally:
         tracemalloc.stop()
-    assert counters["triples"] == 240 and len(spy.held_at_parse) == 24
-    growth = spy.held_at_parse[-1] - spy.held_at_parse[1]  # over 22 pieces, 220 triples
-    assert growth < 220 * 1000, spy.held_at_parse  # measured: ~100 KB; as dicts: ~700 KB
-    assert len(table.column("triples")[0]) == 240
+    assert counters["triples"] == 720 and len(spy.held_at_parse) == 12
+    growth = spy.held_at_parse[-1] - spy.held_at_parse[1]  # over 10 pieces, 600 triples
+    assert growth < 600 * 500, spy.held_at_parse  # as dicts: 600 * ~3,000
+    assert len(table.column("triples")[0]) == 720
 
 
 def test_the_vocabulary_is_renewed_between_pieces_with_the_same_rows(nlp):
@@ -162,3 +162,27 @@ def test_ids_and_part_fingerprints_do_not_depend_on_the_hash_window(monkeypatch)
         for text in texts:
             want = "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
             assert corpus.content_id(text) == want
+
+
+def test_a_part_with_a_long_document_has_statistics_for_all_but_its_text(nlp, tmp_path):
+    """Parquet statistics of a huge text cost memory and are dropped from the file anyway, so
+    a part with a long document has none for its text column; every other column keeps
+    them, and a part of ordinary documents is written exactly as before."""
+    import pyarrow.parquet as pq
+
+    from kgprep.extract import write_part
+    from kgprep.io import read_parquet, write_parquet
+
+    docs = [Document("long", "Marie Curie discovered polonium in Paris. " * 30, "s")]
+    table, counters = process_documents(nlp, docs, ExtractConfig(), max_piece_chars=500)
+    assert counters["long_documents_split"] > 0
+    write_part(tmp_path / "long.parquet", table, "h", long_document=True)
+    meta = pq.read_metadata(tmp_path / "long.parquet")
+    columns = [meta.row_group(0).column(i) for i in range(meta.num_columns)]
+    without = [c.path_in_schema for c in columns if not c.is_stats_set]
+    assert without == ["text"] and len(columns) > 30
+    back = read_parquet(tmp_path / "long.parquet")
+    assert back.equals(table) and back.schema.metadata[b"kgprep.config_hash"] == b"h"
+    write_part(tmp_path / "short.parquet", table, "h", long_document=False)
+    write_parquet(tmp_path / "before.parquet", table, {"kgprep.config_hash": "h"})
+    assert (tmp_path / "short.parquet").read_bytes() == (tmp_path / "before.parquet").read_bytes()
