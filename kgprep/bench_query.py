@@ -137,7 +137,7 @@ def synthetic_graph(work: Path, base: str, n_facts: int, parts: int = 10) -> Non
     for p in range(parts):
         flat = synthetic_part(rng, per_part, n_entities, n_relations, p * per_part // 10,
                               vocab, rel_vocab)
-        lines = set()
+        lines: set[str] = set()
         for doc, s, r, o in zip(*(flat[c].to_pylist() for c in
                                   ("doc_id", "subj_key", "pred_key", "obj_key")), strict=True):
             g = f"<{iri(base, 'doc', doc)}>"

@@ -158,7 +158,8 @@ def read_facts(work: Path) -> dict[str, list[tuple[str, str, str]]]:
     """Each named graph's facts in ``work/rdf``, keyed by graph IRI, as (subject, relation,
     object) labels: entities and relations by their labels in the graph tables, literal objects
     by their lexical form. ``rdfs:label`` quads name things; they are not facts."""
-    from rdflib import Dataset, Literal, URIRef
+    from rdflib import Dataset, Literal
+    from rdflib.term import Node
 
     nodes = _label_map(work / "graph" / "nodes.parquet")
     relations = _label_map(work / "graph" / "relations.parquet")
@@ -174,7 +175,7 @@ def read_facts(work: Path) -> dict[str, list[tuple[str, str, str]]]:
         if str(p) == RDFS_LABEL:
             own_labels[(graph, str(s))] = str(o)
 
-    def name(graph: str, term: URIRef, table: dict[str, str]) -> str:
+    def name(graph: str, term: Node, table: dict[str, str]) -> str:
         found = table.get(str(term)) or own_labels.get((graph, str(term)))
         return found if found is not None else unquote(str(term).rsplit("/", 1)[-1])
 

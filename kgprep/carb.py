@@ -133,6 +133,7 @@ def match(gold: Tuple, predicted: Tuple) -> tuple[float, float]:
     straight = _lenient(gold.relation, gold_args, predicted.relation, binarise(predicted))
     if not any(verb in gold.relation for verb in SAID_RELATIONS):
         return straight
+    swapped: tuple[str, ...]
     if len(predicted.args) >= 2:
         swapped = (" ".join(predicted.args[1:]), predicted.args[0])
     else:

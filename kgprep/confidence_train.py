@@ -47,7 +47,8 @@ def _wikitext_docs(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def _ud_docs(path: Path) -> Iterator[tuple[str, str]]:
-    doc_id, sentences = None, []
+    doc_id: str | None = None
+    sentences: list[str] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("# newdoc id = "):
             if doc_id and sentences:

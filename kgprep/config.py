@@ -236,7 +236,7 @@ def _build(cls: type, raw: Any, prefix: str) -> Any:
                 raise ConfigError(f"missing required config key '{dotted}'")
             continue
         value = raw[name]
-        if dataclasses.is_dataclass(annotation):
+        if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
             values[name] = _build(annotation, value, f"{dotted}.")
             continue
         if not _type_ok(value, annotation):

@@ -208,7 +208,7 @@ def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray,
     new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     starts = np.flatnonzero(new)
     summed = np.add.reduceat(w, starts) if len(starts) else w
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(n_nodes))
     graph.add_weighted_edges_from(zip(lo[starts].tolist(), hi[starts].tolist(),
                                       summed.tolist(), strict=True))

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+)
 
 from kgprep.config import ConfigError
 from kgprep.preflight import one_line
@@ -95,11 +104,13 @@ def subnet_view(store: Store, turtle: Path) -> Store:
     """The subnetwork's part of the dataset, in memory: the quads whose triple is one of its
     edges and its entities' labels, each in the graph of a document that states it."""
     view = Store()
-    nodes = set()
+    nodes: set[NamedNode | BlankNode | Triple] = set()
     for quad in pyoxigraph.parse(path=str(turtle), format=RdfFormat.TURTLE):
         if quad.predicate == RDFS_LABEL:
             continue  # labels come from the documents below (a relation has none in rdf/)
-        nodes.update((quad.subject, quad.object))
+        nodes.add(quad.subject)
+        if not isinstance(quad.object, Literal):  # edges join entities: a literal has no label
+            nodes.add(quad.object)
         view.extend(store.quads_for_pattern(quad.subject, quad.predicate, quad.object))
     for node in nodes:
         view.extend(store.quads_for_pattern(node, RDFS_LABEL, None))

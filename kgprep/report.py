@@ -209,7 +209,8 @@ def figures(data: ReportData) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     fig, ax = plt.subplots(figsize=(6, 3.2))
     if len(data.triples_per_doc):
-        bins = np.arange(0, int(data.triples_per_doc.max()) + 2) - 0.5
+        # Integer-centred bins; a list, as matplotlib's types ask.
+        bins = (np.arange(0, int(data.triples_per_doc.max()) + 2) - 0.5).tolist()
         ax.hist(data.triples_per_doc, bins=bins, color="#c6dbef",
                 label=f"extracted triples ({int(data.triples_per_doc.sum()):,})")
         ax.hist(data.facts_per_doc, bins=bins, color="#3b7dd8", alpha=0.85,

@@ -136,7 +136,7 @@ def draw(drawing: Drawing) -> Any:
         ax.text(0.5, 0.5, "no edges inside this subnetwork", ha="center", va="center",
                 color="#666666", transform=ax.transAxes)
         return fig
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(range(len(drawing.labels)))
     graph.add_edges_from((a, b) for a, b, _ in drawing.edges)
     layout = positions(graph.to_undirected())

@@ -35,7 +35,7 @@ class StageSpec:
     def run(self, cfg: PipelineConfig) -> StageReport:
         # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
         module, function = self.runner.split(":")
-        return getattr(importlib.import_module(module), function)(cfg)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(module), function)(cfg)
 
 
 STAGE_SPECS: tuple[StageSpec, ...] = (

@@ -320,7 +320,7 @@ def _inverted_condition(verb: Token) -> bool:
 
 def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
     """(preposition, object) pairs attached to the verb, in text order."""
-    pairs = []
+    pairs: list[tuple[Token, Token]] = []
     for child in verb.children:
         if child.dep_ in ("prep", "dative") and child.pos_ == "ADP":
             for pobj in child.children:
@@ -342,7 +342,7 @@ def _span_record(tokens: list[Token]) -> tuple[int, int]:
 
 
 def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted: str | None,
-                    relation: str, modality: str | None) -> str | None:
+                    relation: str, modality: str | None, verb: Token | None) -> str | None:
     """Why the triple gives no graph fact, or None when it may give one. The graph is
     entity-centric: a subject must be a named entity or a reference resolved to one (concept
     subjects were right in 17% of the labelled train facts)."""
@@ -360,10 +360,11 @@ def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted:
         return "hedged"
     if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity":
         return "bleached_relation"
-    return _precision_reason(rule, subj, obj, relation)
+    return _precision_reason(rule, subj, obj, relation, verb)
 
 
-def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str) -> str | None:
+def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
+                      verb: Token | None) -> str | None:
     """The checks of ``edge_checks``, in a fixed order so one reason is recorded."""
     doc = subj.head.doc
     if edge_checks.placeholder(subj.key, relation, obj.key):
@@ -385,6 +386,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str) -
         return "object:vague_amount"
     if edge_checks.empty_relation(relation, obj.mention):
         return "empty_relation"
+    if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):
+        return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
     return None
@@ -451,7 +454,8 @@ class _Builder:
             "attributed_to": speaker,
             "confidence": self.model.confidence(features),
             "rule": rule,
-            "no_edge_reason": _no_edge_reason(rule, subj, obj, unasserted, pred_key, modality),
+            "no_edge_reason": _no_edge_reason(rule, subj, obj, unasserted, pred_key, modality,
+                                             verb),
         }
         if self.keep_features:
             record["features"] = features
