@@ -190,6 +190,20 @@ def empty_relation(relation: str, obj: Mention) -> bool:
     return False
 
 
+# Verbs whose object is only the addressee or topic; what was said of it is in a complement:
+# "told Michael [to leave]", "described the song [as a highlight]".
+COMPLEMENT_VERBS = frozenset({"tell", "describe", "instruct", "ask", "consider", "regard",
+                              "urge", "persuade", "advise", "remind", "warn"})
+
+
+def content_in_complement(verb: Token) -> bool:
+    """"X told Y to ..." gives the fact "X tell Y" only, without what was told."""
+    if verb.lemma_.lower() not in COMPLEMENT_VERBS:
+        return False
+    return any(c.dep_ in ("xcomp", "ccomp", "oprd") or (c.dep_ == "prep" and c.lower_ == "as")
+               for c in verb.children)
+
+
 def placeholder(*keys: str) -> bool:
     """Corpus placeholders left in a key (WikiText's ``<unk>``, ``codice_13``), or a key cut
     mid-word ("-designated ov-099")."""
