@@ -56,7 +56,7 @@ def paint_or(n: int, starts: np.ndarray, ends: np.ndarray, flags: np.ndarray,
     Vectorised per bit with a difference array (+1 at each start, -1 at each end, a running
     sum > 0 marks covered tokens): no Python loop over ranges or tokens.
     """
-    out = np.zeros(n, dtype)
+    out: np.ndarray = np.zeros(n, dtype)
     starts = np.clip(np.asarray(starts, np.int64), 0, n)
     ends = np.clip(np.asarray(ends, np.int64), 0, n)
     flags = np.asarray(flags).astype(dtype)
@@ -80,7 +80,7 @@ def paint_first(n: int, starts: np.ndarray, ends: np.ndarray, values: np.ndarray
     """Per token of ``n``, the value of the first range [start, end) in array order that covers
     it, else ``fill``: the annotation rule "an earlier triple keeps its tokens", without a
     Python loop over the ranges."""
-    out = np.full(n, fill, dtype)
+    out: np.ndarray = np.full(n, fill, dtype)
     # Every (token, range) pair, ranges in array order; a stable sort by token then puts each
     # token's first covering range first.
     range_of, tokens = _expand(n, starts, ends)

@@ -140,7 +140,7 @@ def bench_shards(shared: Path, model: str, limit: int, workers: int) -> bool:
           f"{cfg.effective_workers()} extract workers, BPE trained on the corpus (16k vocab)")
     print(f"  {'stage':<10}{'seconds':>9}{'throughput':>24}")
     print(f"  {'extract':<10}{extract.seconds:9.1f}"
-          f"{extract.counts['words'] / extract.seconds:>15,.0f} words/s")
+          f"{int(extract.counts['words']) / extract.seconds:>15,.0f} words/s")
     print(f"  {'graph':<10}{graph.seconds:9.1f}")
     print(f"  {'subnets':<10}{subnets.seconds:9.1f}")
     print(f"  {'shards':<10}{shards.seconds:9.1f}{tokens / shards.seconds:>15,.0f} tokens/s"
@@ -464,7 +464,7 @@ def _pipeline_config(tmp: Path, corpus: Path, workers: int, name: str, model: st
     import json
 
     path = tmp / f"{name}.toml"
-    body = {
+    body: dict[str, Any] = {
         "name": name, "work_dir": str(tmp / name),
         # Two batches of 64 per part: with 100, every part ends in a 36-document batch, and
         # short batches parse ~1.8% slower (README, input.part_size).
@@ -586,13 +586,13 @@ def bench_pipeline(shared: Path, model: str, repeats: int = 2) -> bool:
         once = corpora[0]
         four = tmp / "valid-4x.txt"
         four.write_text("\n\n".join([once.read_text(encoding="utf-8")] * 4), encoding="utf-8")
-        rss = {}
+        peak: dict[str, int] = {}
         for label, corpus in (("1x", once), ("4x", four)):
             cfg = _pipeline_config(tmp, corpus, 1, f"rss-{label}", model)
-            _, rss[label] = _measured([sys.executable, "-m", "kgprep", "extract", str(cfg)])
-        growth = rss["4x"] / rss["1x"]
-        print(f"\nextract peak RSS on valid.txt: 1x {rss['1x'] / 1024:,.0f} MB, 4x "
-              f"{rss['4x'] / 1024:,.0f} MB: ratio {growth:.3f} (target <= "
+            _, peak[label] = _measured([sys.executable, "-m", "kgprep", "extract", str(cfg)])
+        growth = peak["4x"] / peak["1x"]
+        print(f"\nextract peak RSS on valid.txt: 1x {peak['1x'] / 1024:,.0f} MB, 4x "
+              f"{peak['4x'] / 1024:,.0f} MB: ratio {growth:.3f} (target <= "
               f"{PIPELINE_TARGETS['rss_4x_vs_1x']})")
         ok &= growth <= PIPELINE_TARGETS["rss_4x_vs_1x"]
     print(f"\ntargets {'met' if ok else 'MISSED'}")

@@ -389,8 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def pipeline_command(name: str, help_text: str, description: str,
-                         func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
-        """A command that takes a pipeline file and --set overrides."""
+                         func: Callable[[argparse.Namespace], int]) -> _Parser:
+        """A command that takes a pipeline file and --set overrides (a _Parser, as every
+        subcommand's parser is: argparse makes them of the main parser's class)."""
         p = sub.add_parser(name, parents=[common], help=help_text, description=description,
                            epilog=EXIT_CODES_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)

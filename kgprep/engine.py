@@ -106,12 +106,12 @@ def module_hidden(name: str, hide: bool = True) -> Iterator[None]:
     afterwards it imports normally for the rest of the process."""
     finder = _HiddenModule(name) if hide and name not in sys.modules else None
     if finder is not None:
-        sys.meta_path.insert(0, finder)  # type: ignore[arg-type]
+        sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
         if finder is not None:
-            sys.meta_path.remove(finder)  # type: ignore[arg-type]
+            sys.meta_path.remove(finder)
 
 
 def torch_hidden(model: str) -> contextlib.AbstractContextManager[None]:
@@ -209,7 +209,6 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
             ray.init(**options)
 
-    @ray.remote(num_cpus=1)
     class PartWorker:
         """One model per actor: set up once, then process parts."""
 
@@ -221,7 +220,10 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
 
     # With no worker count set, one actor per CPU of the cluster joined (or started).
     workers = spec.workers or int(ray.cluster_resources().get("CPU", 1))
-    actors = [PartWorker.remote() for _ in range(max(1, workers))]
+    # ray.remote applied as the decorator would be; Ray's types give an actor handle's methods no
+    # ``.remote``, so the handles are held untyped.
+    actor_class = ray.remote(num_cpus=1)(PartWorker)
+    actors: list[Any] = [actor_class.remote() for _ in range(max(1, workers))]
     window: list[tuple[Any, bool]] = []
     turn = 0
     for item in items:

@@ -339,7 +339,7 @@ def _triple_structs(doc: DocTokens, keep: np.ndarray, shift: int) -> list[dict[s
 
 
 def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
-              ) -> tuple[dict[str, list[Any]], dict[str, int]]:
+              ) -> tuple[dict[str, Any], dict[str, int]]:
     """Concatenate documents with EOS between them and cut fixed rows of ``seq_len`` tokens.
 
     A triple that crosses a row boundary is dropped from the row, and so are its annotations:
@@ -400,7 +400,8 @@ def pack_rows(docs: list[DocTokens], seq_len: int, eos_id: int, pad_id: int
     bare = text & (role == ROLE_NONE)
     entity[bare] = -1
     subnet[bare] = -1
-    columns = {
+    # The token columns are 2-D arrays (one row a row), the nested ones lists.
+    columns: dict[str, Any] = {
         "input_ids": ids, "role": role, "entity": entity, "subnet": subnet,
         "loss_mask": loss_mask, "triples": row_triples, "docs": row_docs,
         "n_tokens": [min(seq_len, total - r * seq_len) for r in range(n_rows)],
@@ -556,7 +557,13 @@ def markup_ids(cfg: PipelineConfig, tokenizer: Tokenizer) -> Markup | None:
     """The knowledge-markup token ids when triples are linearised into the text, else None."""
     if cfg.shards.linearize != "append":
         return None
-    return Markup(*(tokenizer.token_to_id(t) for t in KG_TOKENS))
+    ids: list[int] = []
+    for token in KG_TOKENS:
+        token_id = tokenizer.token_to_id(token)
+        if token_id is None:  # prepare_tokenizer adds them; only a tokenizer edited since lacks one
+            raise ValueError(f"the tokenizer has no id for the markup token {token}")
+        ids.append(token_id)
+    return Markup(*ids)
 
 
 def marker_name(part: dict[str, Any]) -> str:

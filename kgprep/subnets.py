@@ -453,7 +453,7 @@ def run_subnets(cfg: PipelineConfig) -> StageReport:
     }
     for step, removed in pruning.items():
         report.counts[f"pruned by {step}: nodes/edges"] = \
-            f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"  # type: ignore[assignment]
+            f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"
     report.details = {"pruning": pruning_steps,
                       "subnets": {n: {"nodes": len(members[i]), "edges": int(edge_counts[i]),
                                       "kind": kinds[i]} for i, n in enumerate(names)}}

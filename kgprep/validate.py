@@ -169,7 +169,7 @@ def check_row_roles(role: np.ndarray, loss_mask: np.ndarray, ids: np.ndarray, n_
     in_markup = np.zeros(len(role), bool)
     if markup:
         in_markup = (np.asarray(loss_mask) == 0) & (np.arange(len(role)) < n_tokens)
-    if in_markup.any():
+    if markup and in_markup.any():
         spelled = _markup_roles(np.asarray(ids), markup)
         unknown = in_markup & (spelled < 0)
         expected[in_markup] = spelled[in_markup]
