@@ -56,3 +56,16 @@ def test_curve_counts_precision_and_yield():
     points = {t: (p, y, n) for t, p, y, n in curve(rows, 10, model)}
     assert points[0.0] == (pytest.approx(1 / 3), pytest.approx(0.3), 3)
     assert points[0.9] == (pytest.approx(0.5), pytest.approx(0.2), 2)
+
+
+def test_auc_lower_bound_separates_a_ranking_from_noise():
+    import numpy as np
+
+    from kgprep.confidence_train import auc_lower_bound
+
+    y = np.array([0, 1] * 60)
+    ranking = y * 0.6 + np.linspace(0, 0.5, len(y))  # mostly ordered by the label
+    noise = np.random.default_rng(1).random(len(y))
+    assert auc_lower_bound(y, ranking) > 0.7
+    assert auc_lower_bound(y, noise) <= 0.5
+    assert auc_lower_bound(y, ranking) == auc_lower_bound(y, ranking)  # seeded
