@@ -279,7 +279,7 @@ def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
 
         with fsspec.open(path, "rb") as raw, \
                 pa.CompressedInputStream(raw, "zstd") as stream:
-            yield io.BufferedReader(stream)  # type: ignore[arg-type]
+            yield io.BufferedReader(stream)
         return
     with fsspec.open(path, "rb", compression=compression) as fh:
         yield fh

@@ -178,9 +178,11 @@ def generated_linearised(doc: Doc, markup_ids: tuple[int, int, int, int],
         for t in after[at]:
             s = spans[t]
             subj, node_o, sub = int(doc.nodes[t, 0]), int(doc.nodes[t, 1]), int(doc.nodes[t, 2])
-            parts = [([kg], 0, -1), (text.ids[s[0]:s[1]], 1, subj), ([rel], 0, -1),
-                     (text.ids[s[2]:s[3]], 2, -1), ([obj], 0, -1),
-                     (text.ids[s[4]:s[5]], 4, node_o), ([end], 0, -1)]
+            # (token ids, role, entity) of each markup token and argument, in order.
+            parts: list[tuple[list[int] | np.ndarray, int, int]] = [
+                ([kg], 0, -1), (text.ids[s[0]:s[1]], 1, subj), ([rel], 0, -1),
+                (text.ids[s[2]:s[3]], 2, -1), ([obj], 0, -1),
+                (text.ids[s[4]:s[5]], 4, node_o), ([end], 0, -1)]
             for ids, role, entity in parts:
                 m = len(ids)
                 out["ids"].append(np.asarray(ids, np.int64))

@@ -133,7 +133,7 @@ def train_run(model: CausalLM, phases: list[tuple[int, Packed]], heldout: Packed
         if rows is not phase_rows:  # a new phase: a fresh permutation of its rows
             phase_rows, cursor, epoch = rows, 0, 0
             order = np.random.default_rng([seed, epoch]).permutation(len(rows))
-        index = []
+        index: list[int] = []
         while len(index) < spec.batch_size:
             if cursor == len(order):
                 epoch, cursor = epoch + 1, 0
