@@ -341,7 +341,8 @@ def print_summary(results: dict[str, Any]) -> None:
     _log(f"ablation: {size['seeds']} seeds x {len(results['variants'])} variants, "
          f"{results['budget_tokens']:,} tokens each, {results['wall_seconds']:.0f} s on "
          f"{results['device']}")
-    for name, entry in results["variants"].items():
+    for name in results["variant_order"]:
+        entry = results["variants"][name]
         p = entry["probe"]
         _log(f"  {name:<14} held-out loss {entry['final_heldout_loss']:.3f} "
              f"(± {entry['final_heldout_loss_std']:.3f}); probe MRR train "
