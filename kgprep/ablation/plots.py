@@ -23,8 +23,9 @@ def curves_figure(results: dict[str, Any]) -> Any:
         tokens = np.asarray(runs[0]["tokens"], float)
         losses = np.asarray([r["heldout_loss"] for r in runs])
         keep = tokens > 0  # the point before training sits far above the rest
-        line, = ax.plot(tokens[keep], losses.mean(0)[keep], label=name,
-                        lw=2.2 if name == "baseline" else 1.4)
+        base = name == "baseline"  # drawn in black, on top: the reference the rest are read by
+        line, = ax.plot(tokens[keep], losses.mean(0)[keep], label=name, lw=2.0 if base else 1.4,
+                        color="black" if base else None, zorder=5 if base else 2)
         ax.fill_between(tokens[keep], losses.min(0)[keep], losses.max(0)[keep],
                         color=line.get_color(), alpha=0.15)
     base = results["variants"]["baseline"]
