@@ -52,8 +52,10 @@ def factor_figure(results: dict[str, Any]) -> Any:
         per_seed = [f for f in entry["efficiency_per_seed"] if f is not None]
         if factor is None:
             ax.bar(i, 1.0, color="none", edgecolor="tab:red", hatch="//")
-            ax.text(i, 1.02, f"not reached\n({entry['seeds_reaching_baseline']}/"
-                    f"{entry['seeds']} seeds)", ha="center", va="bottom", fontsize=8)
+            reached = entry["seeds_reaching_baseline"]
+            label = "not reached" if not reached else \
+                f"no factor: reached on\n{reached} of {entry['seeds']} seeds"
+            ax.text(i, 1.02, label, ha="center", va="bottom", fontsize=8)
         else:
             ax.bar(i, factor, yerr=spread or 0.0, capsize=4, color="tab:blue", alpha=0.75)
             ax.text(i, factor + (spread or 0.0) + 0.02, f"{factor:.2f}", ha="center",
