@@ -209,35 +209,83 @@ def _map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
             ray.init(**options)
 
+    model = spec.model
+
     class PartWorker:
-        """One model per actor: set up once, then process parts."""
+        """One model per actor: the local workers' start-up once, then parts."""
 
         def __init__(self) -> None:
-            setup(*setup_args)
+            prime_pyarrow()
+            with torch_hidden(model):
+                setup(*setup_args)
 
         def run(self, item: T) -> R:
             return process(item, *args)
 
     # With no worker count set, one actor per CPU of the cluster joined (or started).
     workers = spec.workers or int(ray.cluster_resources().get("CPU", 1))
-    # ray.remote applied as the decorator would be; Ray's types give an actor handle's methods no
-    # ``.remote``, so the handles are held untyped.
-    actor_class = ray.remote(num_cpus=1)(PartWorker)
+    # An actor that dies (its node lost, killed, out of memory) is restarted, which runs its
+    # start-up again, and its part is retried; parts are pure functions of their input, so a
+    # retry writes the same bytes. Ray's types give an actor handle's methods no ``.remote``,
+    # so the handles are held untyped.
+    actor_class = ray.remote(num_cpus=1, max_restarts=-1,
+                             max_task_retries=RAY_PART_RETRIES)(PartWorker)
     actors: list[Any] = [actor_class.remote() for _ in range(max(1, workers))]
-    window: list[tuple[Any, bool]] = []
-    turn = 0
-    for item in items:
-        done = skip(item)
-        if done is not None:
-            window.append((done, True))
-        else:
-            window.append((actors[turn % len(actors)].run.remote(item), False))
-            turn += 1
-        while len(window) > 2 * len(actors):
-            result, skipped = window.pop(0)
-            yield (result if skipped else ray.get(result)), skipped
-    for result, skipped in window:
-        yield (result if skipped else ray.get(result)), skipped
+    yield from dispatch_in_order(actors, items, skip, ray.wait, ray.get)
+
+
+# A part is retried this many times on a restarted actor before the run fails.
+RAY_PART_RETRIES = 3
+# Results wait in input order: at most this many parts per actor are dispatched or held.
+WINDOW_PER_ACTOR = 3
+
+
+def dispatch_in_order(actors: list[Any], items: Iterable[T], skip: Callable[[T], Any],
+                       wait: Callable[..., Any], get: Callable[[Any], Any]
+                       ) -> Iterator[tuple[Any, bool]]:
+    """Each part goes to an actor that is free (a slow part holds up only its own actor),
+    results come back in input order; at most ``WINDOW_PER_ACTOR`` parts per actor are
+    dispatched or waiting to be yielded, so memory stays flat."""
+    idle = list(reversed(actors))
+    pending: dict[Any, tuple[int, Any]] = {}  # object ref -> (index, actor)
+    ready: dict[int, tuple[Any, bool]] = {}
+    taken = yielded = 0
+    window = WINDOW_PER_ACTOR * len(actors)
+    source = iter(items)
+    held: T | None = None  # the next part, waiting for a free actor
+    exhausted = False
+    while True:
+        while not exhausted and taken - yielded < window:
+            if held is None:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                done = skip(item)
+                if done is not None:
+                    ready[taken] = (done, True)
+                    taken += 1
+                    continue
+                held = item
+            if not idle:
+                break
+            actor = idle.pop()
+            pending[actor.run.remote(held)] = (taken, actor)
+            held = None
+            taken += 1
+        while yielded in ready:
+            yield ready.pop(yielded)
+            yielded += 1
+        if not pending:
+            if exhausted and held is None:
+                return
+            continue
+        finished, _ = wait(list(pending), num_returns=1)
+        for ref in finished:
+            index, actor = pending.pop(ref)
+            ready[index] = (get(ref), False)
+            idle.append(actor)
 
 
 _STARTED_RAY: list[bool] = []

@@ -50,7 +50,7 @@ def test_missing_url_input_names_the_key(tmp_path, capsys):
     pipeline = sample_pipeline(tmp_path)
     pipeline.write_text(pipeline.read_text().replace(
         str(ROOT / "data" / "sample" / "corpus.jsonl"), "memory://nowhere/x.jsonl"))
-    assert main(["run", str(pipeline)]) == 2
+    assert main(["run", str(pipeline)]) == 3  # missing input data, as for a local path
     assert "input.paths[0]" in capsys.readouterr().err
 
 
@@ -108,3 +108,69 @@ print(loaded, pa.Table.from_pandas(pd.DataFrame({"a": [1]})).num_rows,
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.strip()
     assert out == "False 1 [3]"
+
+
+class _FakeActor:
+    """An actor whose calls finish when the fake ``wait`` says so."""
+
+    def __init__(self, name: str, log: list[tuple[str, int]]):
+        self.name, self.log = name, log
+        self.run = self  # ``actor.run.remote(item)``
+
+    def remote(self, item: int) -> tuple[str, int]:
+        self.log.append((self.name, item))
+        return (self.name, item)
+
+
+def test_ray_dispatch_gives_parts_to_free_actors_and_results_in_order():
+    from kgprep.engine import WINDOW_PER_ACTOR, dispatch_in_order
+
+    log: list[tuple[str, int]] = []
+    actors = [_FakeActor("a", log), _FakeActor("b", log)]
+    slow = 0  # part 0 finishes only when nothing else is left running
+
+    def wait(refs, num_returns=1):
+        quick = [r for r in refs if r[1] != slow]
+        return (quick or refs)[:1], []
+
+    def get(ref):
+        return f"result {ref[1]}"
+
+    out = list(dispatch_in_order(actors, range(8), lambda i: "done 5" if i == 5 else None,
+                                  wait, get))
+    assert out == [(f"result {i}", False) if i != 5 else ("done 5", True) for i in range(8)]
+    # While part 0 ran on one actor, the other took every later part the result window allows
+    # (round-robin would have queued every second part behind part 0).
+    first, other = log[0][0], log[1][0]
+    while_slow = [name for name, _ in log[1:]][: WINDOW_PER_ACTOR * 2 - 2]
+    assert first != other and while_slow == [other] * len(while_slow) and len(while_slow) >= 3
+    assert 5 not in [item for _, item in log]  # a skipped part reaches no actor
+
+
+def _die_once(item: int, marker: str) -> int:
+    """Kills its own worker the first time it sees part 3, as a lost node would."""
+    import os
+    from pathlib import Path
+
+    if item == 3 and not Path(marker).exists():
+        Path(marker).write_text("died")
+        os._exit(1)
+    return item * item
+
+
+def test_a_dead_ray_actor_is_restarted_and_its_part_retried(tmp_path):
+    ray = pytest.importorskip("ray")
+    import sys
+
+    from kgprep.engine import EngineSpec, map_parts, no_setup, shutdown
+
+    # The test module is not importable on Ray's workers: send this function by value.
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        marker = str(tmp_path / "died")
+        results = list(map_parts(EngineSpec("ray", 2, ray_object_store_mb=100), no_setup, (),
+                                 _die_once, range(8), (marker,)))
+    finally:
+        shutdown()
+    assert (tmp_path / "died").read_text() == "died"  # an actor did die mid-run
+    assert results == [(i * i, False) for i in range(8)]
