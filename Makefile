@@ -23,7 +23,7 @@ INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 help:
 	@echo "make pipeline   build shards from the sample corpus (creates .venv if missing)"
-	@echo "make test       lint and run the test suite (creates .venv if missing)"
+	@echo "make test       lint (ruff), type-check (mypy) and run the test suite (creates .venv if missing)"
 	@echo "make extract | graph | subnets | shards   rebuild one stage and what it needs"
 	@echo "make report     write work/default/report/index.html (plots, training-cost estimate)"
 	@echo "make cost       print the training-cost estimate for the shards"
@@ -93,9 +93,11 @@ inspect: $(CORE_STAMP)
 
 lint: $(CORE_STAMP)
 	$(BIN)/ruff check kgprep tests
+	$(BIN)/mypy kgprep
 
 test: $(CORE_STAMP) $(TRAIN_STAMP)
 	$(BIN)/ruff check kgprep tests
+	$(BIN)/mypy kgprep
 	$(BIN)/python -m pytest -q
 
 SHARED ?= ../shared
