@@ -228,8 +228,9 @@ def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfi
     Returns (quads, triple counts by outcome, aggregates); memory follows the part's keys."""
     file, expected, quads = item
     mirror = cfg.mirror()
-    if mirror is not None:  # a worker on another machine fetches the part
+    if mirror is not None:  # a worker on another machine fetches the part into its own mirror
         mirror.pull((f"extract/{file}",))
+        work = Path(mirror.local)  # this machine's, not the driver's (KGPREP_MIRROR_DIR, ~)
     # N-Quads and counts both read only these: the sentences column stays on disk.
     docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
     if quads is None:

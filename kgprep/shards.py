@@ -592,6 +592,7 @@ def _worker_setup(cfg: PipelineConfig, work: Path, tok_info: TokenizerInfo,
     mirror = cfg.mirror()
     if mirror is not None:  # a worker on another machine fetches what the driver published
         mirror.pull(("tokenizer/", "graph/", "subnets/"))
+        work = Path(mirror.local)  # this machine's mirror, not the driver's path
     tokenizer = Tokenizer.from_file(str(work / tok_info.path))
     markup = markup_ids(cfg, tokenizer)
     _WORKER["context"] = PartContext(tokenizer, tok_info, load_lookup(work), markup,
@@ -644,6 +645,7 @@ def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, 
     mirror = cfg.mirror()
     if mirror is not None:
         mirror.pull((f"extract/{part['file']}",))
+        work = Path(mirror.local)  # this machine's mirror, not the driver's path
     entries, tokens = _build_part(part, cfg, work, _WORKER["context"])
     rewritten = sum(1 for e in entries if e.pop("rewritten"))
     marker = work / "shards" / marker_name(part)
