@@ -400,8 +400,15 @@ def _worker_setup(model: str) -> None:
 
 
 def _run_part(
-    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str, mirror: Mirror | None
+    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str,
+    mirror_of: tuple[str, str] | None,
 ) -> dict[str, Any]:
+    """Parse one part and write it; with a URL work dir (``mirror_of`` = (URL, run.mirror_dir)),
+    into this machine's own mirror, then publish it to the URL."""
+    mirror = None
+    if mirror_of is not None:  # a worker on another node has its own mirror, not the driver's
+        mirror = Mirror.for_url(*mirror_of)
+        out_dir = Path(mirror.local) / out_dir.name
     table, counters = process_documents(_WORKER["nlp"], part.documents, cfg,
                                         zones=_WORKER["zones"])
     out = part_path(out_dir, part.index)
@@ -447,7 +454,9 @@ def _schedule(
 
     spec = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
     yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
-                         (cfg.extract, out_dir, config_hash, cfg.mirror()), skip=done_record)
+                         (cfg.extract, out_dir, config_hash,
+                          (cfg.work_dir, cfg.run.mirror_dir) if cfg.mirror() else None),
+                         skip=done_record)
 
 
 REUSE_DIR = ".reuse"

@@ -251,15 +251,13 @@ def test_workers_without_the_drivers_disk_give_the_same_bytes(
     nodes_made = [json.loads(p.read_text()) for p in log.iterdir()]
     assert len(nodes_made) == 6
     private = all(n["private_disk"] for n in nodes_made)
-    # What the workers wrote reached the driver through the bucket: it downloaded the parts.
-    # Without a private disk, extract workers write into the driver's mirror (they are handed
-    # its path), so only graph's and shards' parts must travel.
+    # What the workers wrote reached the driver through the bucket: it downloaded the parts
+    # (every stage's workers write into their own node's mirror, never the driver's).
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()
               if line.startswith("{")]
     downloaded = {e["stage"]: e["details"]["sync"]["downloaded"] for e in events
                   if e["event"] == "stage_done"}
-    assert downloaded["graph"] == 4 and downloaded["shards"] == 4, downloaded  # data + marker
-    assert downloaded["extract"] == (4 if private else 0), (private, downloaded)
-    # A private disk vanished with its process; otherwise graph's and shards' workers left theirs.
+    assert downloaded == {"extract": 4, "graph": 4, "shards": 4, "subnets": 0}, downloaded
+    # A private disk vanished with its process; otherwise each worker left its own mirror.
     left = [p.name for p in nodes.iterdir() if p.name.startswith("node-")]
-    assert len(left) == (0 if private else 4), (private, left)
+    assert len(left) == (0 if private else 6), (private, left)
