@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from kgprep import __version__
 from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.remote import local_copy
-from kgprep.stage import STAGE_SPECS, STAGES, pulled_copy
+from kgprep.stage import pulled_copy, registered, stage_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,7 +112,7 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     from kgprep.engine import prime_pyarrow, shutdown
-    from kgprep.stage import SPEC, held_work_dir
+    from kgprep.stage import held_work_dir, stage_named
 
     prime_pyarrow()
 
@@ -125,7 +125,7 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
                  f"{pulled.downloaded} files ({pulled.bytes_moved / 1e6:,.1f} MB)")
         for stage in stages:
             emit({"event": "stage_start", "stage": stage}, as_json)
-            report = SPEC[stage].run(cfg)
+            report = stage_named(stage).run(cfg)
             if mirror is not None:  # say where outputs went: the URL, not the local mirror
                 report.outputs = {k: v.replace(mirror.local, mirror.url)
                                   for k, v in report.outputs.items()}
@@ -148,7 +148,7 @@ def cmd_stage(args: argparse.Namespace) -> int:
     from kgprep.preflight import preflight
 
     cfg = _load(args)
-    stages = list(STAGES) if args.command == "run" else [args.command]
+    stages = list(stage_names()) if args.command == "run" else [args.command]
     # Before the lock and any stage work: what this stage and every later one needs.
     checked = preflight(cfg, stages)
     if args.dry_run:
@@ -418,10 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true",
                        help="exit with code 5 after extract if any input record was rejected")
 
-    stage_parser("run", f"Run every stage in order: {', '.join(STAGES)}. Parts already done "
+    stages = registered()  # the stage commands, from the registry
+    stage_parser("run", f"Run every stage in order: {', '.join(s.name for s in stages)}. "
+                 "Parts already done "
                  "with the same input and config are skipped.")
-    for spec in STAGE_SPECS:
-        stage_parser(spec.name, spec.help)
+    for stage in stages:
+        stage_parser(stage.name, stage.spec.help)
 
     p = sub.add_parser("validate", parents=[common], help="Re-check shards against their manifest",
                        description="Re-check a shards directory: checksums and sizes against "

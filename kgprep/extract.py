@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,27 @@ from kgprep.corpus import (
     iter_parts,
     iter_records,
 )
-from kgprep.engine import EngineSpec, map_parts
+from kgprep.engine import EngineSpec
 from kgprep.io import (
     atomic_open,
     atomic_path,
+    read_json,
     remove_stale_temporaries,
     sha256_file,
     write_json,
     write_parquet,
 )
 from kgprep.remote import Mirror
-from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
-from kgprep.triples import extract_triples
+from kgprep.stage import (
+    Plan,
+    Stage,
+    StageReport,
+    StageSpec,
+    done_record,
+    part_ids,
+    progress,
+    stage_config_hash,
+)
 
 # Components the extractor reads: POS and lemmas, the parse, and entity types.
 NEEDED_COMPONENTS = frozenset(
@@ -314,6 +324,9 @@ def text_array(texts: list[str]) -> pa.Array:
 
 def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int,
              zones: MemoryZones) -> tuple[pa.Table, dict[str, int]]:
+    # Imported here: it imports spaCy, which the CLI and the stage registry need not load.
+    from kgprep.triples import extract_triples
+
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
     rows = PartRows(len(documents))
@@ -374,89 +387,10 @@ def write_part(path: Path, table: pa.Table, config_hash: str, long_document: boo
                        write_statistics=_STATISTICS_BUT_TEXT)
 
 
-# Worker-process state: one spaCy model per worker, loaded once (setup), then parts (process).
-_WORKER: dict[str, Any] = {}
-
-
 def load_in_process(model: str) -> None:
     """Load the model into this process's worker state now (the pre-flight check does, so a
     one-worker extract in the same process does not load it a second time)."""
-    _worker_setup(model)
-
-
-def _worker_setup(model: str) -> None:
-    # One model per process; a run in the same process with another model (tests, notebooks)
-    # replaces it rather than parsing with the wrong one.
-    if _WORKER.get("model") != model:
-        if "zones" in _WORKER:
-            _WORKER["zones"].close()
-        _WORKER["nlp"] = load_nlp(model)
-        _WORKER["model"] = model
-        _WORKER["zones"] = MemoryZones(_WORKER["nlp"])
-        # The model and the imports are permanent: keep them out of the per-part collections,
-        # which then only walk what the part created (about 0.3 s a part less).
-        gc.collect()
-        gc.freeze()
-
-
-def _run_part(
-    part: Part, cfg: ExtractConfig, out_dir: Path, config_hash: str,
-    mirror_of: tuple[str, str] | None,
-) -> dict[str, Any]:
-    """Parse one part and write it; with a URL work dir (``mirror_of`` = (URL, run.mirror_dir)),
-    into this machine's own mirror, then publish it to the URL."""
-    mirror = None
-    if mirror_of is not None:  # a worker on another node has its own mirror, not the driver's
-        mirror = Mirror.for_url(*mirror_of)
-        out_dir = Path(mirror.local) / out_dir.name
-    table, counters = process_documents(_WORKER["nlp"], part.documents, cfg,
-                                        zones=_WORKER["zones"])
-    out = part_path(out_dir, part.index)
-    write_part(out, table, config_hash, counters["long_documents_split"] > 0)
-    record = {
-        "part": part.index,
-        "file": out.name,
-        "fingerprint": part.fingerprint,
-        "config_hash": config_hash,
-        "documents": table.num_rows,
-        "sha256": sha256_file(out),
-        **counters,
-    }
-    write_json(out.with_suffix(".done.json"), record)
-    if mirror is not None:
-        # Publish the part at once: a crash loses only parts in flight, and a worker on
-        # another machine hands its part to the driver through the URL.
-        mirror.push_files([out, out.with_suffix(".done.json")])
-    return record
-
-
-def _schedule(
-    parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path, config_hash: str
-) -> Iterator[tuple[dict[str, Any], bool]]:
-    """Run parts that are not done yet on the configured engine; yields (record, was_skipped)."""
-    reusable = _link_done_parts(out_dir, config_hash)
-
-    def done_record(part: Part) -> dict[str, Any] | None:
-        out = part_path(out_dir, part.index)
-        done = part_done(out_dir, part, config_hash)
-        if done is not None:
-            return done
-        if part.fingerprint in reusable:
-            # The same documents were done under another part number (input files were added
-            # or reordered): reuse that output instead of parsing again.
-            source, record = reusable[part.fingerprint]
-            with atomic_path(out) as tmp:
-                shutil.copyfile(source, tmp)
-            record = {**record, "part": part.index, "file": out.name}
-            write_json(out.with_suffix(".done.json"), record)
-            return record
-        return None
-
-    spec = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
-    yield from map_parts(spec, _worker_setup, (cfg.extract.spacy_model,), _run_part, parts,
-                         (cfg.extract, out_dir, config_hash,
-                          (cfg.work_dir, cfg.run.mirror_dir) if cfg.mirror() else None),
-                         skip=done_record)
+    STAGE.setup(model)
 
 
 REUSE_DIR = ".reuse"
@@ -466,10 +400,8 @@ def part_done(out_dir: Path, part: Part, config_hash: str) -> dict[str, Any] | N
     """The part's done-marker record when its output exists and matches input and config."""
     out = part_path(out_dir, part.index)
     marker = out.with_suffix(".done.json")
-    expected = {"fingerprint": part.fingerprint, "config_hash": config_hash}
-    if stage_done(marker, expected) and out.is_file():
-        return json.loads(marker.read_text())
-    return None
+    return done_record(marker, {"fingerprint": part.fingerprint, "config_hash": config_hash},
+                       (out,))
 
 
 def done_records(out_dir: Path, config_hash: str) -> list[dict[str, Any]]:
@@ -553,64 +485,224 @@ def _no_documents(cfg: PipelineConfig, tally: _Tally, rejects: list[Reject],
         "skipped; set input.allow_empty = true to accept an empty input")
 
 
+SPEC = StageSpec(
+    "extract", (), ("input", "extract"), (),
+    "Split documents into sentences with spaCy and extract subject-predicate-object "
+    "triples with character spans, provenance, negation, modality and confidence. "
+    "Writes extract/part-*.parquet and extract/rejects.jsonl.")
+
+
+@dataclass
+class _Inputs:
+    """What the driver learns while it streams the input into parts."""
+
+    tally: _Tally = field(default_factory=lambda: _Tally())
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+class ExtractStage(Stage):
+    """Per input part (``process``): parse with spaCy (loaded once per worker by ``setup``),
+    extract triples, write the part; ``reduce`` writes rejects, skips and the manifest."""
+
+    spec = SPEC
+
+    def __init__(self) -> None:
+        # A worker's state: one spaCy model per process, loaded once (setup), then parts.
+        self._worker: dict[str, Any] = {}
+
+    def input_parts(self, cfg: PipelineConfig, inputs: _Inputs) -> Iterator[Part]:
+        return iter_parts(inputs.tally.count(iter_records(cfg.input, cfg.base_dir)),
+                          cfg.input.part_size, inputs.rejects, inputs.skipped)
+
+    def parts(self, cfg: PipelineConfig) -> Iterator[Part]:
+        return self.input_parts(cfg, _Inputs())
+
+    def setup(self, *args: Any) -> None:
+        (model,) = args
+        # One model per process; a run in the same process with another model (tests,
+        # notebooks) replaces it rather than parsing with the wrong one.
+        worker = self._worker
+        if worker.get("model") != model:
+            if "zones" in worker:
+                worker["zones"].close()
+            worker["nlp"] = load_nlp(model)
+            worker["model"] = model
+            worker["zones"] = MemoryZones(worker["nlp"])
+            # The model and the imports are permanent: keep them out of the per-part
+            # collections, which then only walk what the part created (about 0.3 s a part less).
+            gc.collect()
+            gc.freeze()
+
+    def process(self, item: Part, *args: Any) -> dict[str, Any]:
+        """Parse one part and write it; with a URL work dir (``mirror_of`` = (URL,
+        run.mirror_dir)), into this machine's own mirror, then publish it to the URL."""
+        part = item
+        cfg, out_dir, config_hash, mirror_of = args
+        mirror = None
+        if mirror_of is not None:  # a worker on another node has its own mirror, not the driver's
+            mirror = Mirror.for_url(*mirror_of)
+            out_dir = Path(mirror.local) / out_dir.name
+        table, counters = process_documents(self._worker["nlp"], part.documents, cfg,
+                                            zones=self._worker["zones"])
+        out = part_path(out_dir, part.index)
+        write_part(out, table, config_hash, counters["long_documents_split"] > 0)
+        record = {
+            "part": part.index,
+            "file": out.name,
+            "fingerprint": part.fingerprint,
+            "config_hash": config_hash,
+            "documents": table.num_rows,
+            "sha256": sha256_file(out),
+            **counters,
+        }
+        write_json(out.with_suffix(".done.json"), record)
+        if mirror is not None:
+            # Publish the part at once: a crash loses only parts in flight, and a worker on
+            # another machine hands its part to the driver through the URL.
+            mirror.push_files([out, out.with_suffix(".done.json")])
+        return record
+
+    def _schedule(self, parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path,
+                  config_hash: str) -> Iterator[tuple[dict[str, Any], bool]]:
+        """Run parts not done yet on the configured engine; yields (record, was_skipped)."""
+        reusable = _link_done_parts(out_dir, config_hash)
+
+        def done(part: Part) -> dict[str, Any] | None:
+            out = part_path(out_dir, part.index)
+            record = part_done(out_dir, part, config_hash)
+            if record is not None:
+                return record
+            if part.fingerprint in reusable:
+                # The same documents were done under another part number (input files were
+                # added or reordered): reuse that output instead of parsing again.
+                source, record = reusable[part.fingerprint]
+                with atomic_path(out) as tmp:
+                    shutil.copyfile(source, tmp)
+                record = {**record, "part": part.index, "file": out.name}
+                write_json(out.with_suffix(".done.json"), record)
+                return record
+            return None
+
+        engine = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
+        yield from self.map(engine, (cfg.extract.spacy_model,), parts,
+                            (cfg.extract, out_dir, config_hash,
+                             (cfg.work_dir, cfg.run.mirror_dir) if cfg.mirror() else None),
+                            skip=done)
+
+    def run(self, cfg: PipelineConfig) -> StageReport:
+        report = StageReport("extract", stage_config_hash("extract", cfg), rate_unit="words")
+        out_dir = cfg.work_path / "extract"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out_dir)
+        inputs = _Inputs()
+        results = list(progress(self._schedule(self.input_parts(cfg, inputs), cfg, out_dir,
+                                               report.config_hash), None, "extract"))
+        return self.reduce(cfg, results, report, inputs)
+
+    def reduce(self, cfg: PipelineConfig, results: list[Any], report: StageReport | None = None,
+               inputs: _Inputs | None = None) -> StageReport:
+        """From every part's (record, was_skipped): rejects, skips, stale parts removed, the
+        manifest last."""
+        config_hash = stage_config_hash("extract", cfg)
+        report = report or StageReport("extract", config_hash, rate_unit="words")
+        inputs = inputs or _Inputs()
+        tally, rejects, skipped_records = inputs.tally, inputs.rejects, inputs.skipped
+        out_dir = cfg.work_path / "extract"
+        records: list[dict[str, Any]] = [record for record, _ in results]
+        skipped = sum(was_skipped for _, was_skipped in results)
+        words_parsed = sum(record["words"] for record, was_skipped in results
+                           if not was_skipped)
+        _write_jsonl(out_dir / "rejects.jsonl", rejects)
+        _write_jsonl(out_dir / "skipped.jsonl", skipped_records)
+        if tally.documents == 0 and not cfg.input.allow_empty:
+            raise _no_documents(cfg, tally, rejects, skipped_records, out_dir)
+        # Parts past the end of the current input belong to an older, longer input.
+        keep = {r["file"] for r in records}
+        for stale in out_dir.glob("part-*.parquet"):
+            if stale.name not in keep:
+                stale.unlink()
+                stale.with_suffix(".done.json").unlink(missing_ok=True)
+        shutil.rmtree(out_dir / REUSE_DIR, ignore_errors=True)
+        totals = {
+            key: sum(r[key] for r in records)
+            for key in ("documents", "sentences", "triples", "words", "pronouns_dropped",
+                        "long_documents_split")
+        }
+        write_json(
+            out_dir / "manifest.json",
+            {"stage": "extract", "config_hash": config_hash, "parts": records,
+             "rejects": len(rejects), "skipped": len(skipped_records), "totals": totals},
+        )
+        report.counts = {
+            "parts": len(records),
+            "parts_skipped": skipped,
+            "records_read": tally.read,
+            **totals,
+            "rejects": len(rejects),
+            "skipped": len(skipped_records),
+        }
+        rejected_by_kind, skipped_by_kind = _by_kind(rejects), _by_kind(skipped_records)
+        for kind, count in rejected_by_kind.items():
+            report.counts[f"  rejected: {kind}"] = count
+        for kind, count in skipped_by_kind.items():
+            report.counts[f"  skipped: {kind}"] = count
+        report.details = {"rejects_by_reason": rejected_by_kind,
+                          "skipped_by_reason": skipped_by_kind}
+        report.conservation = conservation_line(tally.read, totals["documents"], rejected_by_kind,
+                                                skipped_by_kind)
+        report.rate_count = words_parsed
+        report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl"),
+                          "skipped": str(out_dir / "skipped.jsonl")}
+        return report.finish()
+
+    def _status(self, cfg: PipelineConfig) -> tuple[list[int], list[int], list[int], list[str],
+                                                      int, list[dict[str, Any]]]:
+        """(parts to parse, to reuse, done; stale outputs; rejects; done records)."""
+        config_hash = stage_config_hash("extract", cfg)
+        out_dir = cfg.work_path / "extract"
+        reusable = {r["fingerprint"] for r in done_records(out_dir, config_hash)}
+        inputs = _Inputs()
+        run: list[int] = []
+        reuse: list[int] = []
+        skip: list[int] = []
+        records: list[dict[str, Any]] = []
+        for part in self.input_parts(cfg, inputs):
+            record = part_done(out_dir, part, config_hash)
+            if record is not None:
+                skip.append(part.index)
+                records.append(record)
+            elif part.fingerprint in reusable:
+                reuse.append(part.index)
+            else:
+                run.append(part.index)
+        n_parts = len(run) + len(reuse) + len(skip)
+        stale = [p.name for p in sorted(out_dir.glob("part-*.parquet"))
+                 if int(p.stem.split("-")[1]) >= n_parts]
+        return run, reuse, skip, stale, len(inputs.rejects), records
+
+    def is_current(self, cfg: PipelineConfig) -> bool:
+        """Every input part done with this config, nothing stale, and the manifest lists them."""
+        run, reuse, _, stale, _, records = self._status(cfg)
+        if run or reuse or stale:
+            return False
+        try:
+            manifest = read_json(self.manifest_path(cfg))
+        except (OSError, ValueError):
+            return False
+        return bool(manifest.get("config_hash") == stage_config_hash("extract", cfg)
+                    and manifest.get("parts") == records)
+
+    def plan(self, cfg: PipelineConfig, upstream_runs: bool) -> Plan:
+        run, reuse, skip, stale, rejects, _ = self._status(cfg)
+        return Plan(f"extract: {len(run)} parts to parse{part_ids(run)}, {len(reuse)} to reuse "
+                    f"from renumbered parts, {len(skip)} done; {len(stale)} stale outputs to "
+                    f"remove; {rejects} input records would be rejected",
+                    upstream_runs or not self.is_current(cfg))
+
+
+STAGE = ExtractStage()
+
+
 def run_extract(cfg: PipelineConfig) -> StageReport:
-    config_hash = stage_config_hash("extract", cfg)
-    report = StageReport("extract", config_hash, rate_unit="words")
-    out_dir = cfg.work_path / "extract"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
-    rejects: list[Reject] = []
-    skipped_records: list[Skip] = []
-    tally = _Tally()
-    parts = iter_parts(tally.count(iter_records(cfg.input, cfg.base_dir)), cfg.input.part_size,
-                       rejects, skipped_records)
-    records: list[dict[str, Any]] = []
-    skipped = 0
-    words_parsed = 0
-    for record, was_skipped in progress(_schedule(parts, cfg, out_dir, config_hash), None,
-                                        "extract"):
-        records.append(record)
-        skipped += was_skipped
-        words_parsed += 0 if was_skipped else record["words"]
-    _write_jsonl(out_dir / "rejects.jsonl", rejects)
-    _write_jsonl(out_dir / "skipped.jsonl", skipped_records)
-    if tally.documents == 0 and not cfg.input.allow_empty:
-        raise _no_documents(cfg, tally, rejects, skipped_records, out_dir)
-    # Parts past the end of the current input belong to an older, longer input.
-    keep = {r["file"] for r in records}
-    for stale in out_dir.glob("part-*.parquet"):
-        if stale.name not in keep:
-            stale.unlink()
-            stale.with_suffix(".done.json").unlink(missing_ok=True)
-    shutil.rmtree(out_dir / REUSE_DIR, ignore_errors=True)
-    totals = {
-        key: sum(r[key] for r in records)
-        for key in ("documents", "sentences", "triples", "words", "pronouns_dropped",
-                    "long_documents_split")
-    }
-    write_json(
-        out_dir / "manifest.json",
-        {"stage": "extract", "config_hash": config_hash, "parts": records,
-         "rejects": len(rejects), "skipped": len(skipped_records), "totals": totals},
-    )
-    report.counts = {
-        "parts": len(records),
-        "parts_skipped": skipped,
-        "records_read": tally.read,
-        **totals,
-        "rejects": len(rejects),
-        "skipped": len(skipped_records),
-    }
-    rejected_by_kind, skipped_by_kind = _by_kind(rejects), _by_kind(skipped_records)
-    for kind, count in rejected_by_kind.items():
-        report.counts[f"  rejected: {kind}"] = count
-    for kind, count in skipped_by_kind.items():
-        report.counts[f"  skipped: {kind}"] = count
-    report.details = {"rejects_by_reason": rejected_by_kind,
-                      "skipped_by_reason": skipped_by_kind}
-    report.conservation = conservation_line(tally.read, totals["documents"], rejected_by_kind,
-                                            skipped_by_kind)
-    report.rate_count = words_parsed
-    report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl"),
-                      "skipped": str(out_dir / "skipped.jsonl")}
-    return report.finish()
+    return STAGE.run(cfg)

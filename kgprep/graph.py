@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kgprep.config import PipelineConfig
-from kgprep.engine import map_parts, no_setup, spec_for_light_parts
+from kgprep.engine import spec_for_light_parts
 from kgprep.extract import DOC_SCHEMA
 from kgprep.facts import fact_mask, literal_mask
 from kgprep.io import (
@@ -28,7 +28,15 @@ from kgprep.io import (
     write_parquet,
 )
 from kgprep.rdf import write_part_nquads
-from kgprep.stage import StageReport, progress, stage_config_hash, stage_done, up_to_date
+from kgprep.stage import (
+    Stage,
+    StageReport,
+    StageSpec,
+    done_record,
+    progress,
+    stage_config_hash,
+    up_to_date,
+)
 
 NODE_SCHEMA = pa.schema(
     [("node_id", pa.int32()), ("key", pa.string()), ("label", pa.string()), ("iri", pa.string()),
@@ -184,17 +192,6 @@ def combine_parts(parts: list[PartAggregates], iri_for: Any
     return nodes, relations, edges
 
 
-def graph_is_current(work: Path, config_hash: str, upstream: str) -> bool:
-    """The graph manifest records this config and this extract manifest, and its files hold."""
-    marker = work / "graph" / "manifest.json"
-    if not stage_done(marker, {"config_hash": config_hash,
-                               "extract_manifest_sha256": upstream}):
-        return False
-    files = read_json(marker).get("files", {})
-    return all((work / "graph" / f"{n}.parquet").is_file()
-               and sha256_file(work / "graph" / f"{n}.parquet") == h for n, h in files.items())
-
-
 def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray,
              keep: np.ndarray | None = None, n_nodes: int = 0) -> nx.Graph:
     """An undirected networkx graph on integer ids from edge arrays (the ``keep`` ones);
@@ -222,27 +219,6 @@ def read_extract_manifest(work: Path) -> dict[str, Any]:
     return read_json(path)
 
 
-def _graph_part(item: tuple[str, dict[str, Any], int | None], cfg: PipelineConfig, work: Path
-                ) -> tuple[int, dict[str, int], PartAggregates]:
-    """One extract part: its N-Quads unless done (``quads`` known), then its aggregated counts.
-    Returns (quads, triple counts by outcome, aggregates); memory follows the part's keys."""
-    file, expected, quads = item
-    mirror = cfg.mirror()
-    if mirror is not None:  # a worker on another machine fetches the part into its own mirror
-        mirror.pull((f"extract/{file}",))
-        work = Path(mirror.local)  # this machine's, not the driver's (KGPREP_MIRROR_DIR, ~)
-    # N-Quads and counts both read only these: the sentences column stays on disk.
-    docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
-    if quads is None:
-        out = work / "rdf" / file.replace(".parquet", ".nq")
-        quads = write_part_nquads(out, docs, cfg.graph.base_iri, cfg.graph.min_confidence)
-        write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
-        if mirror is not None:
-            mirror.push_files([out, out.with_suffix(".done.json")])
-    flat = flatten_triples(docs, cfg.graph.min_confidence)
-    return quads, triple_outcomes(flat), aggregate_part(flat)
-
-
 def triple_outcomes(flat: pa.Table) -> dict[str, int]:
     """How many triples became facts (entity edges, literal values, negated) and, for the rest,
     why they gave none."""
@@ -258,85 +234,139 @@ def triple_outcomes(flat: pa.Table) -> dict[str, int]:
     return counts
 
 
+SPEC = StageSpec(
+    "graph", ("extract",), ("graph",), (),
+    "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
+    "Parquet) and write N-Quads with one named graph per document to rdf/.")
+
+
+class GraphStage(Stage):
+    """Per extract part (``process``): its N-Quads and its aggregated counts; ``reduce``
+    combines the counts into the graph tables."""
+
+    spec = SPEC
+    upstream_key = "extract_manifest_sha256"
+
+    def parts(self, cfg: PipelineConfig) -> list[tuple[str, dict[str, Any], int | None]]:
+        """(extract part file, what its done-marker records, its quads if done) per part."""
+        work = cfg.work_path
+        config_hash = stage_config_hash("graph", cfg)
+        items = []
+        for part in read_extract_manifest(work)["parts"]:
+            out = work / "rdf" / part["file"].replace(".parquet", ".nq")
+            expected = {"part_sha256": part["sha256"], "config_hash": config_hash}
+            done = done_record(out.with_suffix(".done.json"), expected, (out,))
+            items.append((part["file"], expected, None if done is None else done["quads"]))
+        return items
+
+    def process(self, item: tuple[str, dict[str, Any], int | None], *args: Any
+                ) -> tuple[int, dict[str, int], PartAggregates]:
+        """One extract part: its N-Quads unless done (``quads`` known), then its aggregated
+        counts. Returns (quads, triple counts by outcome, aggregates); memory follows the
+        part's keys."""
+        cfg, work = args
+        file, expected, quads = item
+        mirror = cfg.mirror()
+        if mirror is not None:  # a worker on another machine fetches the part into its mirror
+            mirror.pull((f"extract/{file}",))
+            work = Path(mirror.local)  # this machine's, not the driver's (KGPREP_MIRROR_DIR, ~)
+        # N-Quads and counts both read only these: the sentences column stays on disk.
+        docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
+        if quads is None:
+            out = work / "rdf" / file.replace(".parquet", ".nq")
+            quads = write_part_nquads(out, docs, cfg.graph.base_iri, cfg.graph.min_confidence)
+            write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
+            if mirror is not None:
+                mirror.push_files([out, out.with_suffix(".done.json")])
+        flat = flatten_triples(docs, cfg.graph.min_confidence)
+        return quads, triple_outcomes(flat), aggregate_part(flat)
+
+    def run(self, cfg: PipelineConfig) -> StageReport:
+        work = cfg.work_path
+        report = StageReport("graph", stage_config_hash("graph", cfg), rate_unit="triples")
+        manifest = read_extract_manifest(work)
+        for d in (work / "graph", work / "rdf"):
+            d.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(d)
+        if self.is_current(cfg):
+            return up_to_date(report, work, ("graph", "rdf"))
+        # Per part, on the engine: its N-Quads (kept when the part is unchanged), its counts.
+        items = self.parts(cfg)
+        engine = spec_for_light_parts(cfg.run, [work / "extract" / p["file"]
+                                                for p in manifest["parts"]])
+        results = [result for result, _ in progress(
+            self.map(engine, (), items, (cfg, work)), len(items), "graph")]
+        return self.reduce(cfg, results, report)
+
+    def reduce(self, cfg: PipelineConfig, results: list[Any],
+               report: StageReport | None = None) -> StageReport:
+        """The parts' counts combined into nodes, relations and edges; the manifest last."""
+        work = cfg.work_path
+        config_hash = stage_config_hash("graph", cfg)
+        report = report or StageReport("graph", config_hash, rate_unit="triples")
+        manifest = read_extract_manifest(work)
+        out_dir, rdf_dir = work / "graph", work / "rdf"
+        upstream = sha256_file(work / "extract" / "manifest.json")
+        aggregates = []
+        quads = 0
+        outcomes: dict[str, int] = {"triples": 0, "facts": 0, "literal_facts": 0,
+                                    "negated_facts": 0}
+        for part_quads, part_outcomes, aggregate in results:
+            quads += part_quads
+            for name, count in part_outcomes.items():
+                outcomes[name] = outcomes.get(name, 0) + count
+            aggregates.append(aggregate)
+        if not aggregates:  # no parts: empty tables with the right columns
+            aggregates.append(aggregate_part(flatten_triples(
+                DOC_SCHEMA.empty_table().select(["doc_id", "text", "triples"]))))
+        keep = {p["file"].replace(".parquet", ".nq") for p in manifest["parts"]}
+        for stale in rdf_dir.glob("part-*.nq"):
+            if stale.name not in keep:
+                stale.unlink()
+                stale.with_suffix(".done.json").unlink(missing_ok=True)
+
+        def iri_for(kind: str, key: str) -> str:
+            from kgprep.rdf import iri
+
+            return iri(cfg.graph.base_iri, kind, key)
+
+        nodes, relations, edges = combine_parts(aggregates, iri_for)
+        meta = {"kgprep.config_hash": config_hash}
+        write_parquet(out_dir / "nodes.parquet", nodes, meta)
+        write_parquet(out_dir / "relations.parquet", relations, meta)
+        write_parquet(out_dir / "edges.parquet", edges, meta)
+        graph = build_nx(edges["subj_node"].to_numpy(), edges["obj_node"].to_numpy(),
+                         edges["weight"].to_numpy(), n_nodes=nodes.num_rows)
+        components = nx.number_connected_components(graph) if nodes.num_rows else 0
+        largest = max((len(c) for c in nx.connected_components(graph)), default=0)
+        write_json(
+            out_dir / "manifest.json",
+            {"stage": "graph", "config_hash": config_hash, "extract_manifest_sha256": upstream,
+             "nodes": nodes.num_rows, "relations": relations.num_rows, "edges": edges.num_rows,
+             "triple_outcomes": outcomes,
+             "files": {name: sha256_file(out_dir / f"{name}.parquet")
+                       for name in ("nodes", "relations", "edges")}},
+        )
+        reasons = sorted(((k, v) for k, v in outcomes.items() if k.startswith("no fact: ")),
+                         key=lambda kv: (-kv[1], kv[0]))
+        report.counts = {
+            **{k: outcomes[k] for k in ("triples", "facts", "literal_facts", "negated_facts")},
+            **{f"  {k}": v for k, v in reasons},
+            "nodes": nodes.num_rows,
+            "relations": relations.num_rows,
+            "edges": edges.num_rows,
+            "components": components,
+            "largest_component": largest,
+            "quads": quads,
+        }
+        report.details = {"triple_outcomes": outcomes}
+        report.rate_count = outcomes["triples"]
+        report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
+        return report.finish()
+
+
+STAGE = GraphStage()
+
+
 def run_graph(cfg: PipelineConfig) -> StageReport:
-    config_hash = stage_config_hash("graph", cfg)
-    report = StageReport("graph", config_hash, rate_unit="triples")
-    work = cfg.work_path
-    manifest = read_extract_manifest(work)
-    out_dir = work / "graph"
-    rdf_dir = work / "rdf"
-    for d in (out_dir, rdf_dir):
-        d.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(d)
-    part_files = [work / "extract" / p["file"] for p in manifest["parts"]]
-    upstream = sha256_file(work / "extract" / "manifest.json")
-    if graph_is_current(work, config_hash, upstream):
-        return up_to_date(report, work, ("graph", "rdf"))
-
-    def iri_for(kind: str, key: str) -> str:
-        from kgprep.rdf import iri
-
-        return iri(cfg.graph.base_iri, kind, key)
-
-    # Per part, on the engine: its N-Quads (kept when the part is unchanged) and its counts.
-    items = []
-    for part in manifest["parts"]:
-        out = rdf_dir / part["file"].replace(".parquet", ".nq")
-        expected = {"part_sha256": part["sha256"], "config_hash": config_hash}
-        marker = out.with_suffix(".done.json")
-        done = read_json(marker)["quads"] if stage_done(marker, expected) and out.is_file() \
-            else None
-        items.append((part["file"], expected, done))
-    spec = spec_for_light_parts(cfg.run, part_files)
-    aggregates = []
-    quads = 0
-    outcomes: dict[str, int] = {"triples": 0, "facts": 0, "literal_facts": 0,
-                                "negated_facts": 0}
-    for (part_quads, part_outcomes, aggregate), _ in progress(
-            map_parts(spec, no_setup, (), _graph_part, items, (cfg, work)), len(items), "graph"):
-        quads += part_quads
-        for name, count in part_outcomes.items():
-            outcomes[name] = outcomes.get(name, 0) + count
-        aggregates.append(aggregate)
-    if not aggregates:  # no parts: empty tables with the right columns
-        aggregates.append(aggregate_part(flatten_triples(
-            DOC_SCHEMA.empty_table().select(["doc_id", "text", "triples"]))))
-    keep = {p["file"].replace(".parquet", ".nq") for p in manifest["parts"]}
-    for stale in rdf_dir.glob("part-*.nq"):
-        if stale.name not in keep:
-            stale.unlink()
-            stale.with_suffix(".done.json").unlink(missing_ok=True)
-    nodes, relations, edges = combine_parts(aggregates, iri_for)
-    meta = {"kgprep.config_hash": config_hash}
-    write_parquet(out_dir / "nodes.parquet", nodes, meta)
-    write_parquet(out_dir / "relations.parquet", relations, meta)
-    write_parquet(out_dir / "edges.parquet", edges, meta)
-    graph = build_nx(edges["subj_node"].to_numpy(), edges["obj_node"].to_numpy(),
-                     edges["weight"].to_numpy(), n_nodes=nodes.num_rows)
-    components = nx.number_connected_components(graph) if nodes.num_rows else 0
-    largest = max((len(c) for c in nx.connected_components(graph)), default=0)
-    write_json(
-        out_dir / "manifest.json",
-        {"stage": "graph", "config_hash": config_hash, "extract_manifest_sha256": upstream,
-         "nodes": nodes.num_rows, "relations": relations.num_rows, "edges": edges.num_rows,
-         "triple_outcomes": outcomes,
-         "files": {name: sha256_file(out_dir / f"{name}.parquet")
-                   for name in ("nodes", "relations", "edges")}},
-    )
-    reasons = sorted(((k, v) for k, v in outcomes.items() if k.startswith("no fact: ")),
-                     key=lambda kv: (-kv[1], kv[0]))
-    report.counts = {
-        **{k: outcomes[k] for k in ("triples", "facts", "literal_facts", "negated_facts")},
-        **{f"  {k}": v for k, v in reasons},
-        "nodes": nodes.num_rows,
-        "relations": relations.num_rows,
-        "edges": edges.num_rows,
-        "components": components,
-        "largest_component": largest,
-        "quads": quads,
-    }
-    report.details = {"triple_outcomes": outcomes}
-    report.rate_count = outcomes["triples"]
-    report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
-    return report.finish()
-
+    return STAGE.run(cfg)

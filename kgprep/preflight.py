@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from kgprep.config import ConfigError, PipelineConfig
 from kgprep.remote import is_url
-from kgprep.stage import STAGES
+from kgprep.stage import stage_names
 
 CONFIG = "config"  # a config value that cannot be used: exit 2
 INPUT = "input"  # an input or upstream artifact that is missing or unreadable: exit 3
@@ -263,7 +263,8 @@ def check_tokenizer(cfg: PipelineConfig) -> Outcome:
 
 def check_upstream(cfg: PipelineConfig, first_stage: str) -> Outcome:
     """A stage run on its own needs the manifests of the stages before it."""
-    before = STAGES[: STAGES.index(first_stage)]
+    stages = stage_names()
+    before = stages[: stages.index(first_stage)]
     missing = [s for s in before if not _work_file_exists(cfg.work_dir, f"{s}/manifest.json")]
     if missing:
         return Outcome(problems=[Problem(INPUT, f"{cfg.work_dir}/{missing[0]}/manifest.json is "
@@ -296,12 +297,13 @@ STAGE_CHECKS: dict[str, tuple[Check, ...]] = {
 
 def checks_for(stages: Sequence[str]) -> list[Check]:
     """The checks for a command running ``stages``, in pipeline order."""
-    first = min(STAGES.index(s) for s in stages)
+    order = stage_names()  # the registry's
+    first = min(order.index(s) for s in stages)
     checks: list[Check] = [check_work_dir]
     if first > 0:
-        checks.append(lambda cfg: check_upstream(cfg, STAGES[first]))
-    for stage in STAGES[first:]:
-        checks.extend(STAGE_CHECKS[stage])
+        checks.append(lambda cfg: check_upstream(cfg, order[first]))
+    for stage in order[first:]:
+        checks.extend(STAGE_CHECKS.get(stage, ()))  # a stage may need no check of its own
     return checks
 
 

@@ -20,7 +20,7 @@ from tokenizers import Tokenizer
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.align import ROLE_FLAGS, ROLE_NONE, align_spans, paint_first, paint_or, token_bounds
 from kgprep.config import PipelineConfig
-from kgprep.engine import map_parts, spec_for_light_parts
+from kgprep.engine import spec_for_light_parts
 from kgprep.facts import fact_mask
 from kgprep.io import (
     atomic_open,
@@ -30,7 +30,16 @@ from kgprep.io import (
     sha256_file,
     write_json,
 )
-from kgprep.stage import StageReport, progress, stage_config_hash, stage_done
+from kgprep.stage import (
+    Plan,
+    Stage,
+    StageReport,
+    StageSpec,
+    done_record,
+    part_ids,
+    progress,
+    stage_config_hash,
+)
 from kgprep.tokenizer import (
     KG_TOKENS,
     TokenizerInfo,
@@ -482,7 +491,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
         expected = {"extract_totals": manifest["totals"],
                     "parts": [p["sha256"] for p in manifest["parts"]],
                     "vocab_size": cfg.shards.vocab_size, "special": list(extra)}
-        if not (stage_done(marker, expected) and path.is_file()):
+        if done_record(marker, expected, (path,)) is None:
             files = [work / "extract" / p["file"] for p in manifest["parts"]]
 
             def texts() -> Any:
@@ -583,23 +592,6 @@ class PartContext:
     domain_ids: set[int] | None
 
 
-# Worker-process state: the context is loaded once per worker (setup), then parts (process).
-_WORKER: dict[str, PartContext] = {}
-
-
-def _worker_setup(cfg: PipelineConfig, work: Path, tok_info: TokenizerInfo,
-                  domain_ids: set[int] | None) -> None:
-    mirror = cfg.mirror()
-    if mirror is not None:  # a worker on another machine fetches what the driver published
-        mirror.pull(("tokenizer/", "graph/", "subnets/"))
-        work = Path(mirror.local)  # this machine's mirror, not the driver's path
-    tokenizer = Tokenizer.from_file(str(work / tok_info.path))
-    markup = markup_ids(cfg, tokenizer)
-    _WORKER["context"] = PartContext(tokenizer, tok_info, load_lookup(work), markup,
-                                     shard_schema(cfg.shards.seq_len, cfg.shards.packing),
-                                     domain_ids)
-
-
 def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: PartContext
                 ) -> tuple[list[dict[str, Any]], int]:
     """Tokenise, align and pack one extract part, and write its shards."""
@@ -638,33 +630,6 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: 
     return entries, stats["tokens"]
 
 
-def _run_part(item: tuple[dict[str, Any], dict[str, Any]], cfg: PipelineConfig, work: Path
-              ) -> tuple[list[dict[str, Any]], int, int]:
-    """One part in a worker: its shards, then its done-marker; (entries, tokens, rewritten)."""
-    part, expected = item
-    mirror = cfg.mirror()
-    if mirror is not None:
-        mirror.pull((f"extract/{part['file']}",))
-        work = Path(mirror.local)  # this machine's mirror, not the driver's path
-    entries, tokens = _build_part(part, cfg, work, _WORKER["context"])
-    rewritten = sum(1 for e in entries if e.pop("rewritten"))
-    marker = work / "shards" / marker_name(part)
-    write_json(marker, {**expected, "entries": entries})
-    if mirror is not None:
-        mirror.push_files([*(work / "shards" / e["file"] for e in entries), marker])
-    return entries, tokens, rewritten
-
-
-def _done_entries(out_dir: Path, part: dict[str, Any], expected: dict[str, Any]
-                  ) -> list[dict[str, Any]] | None:
-    marker = out_dir / marker_name(part)
-    if stage_done(marker, expected):
-        entries = read_json(marker)["entries"]
-        if all((out_dir / e["file"]).is_file() for e in entries):
-            return entries
-    return None
-
-
 def _dated(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """``manifest`` with its creation time: the existing manifest's when nothing else changed,
     so a rerun that changes no shard leaves the manifest's bytes as they were."""
@@ -678,84 +643,243 @@ def _dated(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     return {**manifest, "created_utc": now}
 
 
+SPEC = StageSpec(
+    "shards", ("subnets",), ("shards",), ("tokenizer",),
+    "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
+    "stream shards with per-token role, entity and subnetwork annotations, plus "
+    "manifest.json.")
+UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
+
+
+def tokenizer_sha256(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]) -> str | None:
+    """The sha256 of the tokenizer a run would use, when it is known without writing: None
+    when the run would train one (or copy a user's with the markup tokens added)."""
+    if cfg.shards.tokenizer and cfg.shards.linearize != "append":
+        return sha256_file(Path(cfg.shards.tokenizer))
+    path = work / "tokenizer" / "tokenizer.json"
+    if cfg.shards.tokenizer:  # a copy with the markup tokens, rewritten from the user's
+        return None
+    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
+    expected = {"extract_totals": manifest["totals"],
+                "parts": [p["sha256"] for p in manifest["parts"]],
+                "vocab_size": cfg.shards.vocab_size, "special": list(extra)}
+    if done_record(path.with_name("tokenizer.done.json"), expected, (path,)) is None:
+        return None
+    return sha256_file(path)
+
+
+class ShardsStage(Stage):
+    """Per extract part (``process``): tokenise, align, pack and write its shards, in workers
+    that load the tokenizer and the graph lookup once (``setup``); ``reduce`` writes the
+    manifest listing every shard."""
+
+    spec = SPEC
+
+    def __init__(self) -> None:
+        self._context: PartContext | None = None  # a worker's, loaded by setup
+
+    def parts(self, cfg: PipelineConfig, tokenizer_sha: str | None = None
+              ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(extract part, what its done-marker records) per part; with the tokenizer's sha256
+        (the one in the work dir when not given)."""
+        work = cfg.work_path
+        manifest = read_json(work / "extract" / "manifest.json")
+        if tokenizer_sha is None:
+            tokenizer_sha = tokenizer_sha256(cfg, work, manifest) or ""
+        upstream = {
+            "config_hash": stage_config_hash("shards", cfg),
+            "tokenizer_sha256": tokenizer_sha,
+            "graph": sha256_file(work / "graph" / "manifest.json"),
+            "subnets": sha256_file(work / "subnets" / "manifest.json"),
+        }
+        return [(p, {**upstream, "part_sha256": p["sha256"]}) for p in manifest["parts"]]
+
+    @staticmethod
+    def done_entries(cfg: PipelineConfig, item: tuple[dict[str, Any], dict[str, Any]]
+                     ) -> list[dict[str, Any]] | None:
+        """A part's shard entries when its done-marker records ``expected`` and its shards
+        exist."""
+        part, expected = item
+        out_dir = cfg.work_path / "shards"
+        marker = out_dir / marker_name(part)
+        record = done_record(marker, expected)
+        if record is None:
+            return None
+        entries: list[dict[str, Any]] = record["entries"]
+        return entries if all((out_dir / e["file"]).is_file() for e in entries) else None
+
+    def setup(self, *args: Any) -> None:
+        cfg, work, tok_info, domain_ids = args
+        mirror = cfg.mirror()
+        if mirror is not None:  # a worker on another machine fetches what the driver published
+            mirror.pull(("tokenizer/", "graph/", "subnets/"))
+            work = Path(mirror.local)  # this machine's mirror, not the driver's path
+        tokenizer = Tokenizer.from_file(str(work / tok_info.path))
+        markup = markup_ids(cfg, tokenizer)
+        self._context = PartContext(tokenizer, tok_info, load_lookup(work), markup,
+                                    shard_schema(cfg.shards.seq_len, cfg.shards.packing),
+                                    domain_ids)
+
+    def process(self, item: tuple[dict[str, Any], dict[str, Any]], *args: Any
+                ) -> tuple[list[dict[str, Any]], int, int]:
+        """One part in a worker: its shards, then its done-marker; (entries, tokens,
+        rewritten)."""
+        cfg, work = args
+        part, expected = item
+        mirror = cfg.mirror()
+        if mirror is not None:
+            mirror.pull((f"extract/{part['file']}",))
+            work = Path(mirror.local)  # this machine's mirror, not the driver's path
+        assert self._context is not None, "setup runs before the first part"
+        entries, tokens = _build_part(part, cfg, work, self._context)
+        rewritten = sum(1 for e in entries if e.pop("rewritten"))
+        marker = work / "shards" / marker_name(part)
+        write_json(marker, {**expected, "entries": entries})
+        if mirror is not None:
+            mirror.push_files([*(work / "shards" / e["file"] for e in entries), marker])
+        return entries, tokens, rewritten
+
+    def run(self, cfg: PipelineConfig) -> StageReport:
+        config_hash = stage_config_hash("shards", cfg)
+        report = StageReport("shards", config_hash, rate_unit="tokens")
+        work = cfg.work_path
+        for needed in UPSTREAM_MANIFESTS:
+            if not (work / needed).is_file():
+                raise FileNotFoundError(f"{work / needed} is missing: run the earlier stages "
+                                        "first")
+        manifest = read_json(work / "extract" / "manifest.json")
+        out_dir = work / "shards"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out_dir)
+        tokenizer, tok_info = prepare_tokenizer(cfg, work, manifest)
+        markup = markup_ids(cfg, tokenizer)
+        domain_ids = resolve_domains(work, cfg.shards.domains) if cfg.shards.domains else None
+        items = self.parts(cfg, tok_info.sha256)
+        done = {item[0]["part"]: self.done_entries(cfg, item) for item in items}
+        todo = [p for p, _ in items if done[p["part"]] is None]
+        mirror = cfg.mirror()
+        if mirror is not None and todo:
+            mirror.push()  # the tokenizer, for workers on other machines
+        # Parts are independent: they run on the engine like extract's, in workers that load
+        # the tokenizer and graph lookup once, when there is enough work to pay for starting
+        # them.
+        engine = spec_for_light_parts(cfg.run, [work / "extract" / p["file"] for p in todo])
+
+        def skip(item: tuple[dict[str, Any], dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], int, int] | None:
+            part_entries = done[item[0]["part"]]
+            return None if part_entries is None else (part_entries, 0, 0)
+
+        results = [result for result, _ in progress(
+            self.map(engine, (cfg, work, tok_info, domain_ids), items, (cfg, work), skip),
+            len(items), "shards")]
+        return self.reduce(cfg, results, report, (tok_info, markup))
+
+    def reduce(self, cfg: PipelineConfig, results: list[Any], report: StageReport | None = None,
+               tokenizer: tuple[TokenizerInfo, Markup | None] | None = None) -> StageReport:
+        """Every part's shard entries into manifest.json (written last); stale shards removed."""
+        config_hash = stage_config_hash("shards", cfg)
+        report = report or StageReport("shards", config_hash, rate_unit="tokens")
+        if tokenizer is None:
+            raise ValueError("the shards reduce needs the run's tokenizer")
+        tok_info, markup = tokenizer
+        work = cfg.work_path
+        out_dir = work / "shards"
+        manifest = read_json(work / "extract" / "manifest.json")
+        entries: list[dict[str, Any]] = []
+        totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
+                  "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
+        tokens_written = 0
+        rewritten = 0
+        for part_entries, tokens, written in results:
+            entries.extend(part_entries)
+            tokens_written += tokens
+            rewritten += written
+        for entry in entries:
+            for key in totals:
+                totals[key] += entry[key]
+        keep = {e["file"] for e in entries}
+        kept_markers = {marker_name(p) for p in manifest["parts"]}
+        for stale in out_dir.glob("shard-*.arrow"):
+            if stale.name not in keep:
+                stale.unlink()
+        for stale in out_dir.glob("part-*.done.json"):
+            if stale.name not in kept_markers:
+                stale.unlink()
+        manifest_out = {
+            "format_version": FORMAT_VERSION,
+            "kgprep_version": __version__,
+            "config_hash": config_hash,
+            "created_utc": "",
+            "tokenizer": dict(asdict(tok_info)),
+            "seq_len": cfg.shards.seq_len,
+            "packing": cfg.shards.packing,
+            "linearize": cfg.shards.linearize,
+            "domains": cfg.shards.domains,
+            "markup_tokens": dict(zip(KG_TOKENS, asdict(markup).values(), strict=True))
+            if markup else {},
+            "roles": ROLES_MANIFEST,
+            "role_encoding": ROLE_ENCODING,
+            "loss_mask": {"1": "text and EOS tokens", "0": "padding and knowledge markup"},
+            "totals": totals,
+            "shards": entries,
+        }
+        write_json(out_dir / "manifest.json", _dated(out_dir / "manifest.json", manifest_out))
+        report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
+        report.rate_count = tokens_written
+        report.outputs = {"shards": str(out_dir), "manifest": str(out_dir / "manifest.json")}
+        return report.finish()
+
+    def is_current(self, cfg: PipelineConfig) -> bool:
+        """Every part's done-marker matches (config, tokenizer, graph and subnets manifests,
+        the part's bytes) and manifest.json lists exactly their shards."""
+        todo, entries = self._progress(cfg)
+        if todo is None or todo:
+            return False
+        try:
+            written = read_json(cfg.work_path / "shards" / "manifest.json")
+        except (OSError, ValueError):
+            return False
+        return (written.get("config_hash") == stage_config_hash("shards", cfg)
+                and written.get("shards") == entries)
+
+    def _progress(self, cfg: PipelineConfig) -> tuple[list[int] | None, list[dict[str, Any]]]:
+        """(the parts a run would build, the done parts' entries); None when the tokenizer
+        would be (re)built first, so which parts change is not known."""
+        work = cfg.work_path
+        if not all((work / needed).is_file() for needed in UPSTREAM_MANIFESTS):
+            return None, []
+        tokenizer_sha = tokenizer_sha256(cfg, work, read_json(work / "extract" /
+                                                              "manifest.json"))
+        if tokenizer_sha is None:
+            return None, []
+        todo: list[int] = []
+        entries: list[dict[str, Any]] = []
+        for item in self.parts(cfg, tokenizer_sha):
+            done = self.done_entries(cfg, item)
+            if done is None:
+                todo.append(item[0]["part"])
+            else:
+                entries.extend(done)
+        return todo, entries
+
+    def plan(self, cfg: PipelineConfig, upstream_runs: bool) -> Plan:
+        every = ("shards: would rebuild every part ({}); shards whose bytes come out the same "
+                 "are not rewritten")
+        if upstream_runs:
+            return Plan(every.format("upstream or config changed"), True)
+        todo, _ = self._progress(cfg)
+        if todo is None:
+            return Plan(every.format("the tokenizer is built first"), True)
+        if self.is_current(cfg):
+            return Plan("shards: up to date", False)
+        n_parts = len(self.parts(cfg))
+        return Plan(f"shards: {len(todo)} parts to build{part_ids(todo)}, "
+                    f"{n_parts - len(todo)} done with this config and inputs", True)
+
+
+STAGE = ShardsStage()
+
+
 def run_shards(cfg: PipelineConfig) -> StageReport:
-    config_hash = stage_config_hash("shards", cfg)
-    report = StageReport("shards", config_hash, rate_unit="tokens")
-    work = cfg.work_path
-    for needed in ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json"):
-        if not (work / needed).is_file():
-            raise FileNotFoundError(f"{work / needed} is missing: run the earlier stages first")
-    manifest = read_json(work / "extract" / "manifest.json")
-    out_dir = work / "shards"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
-    tokenizer, tok_info = prepare_tokenizer(cfg, work, manifest)
-    markup = markup_ids(cfg, tokenizer)
-    domain_ids = resolve_domains(work, cfg.shards.domains) if cfg.shards.domains else None
-    upstream = {
-        "config_hash": config_hash,
-        "tokenizer_sha256": tok_info.sha256,
-        "graph": sha256_file(work / "graph" / "manifest.json"),
-        "subnets": sha256_file(work / "subnets" / "manifest.json"),
-    }
-    expected = {p["part"]: {**upstream, "part_sha256": p["sha256"]} for p in manifest["parts"]}
-    done = {p["part"]: _done_entries(out_dir, p, expected[p["part"]]) for p in manifest["parts"]}
-    todo = [p for p in manifest["parts"] if done[p["part"]] is None]
-    mirror = cfg.mirror()
-    if mirror is not None and todo:
-        mirror.push()  # the tokenizer, for workers on other machines
-    # Parts are independent: they run on the engine like extract's, in workers that load the
-    # tokenizer and graph lookup once, when there is enough work to pay for starting them.
-    spec = spec_for_light_parts(cfg.run, [work / "extract" / p["file"] for p in todo])
-    entries: list[dict[str, Any]] = []
-    totals = {"documents": 0, "rows": 0, "tokens": 0, "triples": 0,
-              "triples_dropped_at_boundary": 0, "triples_unaligned": 0}
-    tokens_written = 0
-    rewritten = 0
-
-    def skip(item: tuple[dict[str, Any], dict[str, Any]]
-             ) -> tuple[list[dict[str, Any]], int, int] | None:
-        part_entries = done[item[0]["part"]]
-        return None if part_entries is None else (part_entries, 0, 0)
-
-    items = [(p, expected[p["part"]]) for p in manifest["parts"]]
-    for (part_entries, tokens, written), _ in progress(
-            map_parts(spec, _worker_setup, (cfg, work, tok_info, domain_ids), _run_part, items,
-                      (cfg, work), skip=skip), len(items), "shards"):
-        entries.extend(part_entries)
-        tokens_written += tokens
-        rewritten += written
-    for entry in entries:
-        for key in totals:
-            totals[key] += entry[key]
-    keep = {e["file"] for e in entries}
-    kept_markers = {marker_name(p) for p in manifest["parts"]}
-    for stale in out_dir.glob("shard-*.arrow"):
-        if stale.name not in keep:
-            stale.unlink()
-    for stale in out_dir.glob("part-*.done.json"):
-        if stale.name not in kept_markers:
-            stale.unlink()
-    manifest_out = {
-        "format_version": FORMAT_VERSION,
-        "kgprep_version": __version__,
-        "config_hash": config_hash,
-        "created_utc": "",
-        "tokenizer": dict(asdict(tok_info)),
-        "seq_len": cfg.shards.seq_len,
-        "packing": cfg.shards.packing,
-        "linearize": cfg.shards.linearize,
-        "domains": cfg.shards.domains,
-        "markup_tokens": dict(zip(KG_TOKENS, asdict(markup).values(), strict=True))
-        if markup else {},
-        "roles": ROLES_MANIFEST,
-        "role_encoding": ROLE_ENCODING,
-        "loss_mask": {"1": "text and EOS tokens", "0": "padding and knowledge markup"},
-        "totals": totals,
-        "shards": entries,
-    }
-    write_json(out_dir / "manifest.json", _dated(out_dir / "manifest.json", manifest_out))
-    report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
-    report.rate_count = tokens_written
-    report.outputs = {"shards": str(out_dir), "manifest": str(out_dir / "manifest.json")}
-    return report.finish()
+    return STAGE.run(cfg)

@@ -6,62 +6,175 @@ import contextlib
 import importlib
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.config import PipelineConfig, section_dict, stable_hash
 from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir_lock, write_json
 from kgprep.remote import Mirror, SyncStats, WorkDirLease, is_url
 
+if TYPE_CHECKING:
+    from kgprep.engine import EngineSpec
+
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class StageSpec:
-    """What the pipeline knows about one stage: the single place that says which stage reads
-    which, which config sections its output depends on and how it runs. The config-hash chain,
-    ``--dry-run``'s upstream checks and the CLI's stage commands are derived from it."""
+    """What the pipeline knows about one stage, declared by the stage's own module: the stages
+    it reads, the config sections its output depends on, its help. The config-hash chain,
+    ``--dry-run`` and the CLI's stage commands are derived from these."""
 
     name: str
     reads: tuple[str, ...]  # the upstream stages whose manifests it reads
     sections: tuple[str, ...]  # config sections of this stage's own settings
     hashed_files: tuple[str, ...]  # keys of those sections naming a file: hashed by content
     help: str
-    runner: str  # "module:function" taking the PipelineConfig, imported when the stage runs
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``--dry-run`` says about one stage: its line, and whether it would write anything
+    (then every stage downstream would run too)."""
+
+    line: str
+    runs: bool
+
+
+class Stage:
+    """The stage contract. A stage module defines one subclass and ``STAGE = ThatStage()``;
+    its name in ``STAGE_MODULES`` registers it.
+
+    A run is ``parts`` -> ``process`` on the engine (after ``setup`` once per worker, parts
+    already done skipped) -> ``reduce`` in the driver. Freshness follows one rule: a part is
+    done when its done-marker records the expected keys (config hash, input checksums) and its
+    outputs exist; a stage is done when its manifest, written last, records its config hash and
+    the checksum of the upstream manifest (``upstream_key``) and the files it lists hold.
+    """
+
+    spec: StageSpec
+    # The key under which the manifest records the upstream manifest's sha256 ("" if none).
+    upstream_key: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    # --- what runs where --------------------------------------------------------------------
+    def parts(self, cfg: PipelineConfig) -> Iterable[Any]:
+        """The parts a run maps over (done ones included); none for a reduce-only stage."""
+        return ()
+
+    def setup(self, *args: Any) -> None:
+        """Once per worker, before its first part: load what every part uses."""
+
+    def process(self, item: Any, *args: Any) -> Any:
+        """One part, in a worker: write its outputs, then its done-marker; return its result."""
+        raise NotImplementedError(f"the {self.name} stage has no per-part work")
+
+    def reduce(self, cfg: PipelineConfig, results: list[Any]) -> StageReport:
+        """In the driver, from every part's result: the stage's aggregate outputs and manifest."""
+        raise NotImplementedError
 
     def run(self, cfg: PipelineConfig) -> StageReport:
-        # Imported per stage: the reduce stages never load spaCy (and torch through thinc).
-        module, function = self.runner.split(":")
-        return getattr(importlib.import_module(module), function)(cfg)
+        raise NotImplementedError
+
+    def map(self, engine: EngineSpec, setup_args: tuple[Any, ...], items: Iterable[T],
+            args: tuple[Any, ...], skip: Callable[[T], Any] = lambda item: None,
+            ) -> Iterator[tuple[Any, bool]]:
+        """``process`` over ``items`` on ``engine``: workers find this stage by its name."""
+        from kgprep.engine import map_parts
+
+        return map_parts(engine, setup_worker, (self.name, *setup_args), process_part, items,
+                         (self.name, *args), skip)
+
+    # --- freshness and --dry-run ------------------------------------------------------------
+    def manifest_path(self, cfg: PipelineConfig) -> Path:
+        return cfg.work_path / self.name / "manifest.json"
+
+    def expected_manifest(self, cfg: PipelineConfig) -> dict[str, Any] | None:
+        """What a current manifest records; None when an upstream manifest is missing."""
+        expected: dict[str, Any] = {"config_hash": stage_config_hash(self.name, cfg)}
+        for upstream in self.spec.reads:
+            path = stage_named(upstream).manifest_path(cfg)
+            if not path.is_file():
+                return None
+            expected[self.upstream_key] = sha256_file(path)
+        return expected
+
+    def is_current(self, cfg: PipelineConfig) -> bool:
+        """A run would change nothing: the manifest records ``expected_manifest`` and the files
+        it lists hold those bytes."""
+        expected = self.expected_manifest(cfg)
+        return expected is not None and manifest_current(self.manifest_path(cfg), expected)
+
+    def plan(self, cfg: PipelineConfig, upstream_runs: bool) -> Plan:
+        """The ``--dry-run`` line, given whether an upstream stage would write."""
+        current = self.is_current(cfg)
+        runs = upstream_runs or not current
+        if not runs:
+            return Plan(f"{self.name}: up to date", False)
+        reason = "its inputs change" if current else "its config or inputs differ"
+        return Plan(f"{self.name}: would run ({reason})", True)
 
 
-STAGE_SPECS: tuple[StageSpec, ...] = (
-    StageSpec("extract", (), ("input", "extract"), (),
-              "Split documents into sentences with spaCy and extract subject-predicate-object "
-              "triples with character spans, provenance, negation, modality and confidence. "
-              "Writes extract/part-*.parquet and extract/rejects.jsonl.",
-              "kgprep.extract:run_extract"),
-    StageSpec("graph", ("extract",), ("graph",), (),
-              "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
-              "Parquet) and write N-Quads with one named graph per document to rdf/.",
-              "kgprep.graph:run_graph"),
-    StageSpec("subnets", ("graph",), ("subnets",), ("domains_file",),
-              "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
-              "largest component), then build seeded domain subnetworks (personalized PageRank "
-              "from the domains file) and/or Louvain communities; write membership, "
-              "subnetworks, each edge's subnetwork and one Turtle file per subnetwork.",
-              "kgprep.subnets:run_subnets"),
-    StageSpec("shards", ("subnets",), ("shards",), ("tokenizer",),
-              "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
-              "stream shards with per-token role, entity and subnetwork annotations, plus "
-              "manifest.json.",
-              "kgprep.shards:run_shards"),
-)
-STAGES = tuple(spec.name for spec in STAGE_SPECS)
-SPEC = {spec.name: spec for spec in STAGE_SPECS}
+def setup_worker(name: str, *args: Any) -> None:
+    """Engine entry point: ``setup`` of the stage called ``name``, in a worker."""
+    stage_named(name).setup(*args)
+
+
+def process_part(item: Any, name: str, *args: Any) -> Any:
+    """Engine entry point: ``process`` of the stage called ``name``, in a worker."""
+    return stage_named(name).process(item, *args)
+
+
+# The registry: stage modules in pipeline order, each defining ``STAGE``. An explicit list
+# rather than discovery: the order is the pipeline's, and a module is imported only when a
+# command needs the stages (so a stage's own imports stay out of tools that need none).
+STAGE_MODULES: tuple[str, ...] = ("kgprep.extract", "kgprep.graph", "kgprep.subnets",
+                                  "kgprep.shards")
+
+
+def registered() -> tuple[Stage, ...]:
+    """Every stage, in pipeline order."""
+    stages = []
+    for module in STAGE_MODULES:
+        stage = getattr(importlib.import_module(module), "STAGE", None)
+        if not isinstance(stage, Stage):
+            raise TypeError(f"{module} defines no STAGE (a kgprep.stage.Stage)")
+        stages.append(stage)
+    return tuple(stages)
+
+
+def stage_names() -> tuple[str, ...]:
+    return tuple(stage.name for stage in registered())
+
+
+def stage_named(name: str) -> Stage:
+    for stage in registered():
+        if stage.name == name:
+            return stage
+    raise KeyError(f"no stage called {name!r}")
+
+
+# Derived from the registry on each use (module __getattr__), so importing this core module
+# imports no stage.
+STAGE_SPECS: tuple[StageSpec, ...]
+STAGES: tuple[str, ...]
+SPEC: dict[str, StageSpec]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STAGE_SPECS":
+        return tuple(stage.spec for stage in registered())
+    if name == "STAGES":
+        return stage_names()
+    if name == "SPEC":
+        return {stage.name: stage.spec for stage in registered()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def lineage(stage: str) -> list[StageSpec]:
@@ -69,10 +182,11 @@ def lineage(stage: str) -> list[StageSpec]:
     seen: list[StageSpec] = []
 
     def visit(name: str) -> None:
-        for upstream in SPEC[name].reads:
+        spec = stage_named(name).spec
+        for upstream in spec.reads:
             visit(upstream)
-        if SPEC[name] not in seen:
-            seen.append(SPEC[name])
+        if spec not in seen:
+            seen.append(spec)
 
     visit(stage)
     return seen
@@ -169,6 +283,14 @@ class StageReport:
         return "\n".join(lines)
 
 
+def part_ids(indices: list[int]) -> str:
+    """`` (0, 1, ...)``: the first part indices, for a --dry-run line."""
+    if not indices:
+        return ""
+    shown = ", ".join(str(i) for i in indices[:8])
+    return f" ({shown}{', ...' if len(indices) > 8 else ''})"
+
+
 def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
     """True when ``marker`` exists and records exactly ``expected`` (fingerprints, hashes)."""
     if not marker.is_file():
@@ -178,6 +300,28 @@ def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
     except (OSError, ValueError):
         return False
     return all(recorded.get(k) == v for k, v in expected.items())
+
+
+def done_record(marker: Path, expected: dict[str, Any], outputs: Iterable[Path] = ()
+                ) -> dict[str, Any] | None:
+    """A part's done-marker record when it records ``expected`` and ``outputs`` exist; else
+    None (the part runs)."""
+    if not stage_done(marker, expected):
+        return None
+    if not all(path.is_file() for path in outputs):
+        return None
+    return read_json(marker)
+
+
+def manifest_current(manifest: Path, expected: dict[str, Any]) -> bool:
+    """A stage's manifest records ``expected`` and every file it lists (``files``: name ->
+    sha256 of ``<name>.parquet`` beside it) holds those bytes."""
+    if not stage_done(manifest, expected):
+        return False
+    files = read_json(manifest).get("files", {})
+    return bool(files) and all(
+        (manifest.parent / f"{n}.parquet").is_file()
+        and sha256_file(manifest.parent / f"{n}.parquet") == h for n, h in files.items())
 
 
 def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> StageReport:

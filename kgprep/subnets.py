@@ -25,7 +25,6 @@ from rdflib.namespace import RDF, RDFS, SKOS
 from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
 from kgprep.graph import build_nx
 from kgprep.io import (
-    read_json,
     read_parquet,
     remove_stale_temporaries,
     sha256_file,
@@ -35,7 +34,7 @@ from kgprep.io import (
 )
 from kgprep.ntriples import quote_string
 from kgprep.prune import prune_graph
-from kgprep.stage import StageReport, stage_config_hash, stage_done, up_to_date
+from kgprep.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -321,142 +320,162 @@ def subnet_turtle(name: str, edge_rows: pa.Table, terms: TurtleTerms) -> bytes:
     return (header + "".join(sorted(lines))).encode("utf-8", "_rdflib_nt_escape")
 
 
-def subnets_are_current(out_dir: Path, config_hash: str, upstream: str) -> bool:
-    marker = out_dir / "manifest.json"
-    if not stage_done(marker, {"config_hash": config_hash, "graph_manifest_sha256": upstream}):
-        return False
-    files = read_json(marker).get("files", {})
-    return bool(files) and all(
-        (out_dir / f"{n}.parquet").is_file() and sha256_file(out_dir / f"{n}.parquet") == h
-        for n, h in files.items())
+SPEC = StageSpec(
+    "subnets", ("graph",), ("subnets",), ("domains_file",),
+    "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
+    "largest component), then build seeded domain subnetworks (personalized PageRank "
+    "from the domains file) and/or Louvain communities; write membership, "
+    "subnetworks, each edge's subnetwork and one Turtle file per subnetwork.")
+
+
+class SubnetsStage(Stage):
+    """Reduce-only: the whole graph is one input, so there are no parts to map."""
+
+    spec = SPEC
+    upstream_key = "graph_manifest_sha256"
+
+    def run(self, cfg: PipelineConfig) -> StageReport:
+        report = StageReport("subnets", stage_config_hash("subnets", cfg), rate_unit="edges")
+        work = cfg.work_path
+        graph_dir = work / "graph"
+        if not (graph_dir / "manifest.json").is_file():
+            raise FileNotFoundError(f"{graph_dir / 'manifest.json'} is missing: run the graph "
+                                    "stage")
+        out_dir = work / "subnets"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(out_dir)
+        if self.is_current(cfg):
+            return up_to_date(report, work, ("subnets",))
+        return self.reduce(cfg, [], report)
+
+    def reduce(self, cfg: PipelineConfig, results: list[Any],
+               report: StageReport | None = None) -> StageReport:
+        """Prune, find the subnetworks, write their tables and Turtle files; manifest last."""
+        config_hash = stage_config_hash("subnets", cfg)
+        report = report or StageReport("subnets", config_hash, rate_unit="edges")
+        graph_dir = cfg.work_path / "graph"
+        out_dir = cfg.work_path / "subnets"
+        upstream = sha256_file(graph_dir / "manifest.json")
+        nodes = read_parquet(graph_dir / "nodes.parquet")
+        relations = read_parquet(graph_dir / "relations.parquet")
+        edges = read_parquet(graph_dir / "edges.parquet")
+        sub = cfg.subnets
+        mode = sub.mode if sub.mode != "auto" else ("seeded" if sub.domains_file else "communities")
+        if mode in ("seeded", "both") and not sub.domains_file:
+            from kgprep.config import ConfigError
+
+            raise ConfigError(f"config key 'subnets.mode' = {mode!r} needs subnets.domains_file")
+        domains = load_domains(Path(sub.domains_file)) if mode in ("seeded", "both") else []
+
+        subj = edges["subj_node"].to_numpy()
+        obj = edges["obj_node"].to_numpy()
+        weight = edges["weight"].to_numpy()
+        pruned = prune_graph(subj, obj, weight, nodes["freq"].to_numpy(), sub)
+        graph = build_nx(subj, obj, weight, pruned.edge_keep)
+
+        names: list[str] = []
+        seeds: list[list[str]] = []
+        kinds: list[str] = []
+        members: list[dict[int, float]] = []
+        seed_ids: list[list[int]] = []
+        if domains:
+            keys = nodes["key"].to_pylist()
+            seed_ids = [match_seeds(keys, d.seeds) for d in domains]
+            assigned = assign_domains(graph, seed_ids, sub)
+            for i, domain in enumerate(domains):
+                names.append(domain.name)
+                seeds.append(list(domain.seeds))
+                kinds.append("seeded")
+                members.append(assigned[i])
+        if mode in ("communities", "both") and graph.number_of_edges():
+            labels = nodes["label"].to_pylist()
+            for community in find_communities(graph, sub):
+                top = sorted(community, key=lambda n: (-community[n], n))[:3]
+                names.append(community_name([labels[n] for n in top], set(names)))
+                seeds.append([])
+                kinds.append("community")
+                members.append(community)
+        if len(names) > np.iinfo(np.int16).max:
+            raise ValueError("more subnetworks than int16 subnet ids can hold")
+        before_cap = [len(m) for m in members]
+        members = [cap_members(m, sub.max_nodes) for m in members]
+        edge_subnet = edge_subnets(subj, obj, pruned.edge_keep, members, nodes.num_rows,
+                                   [0 if kind == "seeded" else 1 for kind in kinds])
+
+        membership_rows: dict[str, list[Any]] = {"node_id": [], "subnet_id": [], "score": []}
+        for subnet_id, scores in enumerate(members):
+            for node, score in sorted(scores.items()):
+                membership_rows["node_id"].append(node)
+                membership_rows["subnet_id"].append(subnet_id)
+                membership_rows["score"].append(round(score, 6))
+        membership = pa.table(membership_rows, schema=MEMBERSHIP_SCHEMA)
+        edge_counts = np.bincount(edge_subnet[edge_subnet >= 0], minlength=len(names))
+        subnets = pa.table(
+            {"subnet_id": list(range(len(names))), "name": names, "seeds": seeds,
+             "n_nodes": [len(m) for m in members], "n_edges": edge_counts.tolist(), "kind": kinds},
+            schema=SUBNET_SCHEMA,
+        )
+        edge_table = pa.table(
+            {"subj_node": edges["subj_node"], "relation_id": edges["relation_id"],
+             "obj_node": edges["obj_node"], "subnet_id": pa.array(edge_subnet, pa.int16())},
+            schema=EDGE_SUBNET_SCHEMA,
+        )
+        meta = {"kgprep.config_hash": config_hash}
+        write_parquet(out_dir / "membership.parquet", membership, meta)
+        write_parquet(out_dir / "subnets.parquet", subnets, meta)
+        write_parquet(out_dir / "edges.parquet", edge_table, meta)
+        for stale in out_dir.glob("*.ttl"):
+            if stale.stem not in set(names):
+                stale.unlink()
+        # Edges grouped by subnetwork once (a filter per subnetwork is quadratic with communities).
+        order = np.argsort(edge_subnet, kind="stable")
+        bounds = np.searchsorted(edge_subnet[order], np.arange(len(names) + 1))
+        terms = TurtleTerms(nodes, relations)
+        for subnet_id, name in enumerate(names):
+            rows = edges.take(pa.array(order[bounds[subnet_id]:bounds[subnet_id + 1]]))
+            write_bytes(out_dir / f"{name}.ttl", subnet_turtle(name, rows, terms))
+        pruning = dict(pruned.steps)
+        pruning["max_nodes"] = {"nodes_removed": sum(before_cap) - sum(len(m) for m in members),
+                                "edges_removed": 0}
+        # A list, so the steps keep their order in the JSON files.
+        pruning_steps = [{"step": step, **removed} for step, removed in pruning.items()]
+        write_json(
+            out_dir / "manifest.json",
+            {"stage": "subnets", "config_hash": config_hash, "mode": mode,
+             "graph_manifest_sha256": upstream,
+             "files": {name: sha256_file(out_dir / f"{name}.parquet")
+                       for name in ("membership", "subnets", "edges")},
+             "pruning": pruning_steps,
+             "subnets": [{"subnet_id": i, "name": n, "kind": kinds[i],
+                          "seeds_matched": len(seed_ids[i]) if i < len(seed_ids) else 0,
+                          "nodes_before_cap": before_cap[i], "nodes": len(members[i]),
+                          "edges": int(edge_counts[i])} for i, n in enumerate(names)]},
+        )
+        report.counts = {
+            "subnetworks": len(names),
+            "seeded": kinds.count("seeded"),
+            "communities": kinds.count("community"),
+            "domains_without_seeds": sum(1 for s in seed_ids if not s),
+            "nodes_in": int(nodes.num_rows),
+            "edges_in": edges.num_rows,
+            "nodes_after_pruning": int(pruned.node_keep.sum()),
+            "edges_after_pruning": int(pruned.edge_keep.sum()),
+            "edges_in_subnets": int((edge_subnet >= 0).sum()),
+            "memberships": membership.num_rows,
+        }
+        for step, removed in pruning.items():
+            report.counts[f"pruned by {step}: nodes/edges"] = \
+                f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"
+        report.details = {"pruning": pruning_steps,
+                          "subnets": {n: {"nodes": len(members[i]), "edges": int(edge_counts[i]),
+                                          "kind": kinds[i]} for i, n in enumerate(names)}}
+        report.rate_count = edges.num_rows
+        report.outputs = {"subnets": str(out_dir)}
+        return report.finish()
+
+
+STAGE = SubnetsStage()
 
 
 def run_subnets(cfg: PipelineConfig) -> StageReport:
-    config_hash = stage_config_hash("subnets", cfg)
-    report = StageReport("subnets", config_hash, rate_unit="edges")
-    work = cfg.work_path
-    graph_dir = work / "graph"
-    if not (graph_dir / "manifest.json").is_file():
-        raise FileNotFoundError(f"{graph_dir / 'manifest.json'} is missing: run the graph stage")
-    out_dir = work / "subnets"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
-    upstream = sha256_file(graph_dir / "manifest.json")
-    if subnets_are_current(out_dir, config_hash, upstream):
-        return up_to_date(report, work, ("subnets",))
-    nodes = read_parquet(graph_dir / "nodes.parquet")
-    relations = read_parquet(graph_dir / "relations.parquet")
-    edges = read_parquet(graph_dir / "edges.parquet")
-    sub = cfg.subnets
-    mode = sub.mode if sub.mode != "auto" else ("seeded" if sub.domains_file else "communities")
-    if mode in ("seeded", "both") and not sub.domains_file:
-        from kgprep.config import ConfigError
-
-        raise ConfigError(f"config key 'subnets.mode' = {mode!r} needs subnets.domains_file")
-    domains = load_domains(Path(sub.domains_file)) if mode in ("seeded", "both") else []
-
-    subj = edges["subj_node"].to_numpy()
-    obj = edges["obj_node"].to_numpy()
-    weight = edges["weight"].to_numpy()
-    pruned = prune_graph(subj, obj, weight, nodes["freq"].to_numpy(), sub)
-    graph = build_nx(subj, obj, weight, pruned.edge_keep)
-
-    names: list[str] = []
-    seeds: list[list[str]] = []
-    kinds: list[str] = []
-    members: list[dict[int, float]] = []
-    seed_ids: list[list[int]] = []
-    if domains:
-        keys = nodes["key"].to_pylist()
-        seed_ids = [match_seeds(keys, d.seeds) for d in domains]
-        assigned = assign_domains(graph, seed_ids, sub)
-        for i, domain in enumerate(domains):
-            names.append(domain.name)
-            seeds.append(list(domain.seeds))
-            kinds.append("seeded")
-            members.append(assigned[i])
-    if mode in ("communities", "both") and graph.number_of_edges():
-        labels = nodes["label"].to_pylist()
-        for community in find_communities(graph, sub):
-            top = sorted(community, key=lambda n: (-community[n], n))[:3]
-            names.append(community_name([labels[n] for n in top], set(names)))
-            seeds.append([])
-            kinds.append("community")
-            members.append(community)
-    if len(names) > np.iinfo(np.int16).max:
-        raise ValueError("more subnetworks than int16 subnet ids can hold")
-    before_cap = [len(m) for m in members]
-    members = [cap_members(m, sub.max_nodes) for m in members]
-    edge_subnet = edge_subnets(subj, obj, pruned.edge_keep, members, nodes.num_rows,
-                               [0 if kind == "seeded" else 1 for kind in kinds])
-
-    membership_rows: dict[str, list[Any]] = {"node_id": [], "subnet_id": [], "score": []}
-    for subnet_id, scores in enumerate(members):
-        for node, score in sorted(scores.items()):
-            membership_rows["node_id"].append(node)
-            membership_rows["subnet_id"].append(subnet_id)
-            membership_rows["score"].append(round(score, 6))
-    membership = pa.table(membership_rows, schema=MEMBERSHIP_SCHEMA)
-    edge_counts = np.bincount(edge_subnet[edge_subnet >= 0], minlength=len(names))
-    subnets = pa.table(
-        {"subnet_id": list(range(len(names))), "name": names, "seeds": seeds,
-         "n_nodes": [len(m) for m in members], "n_edges": edge_counts.tolist(), "kind": kinds},
-        schema=SUBNET_SCHEMA,
-    )
-    edge_table = pa.table(
-        {"subj_node": edges["subj_node"], "relation_id": edges["relation_id"],
-         "obj_node": edges["obj_node"], "subnet_id": pa.array(edge_subnet, pa.int16())},
-        schema=EDGE_SUBNET_SCHEMA,
-    )
-    meta = {"kgprep.config_hash": config_hash}
-    write_parquet(out_dir / "membership.parquet", membership, meta)
-    write_parquet(out_dir / "subnets.parquet", subnets, meta)
-    write_parquet(out_dir / "edges.parquet", edge_table, meta)
-    for stale in out_dir.glob("*.ttl"):
-        if stale.stem not in set(names):
-            stale.unlink()
-    # Edges grouped by subnetwork once (a filter per subnetwork is quadratic with communities).
-    order = np.argsort(edge_subnet, kind="stable")
-    bounds = np.searchsorted(edge_subnet[order], np.arange(len(names) + 1))
-    terms = TurtleTerms(nodes, relations)
-    for subnet_id, name in enumerate(names):
-        rows = edges.take(pa.array(order[bounds[subnet_id]:bounds[subnet_id + 1]]))
-        write_bytes(out_dir / f"{name}.ttl", subnet_turtle(name, rows, terms))
-    pruning = dict(pruned.steps)
-    pruning["max_nodes"] = {"nodes_removed": sum(before_cap) - sum(len(m) for m in members),
-                            "edges_removed": 0}
-    # A list, so the steps keep their order in the JSON files.
-    pruning_steps = [{"step": step, **removed} for step, removed in pruning.items()]
-    write_json(
-        out_dir / "manifest.json",
-        {"stage": "subnets", "config_hash": config_hash, "mode": mode,
-         "graph_manifest_sha256": upstream,
-         "files": {name: sha256_file(out_dir / f"{name}.parquet")
-                   for name in ("membership", "subnets", "edges")},
-         "pruning": pruning_steps,
-         "subnets": [{"subnet_id": i, "name": n, "kind": kinds[i],
-                      "seeds_matched": len(seed_ids[i]) if i < len(seed_ids) else 0,
-                      "nodes_before_cap": before_cap[i], "nodes": len(members[i]),
-                      "edges": int(edge_counts[i])} for i, n in enumerate(names)]},
-    )
-    report.counts = {
-        "subnetworks": len(names),
-        "seeded": kinds.count("seeded"),
-        "communities": kinds.count("community"),
-        "domains_without_seeds": sum(1 for s in seed_ids if not s),
-        "nodes_in": int(nodes.num_rows),
-        "edges_in": edges.num_rows,
-        "nodes_after_pruning": int(pruned.node_keep.sum()),
-        "edges_after_pruning": int(pruned.edge_keep.sum()),
-        "edges_in_subnets": int((edge_subnet >= 0).sum()),
-        "memberships": membership.num_rows,
-    }
-    for step, removed in pruning.items():
-        report.counts[f"pruned by {step}: nodes/edges"] = \
-            f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"
-    report.details = {"pruning": pruning_steps,
-                      "subnets": {n: {"nodes": len(members[i]), "edges": int(edge_counts[i]),
-                                      "kind": kinds[i]} for i, n in enumerate(names)}}
-    report.rate_count = edges.num_rows
-    report.outputs = {"subnets": str(out_dir)}
-    return report.finish()
+    return STAGE.run(cfg)

@@ -168,7 +168,7 @@ def test_row_130_interrupted_in_process(tmp_path, monkeypatch, capsys):
     def interrupted(cfg: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kgprep.extract.run_extract", interrupted)
+    monkeypatch.setattr("kgprep.extract.STAGE.run", interrupted)
     assert main(["extract", str(sample_pipeline(tmp_path))]) == 130
     line = one_error_line(capsys.readouterr().err)
     assert line == "kgprep: error: interrupted; rerun the same command to resume"
@@ -183,7 +183,7 @@ def test_row_130_sigint_to_a_running_kgprep(tmp_path):
         def waiting(cfg):
             print("working", flush=True)
             time.sleep(120)
-        kgprep.extract.run_extract = waiting
+        kgprep.extract.STAGE.run = waiting
         from kgprep.cli import main
         sys.exit(main(["extract", {str(pipeline)!r}]))
     """)
