@@ -873,9 +873,14 @@ class ShardsStage(Stage):
             return Plan(every.format("the tokenizer is built first"), True)
         if self.is_current(cfg):
             return Plan("shards: up to date", False)
-        n_parts = len(self.parts(cfg))
-        return Plan(f"shards: {len(todo)} parts to build{part_ids(todo)}, "
-                    f"{n_parts - len(todo)} done with this config and inputs", True)
+        done = len(self.parts(cfg)) - len(todo)
+        if not done:
+            return Plan(every.format("upstream or config changed"), True)
+        if not todo:
+            return Plan(f"shards: {done} parts done with this config; the manifest would be "
+                        "rewritten", True)
+        return Plan(f"shards: {done} parts done with this config; others would run "
+                    f"({len(todo)} to build{part_ids(todo)})", True)
 
 
 STAGE = ShardsStage()
