@@ -85,11 +85,13 @@ class Stage:
     def map(self, engine: EngineSpec, setup_args: tuple[Any, ...], items: Iterable[T],
             args: tuple[Any, ...], skip: Callable[[T], Any] = lambda item: None,
             ) -> Iterator[tuple[Any, bool]]:
-        """``process`` over ``items`` on ``engine``: workers find this stage by its name."""
+        """``process`` over ``items`` on ``engine``: a worker imports this stage's module and
+        calls its ``STAGE`` (so a stage registered only in the driver runs there too)."""
         from kgprep.engine import map_parts
 
-        return map_parts(engine, setup_worker, (self.name, *setup_args), process_part, items,
-                         (self.name, *args), skip)
+        module = type(self).__module__
+        return map_parts(engine, setup_worker, (module, *setup_args), process_part, items,
+                         (module, *args), skip)
 
     # --- freshness and --dry-run ------------------------------------------------------------
     def manifest_path(self, cfg: PipelineConfig) -> Path:
@@ -121,14 +123,14 @@ class Stage:
         return Plan(f"{self.name}: would run ({reason})", True)
 
 
-def setup_worker(name: str, *args: Any) -> None:
-    """Engine entry point: ``setup`` of the stage called ``name``, in a worker."""
-    stage_named(name).setup(*args)
+def setup_worker(module: str, *args: Any) -> None:
+    """Engine entry point: ``setup`` of the stage ``module`` defines, in a worker."""
+    stage_of(module).setup(*args)
 
 
-def process_part(item: Any, name: str, *args: Any) -> Any:
-    """Engine entry point: ``process`` of the stage called ``name``, in a worker."""
-    return stage_named(name).process(item, *args)
+def process_part(item: Any, module: str, *args: Any) -> Any:
+    """Engine entry point: ``process`` of the stage ``module`` defines, in a worker."""
+    return stage_of(module).process(item, *args)
 
 
 # The registry: stage modules in pipeline order, each defining ``STAGE``. An explicit list
@@ -138,15 +140,17 @@ STAGE_MODULES: tuple[str, ...] = ("kgprep.extract", "kgprep.graph", "kgprep.subn
                                   "kgprep.shards")
 
 
+def stage_of(module: str) -> Stage:
+    """The ``STAGE`` that ``module`` defines."""
+    stage = getattr(importlib.import_module(module), "STAGE", None)
+    if not isinstance(stage, Stage):
+        raise TypeError(f"{module} defines no STAGE (a kgprep.stage.Stage)")
+    return stage
+
+
 def registered() -> tuple[Stage, ...]:
     """Every stage, in pipeline order."""
-    stages = []
-    for module in STAGE_MODULES:
-        stage = getattr(importlib.import_module(module), "STAGE", None)
-        if not isinstance(stage, Stage):
-            raise TypeError(f"{module} defines no STAGE (a kgprep.stage.Stage)")
-        stages.append(stage)
-    return tuple(stages)
+    return tuple(stage_of(module) for module in STAGE_MODULES)
 
 
 def stage_names() -> tuple[str, ...]:
