@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from kgprep.records import ArgumentRecord
+
 LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "confidence.json"
 LABELS = ("correct", "useless", "wrong")
@@ -104,7 +106,7 @@ def sample_documents(shared: Path, rounds: tuple[tuple[int, dict[str, int]], ...
     return chosen
 
 
-def _readable(arg: dict[str, Any]) -> str:
+def _readable(arg: ArgumentRecord) -> str:
     if arg["kind"] == "literal":
         unit = f" {arg['unit']}" if arg.get("unit") else ""
         return f"{arg['value']}{unit} ({arg['datatype']})"
@@ -129,7 +131,8 @@ def fact_rows(doc: Any, doc_id: str) -> list[dict[str, Any]]:
                    "resolution": t["obj"]["resolution"]},
         "modality": t["modality"], "rule": t["rule"],
         "features": t["features"],
-    } for t in triples if t["no_edge_reason"] is None and not t["negated"]]
+    } for t in triples if t["no_edge_reason"] is None and not t["negated"]
+        and t["obj"] is not None]
 
 
 def build_pool(shared: Path, model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

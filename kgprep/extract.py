@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -331,14 +331,15 @@ def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_
                 "long_documents_split": 0}
     rows = PartRows(len(documents))
     for d, offset, doc in _parsed_pieces(nlp, documents, cfg, max_piece_chars, counters, zones):
-        found, extra = extract_triples(doc)
+        records, extra = extract_triples(doc)
+        found = cast(list[dict[str, Any]], records)  # Arrow rows from here on
         triples = [_shift(t, offset, rows.sentences[d]) for t in found
                    if t["confidence"] >= cfg.min_confidence]
         sentences = [{"start": s.start_char + offset, "end": s.end_char + offset}
                      for s in doc.sents]
         counters["pronouns_dropped"] += extra["pronouns_dropped"]
         counters["words"] += count_words(doc)
-        del doc, found  # the piece's parse is freed before the next piece is parsed
+        del doc, found, records  # the piece's parse is freed before the next piece is parsed
         rows.add(d, sentences, triples)
         counters["sentences"] += len(sentences)
         counters["triples"] += len(triples)

@@ -23,6 +23,7 @@ from kgprep import edge_checks
 from kgprep.confidence import ConfidenceModel, triple_features
 from kgprep.keys import compact_tokens
 from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
+from kgprep.records import ArgumentRecord, ExtraArgumentRecord, TripleRecord
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
@@ -88,7 +89,7 @@ class Argument:
     def identifies(self) -> bool:
         return self.mention.identifies
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> ArgumentRecord:
         m = self.mention
         doc = self.head.doc
         core = doc[m.core[0] : m.core[1]]
@@ -398,7 +399,7 @@ class _Builder:
     sentence_index: int
     sent: Span
     ctx: DocContext
-    out: list[dict[str, Any]]
+    out: list[TripleRecord]
     model: ConfidenceModel
     keep_features: bool = False
     seen: set[tuple[Any, ...]] = field(default_factory=set)
@@ -427,7 +428,7 @@ class _Builder:
         if signature in self.seen:
             return
         self.seen.add(signature)
-        extra_args = []
+        extra_args: list[ExtraArgumentRecord] = []
         for prep, pobj in extras:
             start, end = prep.idx, full_span(pobj, self.ctx.index).end_char
             extra_args.append({"start": start, "end": end, "prep": prep.lower_})
@@ -437,7 +438,7 @@ class _Builder:
         features = triple_features(rule, subj.mention, obj.mention if obj else None,
                                    self.sent, negated, modality, verb, subj.head,
                                    obj.head if obj is not None else None)
-        record = {
+        record: TripleRecord = {
             "sentence": self.sentence_index,
             "subj": subj.record(),
             "pred": {
@@ -715,7 +716,7 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
 
 def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | None = None,
                     keep_features: bool = False
-                    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+                    ) -> tuple[list[TripleRecord], dict[str, int]]:
     """All triples of a parsed document, in sentence order, plus extraction counters.
 
     ``open_ie`` adds what open information extraction benchmarks count but a knowledge graph
@@ -726,7 +727,7 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
     index = DocIndex.of(doc)
     ctx = DocContext(index=index, mentions=DocMentions.of(doc), open_ie=open_ie)
     model = model or ConfidenceModel.default()
-    out: list[dict[str, Any]] = []
+    out: list[TripleRecord] = []
     for s_index, sent in enumerate(doc.sents):
         builder = _Builder(s_index, sent, ctx, out, model, keep_features)
         for i in _in_sentence(index.predicates, sent):
