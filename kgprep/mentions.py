@@ -30,6 +30,9 @@ NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT"
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "rev",
                     "gen", "col", "capt", "sgt", "lt", "president", "king", "queen", "prince",
                     "princess", "senator", "governor", "judge", "pope", "saint", "emperor"})
+# Ship prefixes: a later mention of the name alone is the ship ("HMS Hood ... Hood").
+SHIP_PREFIXES = frozenset({"hms", "uss", "css", "sms", "hmas", "hmcs", "hmnzs", "ins", "rms",
+                           "ss", "mv", "hmhs", "usns", "usat", "ijn", "hnlms", "fs", "kms"})
 CORPORATE_SUFFIXES = frozenset({"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag",
                                 "gmbh", "sa", "company", "group"})
 # Modifiers that do not make a noun phrase specific ("the new film" is still just "film").
@@ -274,6 +277,9 @@ class DocMentions:
                 if ent.label_ == "ORG" and len(words) >= 2 and \
                         words[-1].rstrip(".") in CORPORATE_SUFFIXES:
                     short_names.setdefault(" ".join(words[:-1]).rstrip(","), set()).add(key)
+                if len(words) >= 2 and words[0].rstrip(".") in SHIP_PREFIXES:
+                    # "CSS Virginia ... Virginia": the ship, not the state.
+                    short_names.setdefault(" ".join(words[1:]), set()).add(key)
             index = len(named)
             named.append(_Named(tokens[0].i, tokens[-1].i + 1, ent.label_, key, name,
                                  resolution))

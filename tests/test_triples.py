@@ -419,3 +419,8 @@ def test_a_corpus_gap_subject_ends_the_pronoun_topic(nlp):
     _, triples, _ = run(nlp, "Alexander Hamilton founded the Bank of the United States. "
                              "He bought Liberty Bonds.")
     assert ("alexander hamilton", "buy", "liberty bonds") in keys(triples)
+
+
+def test_a_ship_name_alone_is_the_ship(nlp):
+    _, triples, _ = run(nlp, "CSS Virginia was built in 1862. Virginia sank the USS Cumberland.")
+    assert ("css virginia", "sink", "uss cumberland") in keys(triples)
