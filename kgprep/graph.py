@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,6 +36,9 @@ from kgprep.stage import (
     stage_config_hash,
     up_to_date,
 )
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.1 s at start-up)
+    import networkx as nx
 
 NODE_SCHEMA = pa.schema(
     [("node_id", pa.int32()), ("key", pa.string()), ("label", pa.string()), ("iri", pa.string()),
@@ -205,6 +207,8 @@ def build_nx(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray,
     new[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     starts = np.flatnonzero(new)
     summed = np.add.reduceat(w, starts) if len(starts) else w
+    import networkx as nx
+
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(n_nodes))
     graph.add_weighted_edges_from(zip(lo[starts].tolist(), hi[starts].tolist(),
@@ -337,6 +341,8 @@ class GraphStage(Stage):
         write_parquet(out_dir / "edges.parquet", edges, meta)
         graph = build_nx(edges["subj_node"].to_numpy(), edges["obj_node"].to_numpy(),
                          edges["weight"].to_numpy(), n_nodes=nodes.num_rows)
+        import networkx as nx
+
         components = nx.number_connected_components(graph) if nodes.num_rows else 0
         largest = max((len(c) for c in nx.connected_components(graph)), default=0)
         write_json(

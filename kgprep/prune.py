@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from kgprep.config import SubnetsConfig
 
@@ -107,6 +105,10 @@ def prune_graph(subj: np.ndarray, obj: np.ndarray, weight: np.ndarray, node_freq
     before = state()
     if cfg.largest_component and edge_keep.any():
         s, o = subj[edge_keep], obj[edge_keep]
+        # Imported here: scipy.sparse costs ~0.2 s, and every kgprep command imports this module.
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
         matrix = coo_matrix((np.ones(len(s), np.int8), (s, o)), shape=(n_nodes, n_nodes))
         _, labels = connected_components(matrix, directed=False)
         touched = np.zeros(n_nodes, bool)

@@ -14,13 +14,10 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pyarrow as pa
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
 
 from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
 from kgprep.graph import build_nx
@@ -35,6 +32,9 @@ from kgprep.io import (
 from kgprep.ntriples import quote_string
 from kgprep.prune import prune_graph
 from kgprep.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
+
+if TYPE_CHECKING:  # networkx and rdflib are imported where used (~0.2 s at start-up)
+    import networkx as nx
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,6 +129,9 @@ def _load_toml_domains(path: Path) -> list[Domain]:
 
 def _load_skos_domains(path: Path) -> list[Domain]:
     """Each skos:ConceptScheme is a domain; its concepts' pref and alt labels are the seeds."""
+    from rdflib import Graph
+    from rdflib.namespace import RDF, RDFS, SKOS
+
     graph = Graph()
     try:
         graph.parse(str(path), format="turtle")
@@ -180,6 +183,8 @@ def personalized_pagerank(graph: nx.Graph, seeds: list[int], alpha: float) -> di
     if not seeds or graph.number_of_edges() == 0:
         return {s: 1.0 for s in seeds}
     personalization = dict.fromkeys(seeds, 1.0)
+    import networkx as nx
+
     scores = nx.pagerank(graph, alpha=alpha, personalization=personalization, weight="weight",
                          tol=1e-10, max_iter=500)
     top = max(scores.values())
@@ -212,6 +217,8 @@ def find_communities(graph: nx.Graph, cfg: SubnetsConfig) -> list[dict[int, floa
     """Louvain communities (fixed seed); oversized ones are split again. Scores: PageRank over
     the pruned graph, scaled so each community's best node scores 1. Sorted by size, then
     smallest id."""
+    import networkx as nx
+
     pending = [set(c) for c in nx.community.louvain_communities(
         graph, weight="weight", resolution=cfg.resolution, seed=cfg.community_seed)]
     done: list[set[int]] = []
@@ -270,7 +277,7 @@ def edge_subnets(subj: np.ndarray, obj: np.ndarray, keep: np.ndarray,
     return out
 
 
-_RDFS_LABEL = RDFS.label.n3()
+_RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 
 
 class TurtleTerms:
@@ -289,6 +296,8 @@ class TurtleTerms:
     def _term(iri: str, label: str) -> tuple[str, str]:
         # rdflib checks the IRI and escapes the label as its N-Triples serializer does (the row
         # of a plain literal), without building a Literal per node.
+        from rdflib import URIRef
+
         term = URIRef(iri).n3()
         return term, f"{term} {_RDFS_LABEL} {quote_string(label)} .\n"
 
