@@ -204,6 +204,13 @@ def content_in_complement(verb: Token) -> bool:
                for c in verb.children)
 
 
+def overlapping_arguments(subject_key: str, object_key: str) -> bool:
+    """One argument's key opens the other's: a title cut in two ("Screenplay Based | based on |
+    Screenplay Based on Material")."""
+    shorter, longer = sorted((subject_key, object_key), key=len)
+    return longer.startswith(shorter + " ")
+
+
 def placeholder(*keys: str) -> bool:
     """Corpus placeholders left in a key (WikiText's ``<unk>``, ``codice_13``), or a key cut
     mid-word ("-designated ov-099")."""

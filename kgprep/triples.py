@@ -295,6 +295,8 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
         if node.dep_ == "advcl" and (marks & {"if", "unless", "whether"}
                                      or _inverted_condition(node)):
             return None, "conditional"
+        if _infinitive_aim(node):
+            return None, "purpose"
         if node.dep_ in ("ccomp", "xcomp") and node.head.pos_ in ("VERB", "AUX"):
             governor = {node.head.lemma_.lower(), node.head.lower_}
             wh_first = next((t.tag_ in WH_TAGS for t in node.subtree), False)
@@ -308,6 +310,16 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             continue
         return None, None
     return None, None
+
+
+def _infinitive_aim(verb: Token) -> bool:
+    """An aim or a request, not an event: "sold his house to buy shares" (purpose), "asked the
+    band to travel to Japan" (the object is to do it: object control)."""
+    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        return False
+    if verb.dep_ == "advcl":
+        return True
+    return verb.dep_ == "xcomp" and any(c.dep_ in ("dobj", "dative") for c in verb.head.children)
 
 
 def _inverted_condition(verb: Token) -> bool:
@@ -370,6 +382,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
     doc = subj.head.doc
     if edge_checks.placeholder(subj.key, relation, obj.key):
         return "placeholder"
+    if edge_checks.overlapping_arguments(subj.key, obj.key):
+        return "overlapping_arguments"
     for role, arg in (("subject", subj), ("object", obj)):
         if edge_checks.quantified_group(arg.head, arg.mention):
             return f"{role}:quantified"

@@ -394,6 +394,11 @@ def reasons(triples):
      [("john lennon", "tell", "ringo starr", "content_lost")]),
     ("Jon Dolan described Kiss You as a highlight.",
      [("jon dolan", "describe", "kiss you", "content_lost")]),
+    # Asked to do it is not doing it (object control), and keys that open each other.
+    ("Mary Smith asked Tom Brown to visit Paris.",
+     [("mary smith", "ask", "tom brown", "content_lost")]),
+    ("The Best Picture Award was based on the Best Picture Award of France.",
+     [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
     ("Mary Smith worked at the Supreme Court of Canada in Ottawa.",
      [("mary smith", "work at", "supreme court of canada", None)]),
 ])
