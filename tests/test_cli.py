@@ -187,8 +187,11 @@ def test_row_130_sigint_to_a_running_kgprep(tmp_path):
         from kgprep.cli import main
         sys.exit(main(["extract", {str(pipeline)!r}]))
     """)
+    # As from a terminal: a suite started in the background (nohup, `cmd &` in a script) passes
+    # SIGINT on ignored, and Python then never raises KeyboardInterrupt.
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert proc.stdout.readline().strip() == "working"
         proc.send_signal(signal.SIGINT)
