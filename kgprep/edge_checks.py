@@ -179,6 +179,12 @@ def vague_amount(head: Token) -> bool:
     return False
 
 
+def bare_count(obj: Mention) -> bool:
+    """A number as the direct object, with no unit: the counted noun was left out ("France
+    converted 28 [ships]", "United won 3 [titles]"), so the fact says nothing."""
+    return obj.kind == "literal" and obj.datatype == "xsd:decimal" and not obj.unit
+
+
 def empty_relation(relation: str, obj: Mention) -> bool:
     """A relation whose content was lost: "became [a regular] in", "be until 1960", "be for".
     A bare locative "be in Santiago" stands."""

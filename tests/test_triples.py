@@ -399,6 +399,11 @@ def reasons(triples):
      [("mary smith", "ask", "tom brown", "content_lost")]),
     ("The Best Picture Award was based on the Best Picture Award of France.",
      [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
+    # A bare number as the direct object: the counted noun was left out. A value a
+    # preposition introduces stands ("fell to 825").
+    ("France converted 28 of its ships.",
+     [("france", "convert", "28^^xsd:decimal", "object:bare_count")]),
+    ("The Dow Jones fell to 825.", [("dow jones", "fall to", "825^^xsd:decimal", None)]),
     ("Mary Smith worked at the Supreme Court of Canada in Ottawa.",
      [("mary smith", "work at", "supreme court of canada", None)]),
 ])
