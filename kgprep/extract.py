@@ -36,6 +36,7 @@ from kgprep.io import (
     write_parquet,
 )
 from kgprep.remote import Mirror
+from kgprep.schemas import DOC_SCHEMA, SPAN_TYPE, TRIPLE_TYPE
 from kgprep.stage import (
     Plan,
     Stage,
@@ -52,57 +53,6 @@ NEEDED_COMPONENTS = frozenset(
     {"tok2vec", "transformer", "tagger", "morphologizer", "attribute_ruler", "lemmatizer",
      "parser", "ner", "senter"}
 )
-
-_SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32())])
-_ARG = pa.struct(
-    [
-        ("start", pa.int32()),
-        ("end", pa.int32()),
-        ("head_start", pa.int32()),
-        ("head_end", pa.int32()),
-        ("key", pa.string()),
-        ("type", pa.string()),
-        # What the argument is for the graph: "entity" (a named entity), "concept" (a specific
-        # noun phrase), "literal" (a date, number or measure: ``value``/``datatype``/``unit``),
-        # or why it identifies nothing: "generic", "unresolved", "pronoun".
-        ("kind", pa.string()),
-        ("mention", pa.string()),  # the argument's name as written ("he", "the company")
-        ("name", pa.string()),  # the name it identifies ("Du Fu", "Giant Bicycle Inc.")
-        ("resolution", pa.string()),  # how the key was found: pronoun, short_name, ... or null
-        ("value", pa.string()),
-        ("datatype", pa.string()),
-        ("unit", pa.string()),
-    ]
-)
-TRIPLE_TYPE = pa.struct(
-    [
-        ("sentence", pa.int32()),
-        ("subj", _ARG),
-        # An implicit relation (apposition, "capital of") has an empty span (start == end).
-        ("pred", pa.struct([("start", pa.int32()), ("end", pa.int32()), ("lemma", pa.string()),
-                            ("key", pa.string()), ("label", pa.string())])),
-        ("obj", _ARG),
-        ("extra_args", pa.list_(pa.struct([("start", pa.int32()), ("end", pa.int32()),
-                                           ("prep", pa.string())]))),
-        ("negated", pa.bool_()),
-        ("modality", pa.string()),
-        ("attributed_to", pa.string()),
-        ("confidence", pa.float32()),
-        ("rule", pa.string()),
-        # Whether both arguments identify something (see kgprep.facts); else why not.
-        ("no_edge_reason", pa.string()),
-    ]
-)
-DOC_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("text", pa.string()),
-        ("source", pa.string()),
-        ("sentences", pa.list_(_SPAN)),
-        ("triples", pa.list_(TRIPLE_TYPE)),
-    ]
-)
-
 
 def part_path(out_dir: Path, index: int) -> Path:
     return out_dir / f"part-{index:05d}.parquet"
@@ -276,7 +226,7 @@ class PartRows:
         if document < self._document:
             raise ValueError("pieces must come in document order")
         self._document = document
-        self._sentence_chunks.append(pa.array(sentences, type=_SPAN))
+        self._sentence_chunks.append(pa.array(sentences, type=SPAN_TYPE))
         self._writer.write_batch(pa.RecordBatch.from_arrays(
             [pa.array(triples, type=TRIPLE_TYPE)], schema=_TRIPLES_BATCH))
         self.sentences[document] += len(sentences)
@@ -292,7 +242,7 @@ class PartRows:
         values = triples.chunk(0) if triples.num_chunks == 1 else triples.combine_chunks()
         del triples  # the decompressed chunks: only the combined copy is kept
         sentences = _list_array(self.sentences, pa.concat_arrays(self._sentence_chunks)
-                                if self._sentence_chunks else pa.array([], type=_SPAN))
+                                if self._sentence_chunks else pa.array([], type=SPAN_TYPE))
         self._sentence_chunks = []
         return sentences, _list_array(self.triples, values)
 

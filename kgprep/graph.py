@@ -16,7 +16,6 @@ import pyarrow.compute as pc
 
 from kgprep.config import PipelineConfig
 from kgprep.engine import spec_for_light_parts
-from kgprep.extract import DOC_SCHEMA
 from kgprep.facts import fact_mask, literal_mask
 from kgprep.io import (
     read_json,
@@ -27,6 +26,7 @@ from kgprep.io import (
     write_parquet,
 )
 from kgprep.rdf import write_part_nquads
+from kgprep.schemas import DOC_SCHEMA, EDGE_SCHEMA, NODE_SCHEMA, RELATION_SCHEMA
 from kgprep.stage import (
     Stage,
     StageReport,
@@ -40,18 +40,6 @@ from kgprep.stage import (
 if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.1 s at start-up)
     import networkx as nx
 
-NODE_SCHEMA = pa.schema(
-    [("node_id", pa.int32()), ("key", pa.string()), ("label", pa.string()), ("iri", pa.string()),
-     ("freq", pa.int64()), ("doc_freq", pa.int64()), ("type", pa.string())]
-)
-RELATION_SCHEMA = pa.schema(
-    [("relation_id", pa.int32()), ("key", pa.string()), ("label", pa.string()),
-     ("iri", pa.string()), ("freq", pa.int64())]
-)
-EDGE_SCHEMA = pa.schema(
-    [("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
-     ("weight", pa.float64()), ("doc_freq", pa.int64())]
-)
 
 
 def flatten_triples(docs: pa.Table, min_confidence: float = 0.0) -> pa.Table:

@@ -30,6 +30,7 @@ from kgprep.io import (
     sha256_file,
     write_json,
 )
+from kgprep.schemas import ROW_DOC, ROW_TRIPLE, shard_schema
 from kgprep.stage import (
     Plan,
     Stage,
@@ -55,28 +56,6 @@ ROLE_ENCODING = ("bit flags: a token's role is the bitwise OR of subject (1), pr
                  "markup tokens carry the flag of the argument they spell")
 _ROLE_OF = {"subj": ROLE_FLAGS["subject"], "pred": ROLE_FLAGS["predicate"],
             "obj": ROLE_FLAGS["object"]}
-
-ROW_TRIPLE = pa.struct(
-    [("subj_start", pa.int32()), ("subj_end", pa.int32()),
-     ("pred_start", pa.int32()), ("pred_end", pa.int32()),
-     ("obj_start", pa.int32()), ("obj_end", pa.int32()),
-     ("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
-     ("subnet", pa.int16()), ("negated", pa.bool_()), ("confidence", pa.float32()),
-     ("triple_index", pa.int32())]
-)
-ROW_DOC = pa.struct([("doc_id", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
-
-
-def shard_schema(seq_len: int, packing: str) -> pa.Schema:
-    def col(dtype: pa.DataType) -> pa.DataType:
-        return pa.list_(dtype, seq_len) if packing == "packed" else pa.list_(dtype)
-
-    return pa.schema(
-        [("input_ids", col(pa.uint32())), ("role", col(pa.uint8())), ("entity", col(pa.int32())),
-         ("subnet", col(pa.int16())), ("loss_mask", col(pa.uint8())),
-         ("triples", pa.list_(ROW_TRIPLE)), ("docs", pa.list_(ROW_DOC)), ("n_tokens", pa.int32())]
-    )
-
 
 @dataclass
 class DocTokens:

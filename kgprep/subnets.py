@@ -31,6 +31,7 @@ from kgprep.io import (
 )
 from kgprep.ntriples import quote_string
 from kgprep.prune import prune_graph
+from kgprep.schemas import EDGE_SUBNET_SCHEMA, MEMBERSHIP_SCHEMA, SUBNET_SCHEMA
 from kgprep.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
 
 if TYPE_CHECKING:  # networkx and rdflib are imported where used (~0.2 s at start-up)
@@ -41,17 +42,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-MEMBERSHIP_SCHEMA = pa.schema(
-    [("node_id", pa.int32()), ("subnet_id", pa.int16()), ("score", pa.float32())]
-)
-SUBNET_SCHEMA = pa.schema(
-    [("subnet_id", pa.int16()), ("name", pa.string()), ("seeds", pa.list_(pa.string())),
-     ("n_nodes", pa.int64()), ("n_edges", pa.int64()), ("kind", pa.string())]
-)
-EDGE_SUBNET_SCHEMA = pa.schema(
-    [("subj_node", pa.int32()), ("relation_id", pa.int32()), ("obj_node", pa.int32()),
-     ("subnet_id", pa.int16())]
-)
 # A subnetwork's name is its Turtle file's stem (subnets/<name>.ttl, `kgprep query --subnet`),
 # so it is bounded and portable: a 300-character label gave "File name too long" on every rerun.
 MAX_NAME = 60

@@ -26,7 +26,8 @@ from tokenizers import Tokenizer
 
 from kgprep.align import ROLE_FLAGS, ROLE_NONE
 from kgprep.io import read_json, read_parquet, sha256_file
-from kgprep.shards import ROLES_MANIFEST, shard_schema
+from kgprep.schemas import shard_schema
+from kgprep.shards import ROLES_MANIFEST
 
 MAX_ERRORS_SHOWN = 20
 
