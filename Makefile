@@ -12,7 +12,7 @@ TORCH_PIN ?= torch==2.13.0
 
 CORE_STAMP := $(VENV)/.installed-core
 TRAIN_STAMP := $(VENV)/.installed-train
-SOURCES := $(wildcard kgprep/*.py)
+SOURCES := $(wildcard kgprep/*.py kgprep/*/*.py)
 INPUTS := $(wildcard data/sample/*.jsonl) $(wildcard data/domains/*.toml)
 
 .PHONY: help install pipeline run extract graph subnets shards validate inspect test lint clean \
@@ -108,35 +108,35 @@ bench: bench-pipeline bench-extract bench-shards bench-subnets bench-graph bench
 
 # Per-stage docs/s, words/s, tokens/s and peak RSS against the bare parse; 1 vs 2 workers.
 bench-pipeline: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench pipeline --shared $(SHARED)
+	$(BIN)/python -m kgprep.benchmarks.pipeline pipeline --shared $(SHARED)
 
 # CaRB, extract speed, and WebNLG dev text-to-RDF on WEBNLG_LIMIT texts spread over the dev set
 # (0: all 4,464; the challenge's scorer may then take over half an hour).
 WEBNLG_LIMIT ?= 500
 
 bench-extract: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench extract --shared $(SHARED) --webnlg-limit $(WEBNLG_LIMIT)
+	$(BIN)/python -m kgprep.benchmarks.pipeline extract --shared $(SHARED) --webnlg-limit $(WEBNLG_LIMIT)
 
 bench-subnets: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench subnets --shared $(SHARED)
+	$(BIN)/python -m kgprep.benchmarks.pipeline subnets --shared $(SHARED)
 
 # Extract's peak RSS on one MEMORY_MB document vs ordinary documents (target ratio <= 1.5).
 MEMORY_MB ?= 50
 bench-memory: $(CORE_STAMP)
-	$(BIN)/python -c "import sys; from kgprep.bench import bench_long_document; \
+	$(BIN)/python -c "import sys; from kgprep.benchmarks.pipeline import bench_long_document; \
 	sys.exit(0 if bench_long_document($(MEMORY_MB)) else 1)"
 
 # 10 million synthetic triples: graph and subnets must stay under 8 GB peak RSS.
 bench-graph: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench graph --triples 10000000
+	$(BIN)/python -m kgprep.benchmarks.pipeline graph --triples 10000000
 
 bench-shards: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench shards --shared $(SHARED)
+	$(BIN)/python -m kgprep.benchmarks.pipeline shards --shared $(SHARED)
 
 # The query store built from the WikiText-2 graph (work/bench-query, reused), then representative
 # queries: each must answer in under a second; printed beside the build time.
 bench-query: $(CORE_STAMP)
-	$(BIN)/python -m kgprep.bench_query --shared $(SHARED)
+	$(BIN)/python -m kgprep.benchmarks.query --shared $(SHARED)
 
 # A tiny causal transformer on the sample shards: LM loss and role loss must both go down.
 train-smoke: $(TRAIN_STAMP) $(WORK)/shards/manifest.json

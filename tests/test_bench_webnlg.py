@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from kgprep.bench_webnlg import BASE_IRI, build_dev, candidates_xml, read_facts, report
+from kgprep.benchmarks.webnlg import BASE_IRI, build_dev, candidates_xml, read_facts, report
 from kgprep.io import write_parquet
 from kgprep.rdf import iri
 from tests.conftest import SHARED

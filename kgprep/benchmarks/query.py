@@ -28,7 +28,7 @@ from pathlib import Path
 from kgprep.query import Answer, answer
 from kgprep.store import STORE_DIR, open_store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: kgprep/benchmarks/ is two down
 TARGET_SECONDS = 1.0
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -124,7 +124,7 @@ def synthetic_graph(work: Path, base: str, n_facts: int, parts: int = 10) -> Non
     import numpy as np
     import pyarrow as pa
 
-    from kgprep.bench import synthetic_part
+    from kgprep.benchmarks.pipeline import synthetic_part
     from kgprep.io import write_bytes, write_json
     from kgprep.rdf import iri
 
@@ -202,7 +202,7 @@ def bench_work(work: Path, base: str, pipeline: Path | None, repeats: int) -> bo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kgprep.bench_query", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m kgprep.benchmarks.query", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared",
                         help="the shared data directory (default: ../shared)")
