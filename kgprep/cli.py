@@ -111,7 +111,7 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
-    from kgprep.engine import prime_pyarrow, shutdown
+    from kgprep.engines import prime_pyarrow, shutdown
     from kgprep.stage import held_work_dir, stage_named
 
     prime_pyarrow()

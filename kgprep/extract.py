@@ -25,7 +25,7 @@ from kgprep.corpus import (
     iter_parts,
     iter_records,
 )
-from kgprep.engine import EngineSpec
+from kgprep.engines import EngineSpec
 from kgprep.io import (
     atomic_open,
     atomic_path,

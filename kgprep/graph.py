@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kgprep.config import PipelineConfig
-from kgprep.engine import spec_for_light_parts
+from kgprep.engines import spec_for_light_parts
 from kgprep.facts import fact_mask, literal_mask
 from kgprep.io import (
     read_json,

@@ -152,7 +152,7 @@ _LOADED_MODELS: set[str] = set()
 def check_spacy_model(cfg: PipelineConfig) -> Outcome:
     """The spaCy pipeline is installed and loads. Loaded once here; an in-process extract
     (the local engine with one worker) keeps it, other workers load their own."""
-    from kgprep.engine import torch_hidden
+    from kgprep.engines import torch_hidden
     from kgprep.extract import load_in_process, load_nlp
 
     model = cfg.extract.spacy_model

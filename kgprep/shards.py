@@ -20,7 +20,7 @@ from tokenizers import Tokenizer
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.align import ROLE_FLAGS, ROLE_NONE, align_spans, paint_first, paint_or, token_bounds
 from kgprep.config import PipelineConfig
-from kgprep.engine import spec_for_light_parts
+from kgprep.engines import spec_for_light_parts
 from kgprep.facts import fact_mask
 from kgprep.io import (
     atomic_open,

@@ -17,7 +17,7 @@ from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir
 from kgprep.remote import Mirror, SyncStats, WorkDirLease, is_url
 
 if TYPE_CHECKING:
-    from kgprep.engine import EngineSpec
+    from kgprep.engines import EngineSpec
 
 T = TypeVar("T")
 
@@ -87,7 +87,7 @@ class Stage:
             ) -> Iterator[tuple[Any, bool]]:
         """``process`` over ``items`` on ``engine``: a worker imports this stage's module and
         calls its ``STAGE`` (so a stage registered only in the driver runs there too)."""
-        from kgprep.engine import map_parts
+        from kgprep.engines import map_parts
 
         module = type(self).__module__
         return map_parts(engine, setup_worker, (module, *setup_args), process_part, items,

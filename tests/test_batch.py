@@ -167,7 +167,7 @@ def test_json_log_format_for_schedulers(sample_run, tmp_path, capsys):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_worker_counts_agree(sample_run, tmp_path, workers, monkeypatch):
     # Graph and shards parts go to the pool however little work there is (sample_run's did not).
-    monkeypatch.setattr("kgprep.engine.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("kgprep.engines.PARALLEL_MIN_BYTES", 0)
     pipeline = sample_pipeline(tmp_path, workers=workers)
     assert main(["run", str(pipeline)]) == 0
     assert artifacts(tmp_path / "work") == artifacts(sample_run)

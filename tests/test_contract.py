@@ -15,7 +15,7 @@ import pytest
 from kgprep import stage as stage_core
 from kgprep.cli import build_parser, main
 from kgprep.config import PipelineConfig, load_config
-from kgprep.engine import EngineSpec
+from kgprep.engines import EngineSpec
 from kgprep.io import read_json, read_parquet, sha256_file, write_json, write_parquet
 from kgprep.stage import (
     Stage,

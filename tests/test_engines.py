@@ -16,7 +16,7 @@ def test_ray_engine_on_a_url_work_dir_gives_the_local_engines_bytes(sample_run, 
                                                                     monkeypatch):
     """Ray actors write their parts to the URL themselves, as on a cluster with shared storage."""
     pytest.importorskip("ray")
-    monkeypatch.setattr("kgprep.engine.PARALLEL_MIN_BYTES", 0)  # graph, shards parts on actors
+    monkeypatch.setattr("kgprep.engines.PARALLEL_MIN_BYTES", 0)  # graph, shards parts on actors
     remote = tmp_path / "bucket" / "work"
     pipeline = sample_pipeline(
         tmp_path, workers=2,
@@ -72,7 +72,7 @@ def test_torch_is_hidden_only_while_a_torch_free_model_loads():
     pytest.importorskip("torch")
     probe = """
 import sys
-from kgprep.engine import EngineSpec, map_parts
+from kgprep.engines import EngineSpec, map_parts
 seen = []
 def setup():
     try:
@@ -96,7 +96,7 @@ def test_pyarrow_is_primed_without_pandas_and_pandas_still_works():
 
     probe = """
 import sys
-from kgprep.engine import prime_pyarrow
+from kgprep.engines import prime_pyarrow
 prime_pyarrow()
 import pyarrow as pa
 pa.table({"a": [1, 2]})
@@ -123,7 +123,7 @@ class _FakeActor:
 
 
 def test_ray_dispatch_gives_parts_to_free_actors_and_results_in_order():
-    from kgprep.engine import WINDOW_PER_ACTOR, dispatch_in_order
+    from kgprep.engines.ray import WINDOW_PER_ACTOR, dispatch_in_order
 
     log: list[tuple[str, int]] = []
     actors = [_FakeActor("a", log), _FakeActor("b", log)]
@@ -162,7 +162,7 @@ def test_a_dead_ray_actor_is_restarted_and_its_part_retried(tmp_path):
     ray = pytest.importorskip("ray")
     import sys
 
-    from kgprep.engine import EngineSpec, map_parts, no_setup, shutdown
+    from kgprep.engines import EngineSpec, map_parts, no_setup, shutdown
 
     # The test module is not importable on Ray's workers: send this function by value.
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])

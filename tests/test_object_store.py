@@ -231,7 +231,7 @@ def test_workers_without_the_drivers_disk_give_the_same_bytes(
         store: S3Store, reference: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Graph and shards parts go to the pool as well (by default the sample is too small for it).
-    monkeypatch.setattr("kgprep.engine.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("kgprep.engines.PARALLEL_MIN_BYTES", 0)
     hook, nodes, log = tmp_path / "hook", tmp_path / "nodes", tmp_path / "node-log"
     for directory in (hook, nodes, log):
         directory.mkdir()

@@ -34,7 +34,7 @@ def stage_events(output: str) -> dict[str, dict]:
 def test_url_work_dir_gives_the_local_bytes_and_a_new_machine_resumes(sample_run, tmp_path,
                                                                       capsys, monkeypatch):
     # Graph and shards parts go to the worker pool too, which push their files themselves.
-    monkeypatch.setattr("kgprep.engine.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("kgprep.engines.PARALLEL_MIN_BYTES", 0)
     remote = tmp_path / "bucket" / "work"
     pipeline = url_pipeline(tmp_path, f"file://{remote}")
     assert main(["run", str(pipeline)]) == 0
