@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kgprep import __version__
-from kgprep.config import ConfigError, MissingInputError, PipelineConfig, load_config
-from kgprep.remote import local_copy
-from kgprep.stage import pulled_copy, registered, stage_names
+from kgprep.core.config import ConfigError, MissingInputError, PipelineConfig, load_config
+from kgprep.core.stage import pulled_copy, registered, stage_names
+from kgprep.storage.remote import local_copy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -111,8 +111,8 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
 
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
+    from kgprep.core.stage import held_work_dir, stage_named
     from kgprep.engines import prime_pyarrow, shutdown
-    from kgprep.stage import held_work_dir, stage_named
 
     prime_pyarrow()
 
@@ -145,14 +145,14 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
-    from kgprep.preflight import preflight
+    from kgprep.core.preflight import preflight
 
     cfg = _load(args)
     stages = list(stage_names()) if args.command == "run" else [args.command]
     # Before the lock and any stage work: what this stage and every later one needs.
     checked = preflight(cfg, stages)
     if args.dry_run:
-        from kgprep.plan import plan_run
+        from kgprep.core.plan import plan_run
 
         pulled_copy(cfg)  # a dry run reads the remote's state, and writes nothing there
         print(f"checks: {'; '.join(checked)}")
@@ -184,7 +184,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from tokenizers import Tokenizer
 
-    from kgprep.io import read_json, read_parquet
+    from kgprep.core.io import read_json, read_parquet
     from kgprep.validate import read_shard, render_row
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
@@ -209,8 +209,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from kgprep.core.stage import held_work_dir
     from kgprep.report import write_report
-    from kgprep.stage import held_work_dir
 
     cfg = _load(args)
     with held_work_dir(cfg) as held:
@@ -225,6 +225,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
+    from kgprep.core.io import read_json
     from kgprep.cost import (
         EFFICIENCY_ASSUMPTION,
         estimate,
@@ -233,7 +234,6 @@ def cmd_cost(args: argparse.Namespace) -> int:
         render,
         with_measured,
     )
-    from kgprep.io import read_json
 
     cfg = _load(args)
     measured = None
@@ -307,7 +307,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_eval_carb(args: argparse.Namespace) -> int:
     from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
-    from kgprep.io import write_bytes
+    from kgprep.core.io import write_bytes
 
     for flag, path in (("--sentences", args.sentences), ("--gold", args.gold),
                        ("--system", args.system)):
@@ -530,8 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def classify(exc: BaseException) -> tuple[int, str]:
     """The exit code and kind (for --log-format json) of a failure, from the one table."""
-    from kgprep.io import LockedError
-    from kgprep.preflight import INPUT, PreflightError
+    from kgprep.core.io import LockedError
+    from kgprep.core.preflight import INPUT, PreflightError
 
     if isinstance(exc, PreflightError):
         return (EXIT_INPUT, "missing input") if exc.kind == INPUT else (EXIT_CONFIG,
@@ -553,7 +553,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
 
 def error_message(exc: BaseException, code: int) -> str:
     """One line for the user: kgprep's own errors as raised, anything else with its type."""
-    from kgprep.preflight import one_line
+    from kgprep.core.preflight import one_line
 
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted; rerun the same command to resume"

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kgprep.records import ArgumentRecord
+from kgprep.core.records import ArgumentRecord
 
 LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
 MODEL_PATH = Path(__file__).resolve().parent / "models" / "confidence.json"

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-from kgprep.config import ConfigError, InputConfig
-from kgprep.remote import is_url
+from kgprep.core.config import ConfigError, InputConfig
+from kgprep.storage.remote import is_url
 
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kgprep.config import ConfigError, CostConfig
+from kgprep.core.config import ConfigError, CostConfig
 
 # Published knowledge-enhanced pretraining results report 20-40% less training time for the same
 # quality, i.e. an efficiency factor of 0.6-0.8. kgprep has not measured this itself.

@@ -14,7 +14,27 @@ from typing import Any, cast
 
 import pyarrow as pa
 
-from kgprep.config import ExtractConfig, PipelineConfig
+from kgprep.core.config import ExtractConfig, PipelineConfig
+from kgprep.core.io import (
+    atomic_open,
+    atomic_path,
+    read_json,
+    remove_stale_temporaries,
+    sha256_file,
+    write_json,
+    write_parquet,
+)
+from kgprep.core.schemas import DOC_SCHEMA, SPAN_TYPE, TRIPLE_TYPE
+from kgprep.core.stage import (
+    Plan,
+    Stage,
+    StageReport,
+    StageSpec,
+    done_record,
+    part_ids,
+    progress,
+    stage_config_hash,
+)
 from kgprep.corpus import (
     Document,
     NoDocumentsError,
@@ -26,27 +46,7 @@ from kgprep.corpus import (
     iter_records,
 )
 from kgprep.engines import EngineSpec
-from kgprep.io import (
-    atomic_open,
-    atomic_path,
-    read_json,
-    remove_stale_temporaries,
-    sha256_file,
-    write_json,
-    write_parquet,
-)
-from kgprep.remote import Mirror
-from kgprep.schemas import DOC_SCHEMA, SPAN_TYPE, TRIPLE_TYPE
-from kgprep.stage import (
-    Plan,
-    Stage,
-    StageReport,
-    StageSpec,
-    done_record,
-    part_ids,
-    progress,
-    stage_config_hash,
-)
+from kgprep.storage.remote import Mirror
 
 # Components the extractor reads: POS and lemmas, the parse, and entity types.
 NEEDED_COMPONENTS = frozenset(

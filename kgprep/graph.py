@@ -14,10 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kgprep.config import PipelineConfig
-from kgprep.engines import spec_for_light_parts
-from kgprep.facts import fact_mask, literal_mask
-from kgprep.io import (
+from kgprep.core.config import PipelineConfig
+from kgprep.core.facts import fact_mask, literal_mask
+from kgprep.core.io import (
     read_json,
     read_parquet,
     remove_stale_temporaries,
@@ -25,9 +24,8 @@ from kgprep.io import (
     write_json,
     write_parquet,
 )
-from kgprep.rdf import write_part_nquads
-from kgprep.schemas import DOC_SCHEMA, EDGE_SCHEMA, NODE_SCHEMA, RELATION_SCHEMA
-from kgprep.stage import (
+from kgprep.core.schemas import DOC_SCHEMA, EDGE_SCHEMA, NODE_SCHEMA, RELATION_SCHEMA
+from kgprep.core.stage import (
     Stage,
     StageReport,
     StageSpec,
@@ -36,6 +34,8 @@ from kgprep.stage import (
     stage_config_hash,
     up_to_date,
 )
+from kgprep.engines import spec_for_light_parts
+from kgprep.rdf import write_part_nquads
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.1 s at start-up)
     import networkx as nx
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.1 s at star
 
 def flatten_triples(docs: pa.Table, min_confidence: float = 0.0) -> pa.Table:
     """One row per triple: doc id, keys, names, entity types, confidence, negation, and whether
-    it is a graph fact (``kgprep.facts``) with a literal object."""
+    it is a graph fact (``kgprep.core.facts``) with a literal object."""
     doc_index = pc.list_parent_indices(docs["triples"])
     triples = pc.list_flatten(docs["triples"])
     if isinstance(triples, pa.ChunkedArray):

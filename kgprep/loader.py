@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from kgprep.align import ROLE_FLAGS
-from kgprep.remote import local_copy
+from kgprep.storage.remote import local_copy
 
 try:
     import torch

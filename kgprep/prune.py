@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kgprep.config import SubnetsConfig
+from kgprep.core.config import SubnetsConfig
 
 
 @dataclass

@@ -27,8 +27,8 @@ from pyoxigraph import (
     Triple,
 )
 
-from kgprep.config import ConfigError
-from kgprep.preflight import one_line
+from kgprep.core.config import ConfigError
+from kgprep.core.preflight import one_line
 from kgprep.store import OpenedStore, open_store
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

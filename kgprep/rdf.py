@@ -14,8 +14,8 @@ import pyarrow as pa
 from rdflib import URIRef
 from rdflib.namespace import RDFS, XSD
 
-from kgprep.facts import is_fact
-from kgprep.io import write_bytes
+from kgprep.core.facts import is_fact
+from kgprep.core.io import write_bytes
 from kgprep.ntriples import quote_string
 
 
@@ -34,7 +34,7 @@ def typed_literal(value: str, datatype: str) -> str:
 
 
 def _quad_lines(docs: pa.Table, base: str, min_confidence: float) -> set[bytes]:
-    """Every quad of the part as an N-Quads line: the graph facts (``kgprep.facts``) of each
+    """Every quad of the part as an N-Quads line: the graph facts (``kgprep.core.facts``) of each
     document in its named graph, literal objects typed, and each node's name as its label.
     IRIs are written by rdflib's ``n3()``, labels by ``quote_string``,
     each key once per part."""

@@ -18,13 +18,13 @@ import numpy as np
 import pyarrow.compute as pc
 
 from kgprep.ablation_report import ablation_section
-from kgprep.config import PipelineConfig
+from kgprep.core.config import PipelineConfig
+from kgprep.core.facts import fact_mask
+from kgprep.core.io import read_json, read_parquet, write_bytes
+from kgprep.core.stage import STAGES
 from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
-from kgprep.facts import fact_mask
-from kgprep.io import read_json, read_parquet, write_bytes
 from kgprep.report_draw import Drawing, draw, drawing_for, shorten
 from kgprep.report_entity import collect_lookup, render_lookup
-from kgprep.stage import STAGES
 
 ROLE_NAMES = ("none", "subject", "predicate", "object")
 
@@ -57,7 +57,7 @@ def collect(cfg: PipelineConfig) -> ReportData:
     for part in sorted((work / "extract").glob("part-*.parquet")):
         column = read_parquet(part, columns=["triples"])["triples"]
         counts.append(pc.list_value_length(column).to_numpy(zero_copy_only=False))
-        # Graph facts per document: the triples the graph, RDF and shards keep (kgprep.facts).
+        # Graph facts per document: the triples the graph, RDF and shards keep (kgprep.core.facts).
         parents = np.asarray(pc.list_parent_indices(column), np.int64)
         mask = fact_mask(pc.list_flatten(column), cfg.graph.min_confidence)
         facts.append(np.bincount(parents[mask], minlength=len(column)))

@@ -1,7 +1,7 @@
 """The report's entity lookup page: one offline HTML file (inline JSON, a little plain JavaScript).
 
 ``collect_lookup`` reads the graph's nodes and relations and the extract parts into a bounded,
-JSON-ready dict: the most frequently stated entities, their graph facts (``kgprep.facts``, the
+JSON-ready dict: the most frequently stated entities, their graph facts (``kgprep.core.facts``, the
 rule the graph, RDF and shards share), and for each fact the documents and sentences stating it.
 ``render_lookup`` writes the page. Limits keep the page a sane size on a large corpus; the page
 states them.
@@ -19,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kgprep.facts import fact_mask
-from kgprep.io import read_parquet
+from kgprep.core.facts import fact_mask
+from kgprep.core.io import read_parquet
 
 
 @dataclass(frozen=True)

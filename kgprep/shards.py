@@ -19,10 +19,9 @@ from tokenizers import Tokenizer
 
 from kgprep import FORMAT_VERSION, __version__
 from kgprep.align import ROLE_FLAGS, ROLE_NONE, align_spans, paint_first, paint_or, token_bounds
-from kgprep.config import PipelineConfig
-from kgprep.engines import spec_for_light_parts
-from kgprep.facts import fact_mask
-from kgprep.io import (
+from kgprep.core.config import PipelineConfig
+from kgprep.core.facts import fact_mask
+from kgprep.core.io import (
     atomic_open,
     read_json,
     read_parquet,
@@ -30,8 +29,8 @@ from kgprep.io import (
     sha256_file,
     write_json,
 )
-from kgprep.schemas import ROW_DOC, ROW_TRIPLE, shard_schema
-from kgprep.stage import (
+from kgprep.core.schemas import ROW_DOC, ROW_TRIPLE, shard_schema
+from kgprep.core.stage import (
     Plan,
     Stage,
     StageReport,
@@ -41,6 +40,7 @@ from kgprep.stage import (
     progress,
     stage_config_hash,
 )
+from kgprep.engines import spec_for_light_parts
 from kgprep.tokenizer import (
     KG_TOKENS,
     TokenizerInfo,
@@ -185,7 +185,7 @@ def annotate_part(
     """Tokenise a part's documents and align their graph facts; returns docs and the facts that
     could not be aligned to tokens.
 
-    Only graph facts (``kgprep.facts.fact_mask`` at ``min_confidence``) are annotated; negated
+    Only graph facts (``kgprep.core.facts.fact_mask`` at ``min_confidence``) are annotated; negated
     facts are, with subnet -1. A predicate whose character span is empty (an implicit relation:
     an apposition, "X, capital of Y") gets an empty token range inside its triple and tags
     nothing; its subject and object must still align. ``docs`` needs doc_id, text and triples
@@ -534,7 +534,7 @@ def resolve_domains(work: Path, names: list[str]) -> set[int]:
     known = dict(zip(table["name"].to_pylist(), table["subnet_id"].to_pylist(), strict=True))
     unknown = [n for n in names if n not in known]
     if unknown:
-        from kgprep.config import ConfigError
+        from kgprep.core.config import ConfigError
 
         raise ConfigError(f"config key 'shards.domains': no subnetwork named "
                           f"{', '.join(map(repr, unknown))} (known: {', '.join(sorted(known))})")

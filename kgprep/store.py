@@ -8,7 +8,7 @@ the work-directory lock. The marker is removed before a build starts, so a build
 way leaves no marker and the next query builds again.
 
 The directory's name starts with a dot, as ``.lock`` does: it is a cache of this machine, made
-from ``rdf/``, and a URL work dir's sync leaves dot-paths alone (``kgprep.remote``).
+from ``rdf/``, and a URL work dir's sync leaves dot-paths alone (``kgprep.storage.remote``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
-from kgprep.io import read_json, sha256_file, work_dir_lock, write_json
+from kgprep.core.io import read_json, sha256_file, work_dir_lock, write_json
 
 STORE_DIR = ".store"
 MARKER = "built.json"

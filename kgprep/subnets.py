@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from kgprep.config import ConfigError, PipelineConfig, SubnetsConfig
-from kgprep.graph import build_nx
-from kgprep.io import (
+from kgprep.core.config import ConfigError, PipelineConfig, SubnetsConfig
+from kgprep.core.io import (
     read_parquet,
     remove_stale_temporaries,
     sha256_file,
@@ -29,10 +28,11 @@ from kgprep.io import (
     write_json,
     write_parquet,
 )
+from kgprep.core.schemas import EDGE_SUBNET_SCHEMA, MEMBERSHIP_SCHEMA, SUBNET_SCHEMA
+from kgprep.core.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
+from kgprep.graph import build_nx
 from kgprep.ntriples import quote_string
 from kgprep.prune import prune_graph
-from kgprep.schemas import EDGE_SUBNET_SCHEMA, MEMBERSHIP_SCHEMA, SUBNET_SCHEMA
-from kgprep.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
 
 if TYPE_CHECKING:  # networkx and rdflib are imported where used (~0.2 s at start-up)
     import networkx as nx
@@ -361,7 +361,7 @@ class SubnetsStage(Stage):
         sub = cfg.subnets
         mode = sub.mode if sub.mode != "auto" else ("seeded" if sub.domains_file else "communities")
         if mode in ("seeded", "both") and not sub.domains_file:
-            from kgprep.config import ConfigError
+            from kgprep.core.config import ConfigError
 
             raise ConfigError(f"config key 'subnets.mode' = {mode!r} needs subnets.domains_file")
         domains = load_domains(Path(sub.domains_file)) if mode in ("seeded", "both") else []

@@ -21,9 +21,9 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
 
 from kgprep import edge_checks
 from kgprep.confidence import ConfidenceModel, triple_features
+from kgprep.core.records import ArgumentRecord, ExtraArgumentRecord, TripleRecord
 from kgprep.keys import compact_tokens
 from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
-from kgprep.records import ArgumentRecord, ExtraArgumentRecord, TripleRecord
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})

@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
 from kgprep.align import ROLE_FLAGS, ROLE_NONE
-from kgprep.io import read_json, read_parquet, sha256_file
-from kgprep.schemas import shard_schema
+from kgprep.core.io import read_json, read_parquet, sha256_file
+from kgprep.core.schemas import shard_schema
 from kgprep.shards import ROLES_MANIFEST
 
 MAX_ERRORS_SHOWN = 20

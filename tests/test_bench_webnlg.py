@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from kgprep.benchmarks.webnlg import BASE_IRI, build_dev, candidates_xml, read_facts, report
-from kgprep.io import write_parquet
+from kgprep.core.io import write_parquet
 from kgprep.rdf import iri
 from tests.conftest import SHARED
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kgprep.cli import EXIT_CODES, build_parser, main
-from kgprep.io import work_dir_lock
+from kgprep.core.io import work_dir_lock
 from tests.conftest import corrupted_copy, one_error_line, sample_pipeline
 
 
@@ -43,7 +43,7 @@ def test_lock_is_released_when_the_holder_dies(tmp_path):
     work = tmp_path / "work"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         f"from kgprep.io import work_dir_lock; import time\n"
+         f"from kgprep.core.io import work_dir_lock; import time\n"
          f"with work_dir_lock(__import__('pathlib').Path({str(work)!r})):\n"
          f"    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,

@@ -23,7 +23,7 @@ def test_calibration_interpolates_and_clips():
 def test_shipped_model_is_fitted_and_sets_the_default_threshold():
     from importlib import resources
 
-    from kgprep.config import GraphConfig
+    from kgprep.core.config import GraphConfig
 
     model = ConfidenceModel.default()
     assert "train-split" in model.source and model.calibration_x

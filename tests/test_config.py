@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kgprep.cli import main
-from kgprep.config import ConfigError, load_config
+from kgprep.core.config import ConfigError, load_config
 from tests.conftest import DEFAULT_PIPELINE, write_pipeline
 
 

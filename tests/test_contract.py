@@ -12,12 +12,11 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from kgprep import stage as stage_core
+from kgprep.core import stage as stage_core
 from kgprep.cli import build_parser, main
-from kgprep.config import PipelineConfig, load_config
-from kgprep.engines import EngineSpec
-from kgprep.io import read_json, read_parquet, sha256_file, write_json, write_parquet
-from kgprep.stage import (
+from kgprep.core.config import PipelineConfig, load_config
+from kgprep.core.io import read_json, read_parquet, sha256_file, write_json, write_parquet
+from kgprep.core.stage import (
     Stage,
     StageReport,
     StageSpec,
@@ -27,6 +26,7 @@ from kgprep.stage import (
     stage_named,
     stage_names,
 )
+from kgprep.engines import EngineSpec
 from tests.conftest import sample_pipeline
 
 

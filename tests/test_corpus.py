@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from kgprep.config import InputConfig
+from kgprep.core.config import InputConfig
 from kgprep.corpus import Document, Reject, content_id, iter_parts, iter_records, normalise_text
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from kgprep.ablation_report import ablation_section
 from kgprep.cli import main
-from kgprep.config import CostConfig
+from kgprep.core.config import CostConfig
 from kgprep.cost import estimate, measured_efficiency, render, with_measured
 from tests.conftest import one_error_line, sample_pipeline
 

@@ -12,7 +12,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from kgprep.cli import main
-from kgprep.io import sha256_file
+from kgprep.core.io import sha256_file
 from kgprep.validate import validate_shards
 from tests.conftest import ROOT, corrupted_copy, sample_pipeline
 

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kgprep.cli import main
-from kgprep.config import InputConfig
+from kgprep.core.config import InputConfig
 from kgprep.corpus import Document, Reject, iter_records
 from tests.conftest import input_pipeline
 

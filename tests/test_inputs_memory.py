@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from kgprep.config import ExtractConfig
+from kgprep.core.config import ExtractConfig
 from kgprep.corpus import Document
 from kgprep.extract import MemoryZones, process_documents
 
@@ -170,8 +170,8 @@ def test_a_part_with_a_long_document_has_statistics_for_all_but_its_text(nlp, tm
     them, and a part of ordinary documents is written exactly as before."""
     import pyarrow.parquet as pq
 
+    from kgprep.core.io import read_parquet, write_parquet
     from kgprep.extract import write_part
-    from kgprep.io import read_parquet, write_parquet
 
     docs = [Document("long", "Marie Curie discovered polonium in Paris. " * 30, "s")]
     table, counters = process_documents(nlp, docs, ExtractConfig(), max_piece_chars=500)

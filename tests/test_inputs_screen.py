@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from kgprep.cli import main
-from kgprep.config import ConfigError, InputConfig, load_config
+from kgprep.core.config import ConfigError, InputConfig, load_config
 from kgprep.corpus import Document, Skip, iter_records, text_key
 from tests.conftest import write_pipeline
 from tests.test_batch import artifacts

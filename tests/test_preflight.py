@@ -14,8 +14,8 @@ import pytest
 from tokenizers import Tokenizer, models
 
 from kgprep.cli import main
-from kgprep.config import load_config
-from kgprep.preflight import (
+from kgprep.core.config import load_config
+from kgprep.core.preflight import (
     CONFIG,
     INPUT,
     PreflightError,

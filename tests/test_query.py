@@ -13,7 +13,7 @@ from rdflib.namespace import RDFS
 from rdflib.term import Node
 
 from kgprep.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_LOCKED, main
-from kgprep.io import work_dir_lock
+from kgprep.core.io import work_dir_lock
 from kgprep.query import close_matches
 from kgprep.store import MARKER, STORE_DIR
 from tests.conftest import one_error_line, sample_pipeline

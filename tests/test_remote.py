@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from kgprep.cli import main
-from kgprep.io import LockedError
-from kgprep.remote import Mirror, WorkDirLease
+from kgprep.core.io import LockedError
+from kgprep.storage.remote import Mirror, WorkDirLease
 from tests.conftest import sample_pipeline
 from tests.test_batch import artifacts, kgprep
 

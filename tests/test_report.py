@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from kgprep.cli import main
-from kgprep.config import CostConfig
+from kgprep.core.config import CostConfig
 from kgprep.cost import estimate
 from tests.conftest import sample_pipeline
 
@@ -98,8 +98,8 @@ def test_entity_lookup_page_holds_every_graph_fact_with_its_sentences(sample_run
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from kgprep.config import load_config
-    from kgprep.facts import fact_mask
+    from kgprep.core.config import load_config
+    from kgprep.core.facts import fact_mask
 
     pipeline = next(sample_run.parent.glob("pipeline.toml"))
     assert main(["report", str(pipeline)]) == 0
@@ -181,7 +181,7 @@ def test_connected_core_is_connected_and_skips_the_smaller_part():
 def test_report_drawings_are_connected_with_relation_labels(sample_run):
     import networkx as nx
 
-    from kgprep.config import load_config
+    from kgprep.core.config import load_config
     from kgprep.report import collect
 
     pipeline = next(sample_run.parent.glob("pipeline.toml"))

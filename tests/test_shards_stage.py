@@ -12,8 +12,8 @@ import pytest
 from tokenizers import Tokenizer
 
 from kgprep.cli import main
-from kgprep.config import load_config
-from kgprep.facts import fact_mask
+from kgprep.core.config import load_config
+from kgprep.core.facts import fact_mask
 from kgprep.validate import read_shard, validate_shards
 from tests.conftest import sample_pipeline
 from tests.tokenizers_for_tests import llama2_bpe, metaspace_bpe, wordpiece

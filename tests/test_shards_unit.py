@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgprep.align import ROLE_FLAGS, align_spans, paint_first, paint_or, token_bounds
-from kgprep.io import sha256_file
-from kgprep.schemas import TRIPLE_TYPE
+from kgprep.core.io import sha256_file
+from kgprep.core.schemas import TRIPLE_TYPE
 from kgprep.shards import (
     ROLES_MANIFEST,
     DocTokens,

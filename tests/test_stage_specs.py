@@ -6,8 +6,8 @@ import dataclasses
 from pathlib import Path
 
 from kgprep.cli import build_parser
-from kgprep.config import load_config
-from kgprep.stage import SPEC, STAGE_SPECS, STAGES, lineage, stage_config_hash
+from kgprep.core.config import load_config
+from kgprep.core.stage import SPEC, STAGE_SPECS, STAGES, lineage, stage_config_hash
 
 PIPELINE = Path(__file__).resolve().parent.parent / "pipelines" / "default.toml"
 

@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph
 
 from kgprep.cli import main
-from kgprep.config import SubnetsConfig
+from kgprep.core.config import SubnetsConfig
 from kgprep.graph import build_nx
 from kgprep.prune import prune_graph
 from kgprep.subnets import (

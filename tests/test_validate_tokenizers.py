@@ -16,7 +16,7 @@ from tokenizers import Tokenizer
 
 from kgprep.align import align_spans, token_bounds
 from kgprep.cli import main
-from kgprep.io import sha256_file
+from kgprep.core.io import sha256_file
 from kgprep.validate import SpanComparer, read_shard, validate_shards
 from tests.test_shards_stage import corpus_texts, rerun_shards
 from tests.tokenizers_for_tests import KINDS

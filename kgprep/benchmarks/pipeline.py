@@ -24,7 +24,7 @@ def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
     (written to a JSONL file in ``tmp``, same part size)."""
     import json
 
-    from kgprep.config import parse_config
+    from kgprep.core.config import parse_config
     from kgprep.corpus import Document, iter_records
 
     cfg = parse_config(raw, tmp)
@@ -229,7 +229,7 @@ def _nmi_purity(labels: list[str], clusters: list[int]) -> tuple[float, float]:
 
 def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
-    from kgprep.io import read_parquet
+    from kgprep.core.io import read_parquet
     from kgprep.shards import load_lookup, triple_graph_ids
 
     lookup = load_lookup(work)
@@ -259,10 +259,10 @@ def bench_subnets(shared: Path, model: str, workers: int) -> bool:
     import json
     import shutil
 
-    from kgprep.config import parse_config
+    from kgprep.core.config import parse_config
+    from kgprep.core.io import read_parquet
     from kgprep.extract import run_extract
     from kgprep.graph import run_graph
-    from kgprep.io import read_parquet
     from kgprep.subnets import run_subnets
 
     docs = read_webnlg(shared / "data" / "webnlg" / "dev")
@@ -363,9 +363,9 @@ def bench_graph(n_triples: int, parts: int) -> bool:
     import numpy as np
     import pyarrow as pa
 
-    from kgprep.config import parse_config
+    from kgprep.core.config import parse_config
+    from kgprep.core.io import sha256_file, write_json, write_parquet
     from kgprep.graph import aggregate_part, combine_parts
-    from kgprep.io import sha256_file, write_json, write_parquet
     from kgprep.rdf import iri
     from kgprep.subnets import run_subnets
 
@@ -427,7 +427,7 @@ _BARE_PARSE = """
 import json, os, resource, sys, time
 # On the same CPU as the 1-worker pipeline (see _pipeline_run).
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-1:])
-from kgprep.config import parse_config
+from kgprep.core.config import parse_config
 from kgprep.corpus import Document, iter_records
 from kgprep.extract import count_words, load_nlp
 from pathlib import Path
@@ -610,7 +610,7 @@ def bench_long_document(size_mb: float = 50.0, shared: Path | None = None,
     one worker, so the figure is one parse's. Target: ratio <= 1.5."""
     import json
 
-    from kgprep.config import InputConfig
+    from kgprep.core.config import InputConfig
     from kgprep.corpus import Document, iter_records
 
     wikitext = (shared or ROOT.parent / "shared") / "data/corpus/wikitext-2/valid.txt"
@@ -681,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if bench_shards(args.shared, args.spacy_model, args.limit, args.workers) else 1
     ok = bench_carb(args.shared, args.spacy_model)
     from kgprep.confidence_train import bench_labelled
-    from kgprep.config import GraphConfig
+    from kgprep.core.config import GraphConfig
 
     print()
     ok = bench_labelled(args.spacy_model, GraphConfig().min_confidence) and ok

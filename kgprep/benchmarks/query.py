@@ -125,7 +125,7 @@ def synthetic_graph(work: Path, base: str, n_facts: int, parts: int = 10) -> Non
     import pyarrow as pa
 
     from kgprep.benchmarks.pipeline import synthetic_part
-    from kgprep.io import write_bytes, write_json
+    from kgprep.core.io import write_bytes, write_json
     from kgprep.rdf import iri
 
     n_entities, n_relations = max(1000, n_facts // 5), 2000
@@ -160,7 +160,7 @@ def bench_synthetic(n_facts: int, repeats: int) -> bool:
 
 
 def bench_query(pipeline: Path, repeats: int) -> bool:
-    from kgprep.config import load_config
+    from kgprep.core.config import load_config
 
     cfg = load_config(pipeline)
     return bench_work(cfg.work_path, cfg.graph.base_iri, pipeline, repeats)

@@ -143,7 +143,7 @@ def run_pipeline(pipeline: Path, overrides: list[str] | None = None) -> float:
 
 
 def _label_map(path: Path) -> dict[str, str]:
-    from kgprep.io import read_parquet
+    from kgprep.core.io import read_parquet
 
     table = read_parquet(path, columns=["iri", "label"])
     return dict(zip(table["iri"].to_pylist(), table["label"].to_pylist(), strict=True))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from kgprep.engines.startup import module_hidden, prime_pyarrow, torch_hidden
 
 if TYPE_CHECKING:
-    from kgprep.config import RunConfig
+    from kgprep.core.config import RunConfig
 
 __all__ = ["PARALLEL_MIN_BYTES", "EngineSpec", "map_parts", "module_hidden", "no_setup",
            "prime_pyarrow", "shutdown", "spec_for_light_parts", "torch_hidden"]

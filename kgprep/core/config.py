@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgprep.remote import Mirror, is_url
+from kgprep.storage.remote import Mirror, is_url
 
 if sys.version_info >= (3, 11):
     import tomllib

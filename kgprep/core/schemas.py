@@ -44,7 +44,7 @@ TRIPLE_TYPE = pa.struct(
         ("attributed_to", pa.string()),
         ("confidence", pa.float32()),
         ("rule", pa.string()),
-        # Whether both arguments identify something (see kgprep.facts); else why not.
+        # Whether both arguments identify something (see kgprep.core.facts); else why not.
         ("no_edge_reason", pa.string()),
     ]
 )

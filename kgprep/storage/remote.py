@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kgprep.io import LockedError, atomic_path, sha256_file, write_json
+from kgprep.core.io import LockedError, atomic_path, sha256_file, write_json
 
 # Remote metadata fields that change whenever an object is rewritten, in order of preference.
 VERSION_FIELDS = ("ETag", "etag", "md5Hash", "generation", "mtime", "LastModified",

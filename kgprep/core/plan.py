@@ -1,13 +1,13 @@
 """``--dry-run``: what a run would do, asked of each stage (``Stage.plan``), in pipeline order.
 
-The checks a run makes before work (kgprep/preflight.py) run first, so a dry run fails as the
+The checks a run makes before work (kgprep/core/preflight.py) run first, so a dry run fails as the
 run would; this module only reads.
 """
 
 from __future__ import annotations
 
-from kgprep.config import PipelineConfig
-from kgprep.stage import registered
+from kgprep.core.config import PipelineConfig
+from kgprep.core.stage import registered
 
 
 def plan_run(cfg: PipelineConfig, stages: list[str]) -> list[str]:

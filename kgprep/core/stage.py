@@ -12,9 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kgprep import FORMAT_VERSION, __version__
-from kgprep.config import PipelineConfig, section_dict, stable_hash
-from kgprep.io import read_json, remove_stale_temporaries, sha256_file, work_dir_lock, write_json
-from kgprep.remote import Mirror, SyncStats, WorkDirLease, is_url
+from kgprep.core.config import PipelineConfig, section_dict, stable_hash
+from kgprep.core.io import (
+    read_json,
+    remove_stale_temporaries,
+    sha256_file,
+    work_dir_lock,
+    write_json,
+)
+from kgprep.storage.remote import Mirror, SyncStats, WorkDirLease, is_url
 
 if TYPE_CHECKING:
     from kgprep.engines import EngineSpec
@@ -144,7 +150,7 @@ def stage_of(module: str) -> Stage:
     """The ``STAGE`` that ``module`` defines."""
     stage = getattr(importlib.import_module(module), "STAGE", None)
     if not isinstance(stage, Stage):
-        raise TypeError(f"{module} defines no STAGE (a kgprep.stage.Stage)")
+        raise TypeError(f"{module} defines no STAGE (a kgprep.core.stage.Stage)")
     return stage
 
 

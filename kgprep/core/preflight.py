@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kgprep.config import ConfigError, PipelineConfig
-from kgprep.remote import is_url
-from kgprep.stage import stage_names
+from kgprep.core.config import ConfigError, PipelineConfig
+from kgprep.core.stage import stage_names
+from kgprep.storage.remote import is_url
 
 CONFIG = "config"  # a config value that cannot be used: exit 2
 INPUT = "input"  # an input or upstream artifact that is missing or unreadable: exit 3
