@@ -12,8 +12,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from kgprep.core import stage as stage_core
 from kgprep.cli import build_parser, main
+from kgprep.core import stage as stage_core
 from kgprep.core.config import PipelineConfig, load_config
 from kgprep.core.io import read_json, read_parquet, sha256_file, write_json, write_parquet
 from kgprep.core.stage import (
