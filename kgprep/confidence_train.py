@@ -116,7 +116,7 @@ def _readable(arg: ArgumentRecord) -> str:
 def fact_rows(doc: Any, doc_id: str) -> list[dict[str, Any]]:
     """The document's graph facts (no ``no_edge_reason``, not negated; any confidence) as pool
     rows: what a label is about (``signature``) and the model's features."""
-    from kgprep.triples import extract_triples
+    from kgprep.extract.triples import extract_triples
 
     sentences = list(doc.sents)
     triples, _ = extract_triples(doc, keep_features=True)
@@ -224,7 +224,7 @@ def fit(rows: list[dict[str, Any]]) -> tuple[Any, float]:
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import cross_val_predict
 
-    from kgprep.confidence import ConfidenceModel
+    from kgprep.extract.confidence import ConfidenceModel
 
     train = [r for r in rows if r["split"] == "train"]
     vectorizer = DictVectorizer(sparse=False)
@@ -308,7 +308,7 @@ def bench_labelled(model: str, threshold: float, out: Any = sys.stdout) -> bool:
     """`make bench-extract`'s held-out figures: the precision-yield curve of the current code
     and model, and the target (precision >= 0.80 with >= 0.6 facts per sentence at the default
     threshold)."""
-    from kgprep.confidence import ConfidenceModel
+    from kgprep.extract.confidence import ConfidenceModel
 
     rows, sentences, unlabelled = current_heldout(model)
     print(f"Labelled graph facts, held-out split: {len(rows)} labelled facts in {sentences} "
@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         print(f"{model.source} -> {args.out}")
         return 0
-    from kgprep.confidence import ConfidenceModel
+    from kgprep.extract.confidence import ConfidenceModel
 
     return report(rows, ConfidenceModel.default())
 

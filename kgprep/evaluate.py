@@ -13,7 +13,7 @@ from typing import Any
 from spacy.tokens import Doc
 
 from kgprep.carb import Tuple
-from kgprep.triples import extract_triples
+from kgprep.extract.triples import extract_triples
 
 PTB_TO_TEXT = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{",
                "-RCB-": "}", "``": '"', "''": '"'}

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from kgprep.align import ROLE_FLAGS
+from kgprep.shards.align import ROLE_FLAGS
 from kgprep.storage.remote import local_copy
 
 try:

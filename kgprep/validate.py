@@ -24,10 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
-from kgprep.align import ROLE_FLAGS, ROLE_NONE
 from kgprep.core.io import read_json, read_parquet, sha256_file
 from kgprep.core.schemas import shard_schema
 from kgprep.shards import ROLES_MANIFEST
+from kgprep.shards.align import ROLE_FLAGS, ROLE_NONE
 
 MAX_ERRORS_SHOWN = 20
 

@@ -9,7 +9,7 @@ import pytest
 
 from kgprep.benchmarks.webnlg import BASE_IRI, build_dev, candidates_xml, read_facts, report
 from kgprep.core.io import write_parquet
-from kgprep.rdf import iri
+from kgprep.graph.rdf import iri
 from tests.conftest import SHARED
 
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"

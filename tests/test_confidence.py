@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from kgprep.confidence import ConfidenceModel
 from kgprep.confidence_train import LABELS, LABELS_DIR, curve, labelled, read_jsonl, split_of
+from kgprep.extract.confidence import ConfidenceModel
 
 
 def test_calibration_interpolates_and_clips():

@@ -3,7 +3,14 @@ from __future__ import annotations
 import json
 
 from kgprep.core.config import InputConfig
-from kgprep.corpus import Document, Reject, content_id, iter_parts, iter_records, normalise_text
+from kgprep.extract.corpus import (
+    Document,
+    Reject,
+    content_id,
+    iter_parts,
+    iter_records,
+    normalise_text,
+)
 
 
 def _records(tmp_path, lines: list[bytes], **kwargs):

@@ -5,7 +5,7 @@ import pytest
 from rdflib import Dataset
 
 from kgprep.graph import aggregate_part, build_nx, combine_parts
-from kgprep.rdf import iri, nquads_bytes
+from kgprep.graph.rdf import iri, nquads_bytes
 
 
 def flat_table(rows, literal=None):
@@ -149,7 +149,7 @@ def test_quote_string_matches_rdflib_parsing():
     """Labels are quoted without rdflib's private helpers; rdflib must read them back exactly."""
     from rdflib import Graph, Literal, URIRef
 
-    from kgprep.ntriples import quote_string
+    from kgprep.graph.ntriples import quote_string
 
     for text in ['plain', 'a "quote"', "back\\slash", "two\nlines", "cr\rlf", "tab\tand é ✓",
                  '\\"', "<unk> > <"]:

@@ -12,7 +12,7 @@ import pytest
 
 from kgprep.cli import main
 from kgprep.core.config import ConfigError, InputConfig, load_config
-from kgprep.corpus import Document, Reject, iter_parts, iter_records
+from kgprep.extract.corpus import Document, Reject, iter_parts, iter_records
 from tests.conftest import ROOT, input_pipeline
 from tests.test_batch import artifacts
 

@@ -16,7 +16,7 @@ import pytest
 
 from kgprep.cli import main
 from kgprep.core.config import InputConfig
-from kgprep.corpus import Document, Reject, iter_records
+from kgprep.extract.corpus import Document, Reject, iter_records
 from tests.conftest import input_pipeline
 
 TEXTS = ["Marie Curie discovered polonium in Paris.", "NASA launched the Hubble telescope.",

@@ -11,8 +11,8 @@ from typing import Any
 import pyarrow as pa
 
 from kgprep.core.config import ExtractConfig
-from kgprep.corpus import Document
 from kgprep.extract import MemoryZones, process_documents
+from kgprep.extract.corpus import Document
 
 
 class PieceSpy:
@@ -147,7 +147,7 @@ def test_ids_and_part_fingerprints_do_not_depend_on_the_hash_window(monkeypatch)
     ids and part fingerprints stay the hashes of the whole UTF-8 text, as before."""
     import hashlib
 
-    from kgprep import corpus
+    from kgprep.extract import corpus
 
     texts = ["", "a", "Zoë 😀 € x" * 7, "é" * 23]
     docs = [Document(f"id-{i}", t, f"src-{i}") for i, t in enumerate(texts)]

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgprep.align import ROLE_FLAGS, align_spans, paint_first, paint_or, token_bounds
 from kgprep.core.io import sha256_file
 from kgprep.core.schemas import TRIPLE_TYPE
 from kgprep.shards import (
@@ -26,7 +25,8 @@ from kgprep.shards import (
     unpacked_rows,
     write_stream,
 )
-from kgprep.tokenizer import KG_TOKENS, train_byte_level_bpe
+from kgprep.shards.align import ROLE_FLAGS, align_spans, paint_first, paint_or, token_bounds
+from kgprep.shards.tokenizer import KG_TOKENS, train_byte_level_bpe
 from kgprep.validate import check_row_roles, validate_shards
 from tests.tokenizers_for_tests import KINDS
 

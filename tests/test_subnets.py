@@ -14,7 +14,6 @@ from rdflib import Graph
 from kgprep.cli import main
 from kgprep.core.config import SubnetsConfig
 from kgprep.graph import build_nx
-from kgprep.prune import prune_graph
 from kgprep.subnets import (
     DomainsError,
     assign_domains,
@@ -25,6 +24,7 @@ from kgprep.subnets import (
     load_domains,
     match_seeds,
 )
+from kgprep.subnets.prune import prune_graph
 from tests.conftest import sample_pipeline
 
 URL = "https://example.org/" + "a/very/long.path/" * 17 + "Zoë"  # 314 characters

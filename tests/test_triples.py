@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kgprep.keys import find_acronyms
-from kgprep.triples import extract_triples
+from kgprep.extract.keys import find_acronyms
+from kgprep.extract.triples import extract_triples
 
 
 def run(nlp, text: str):
@@ -163,7 +163,7 @@ def test_keys_keep_compounds_and_adjectives_and_drop_determiners(nlp, text, expe
 def _reference_full_span(head) -> tuple[int, int]:
     """full_span's definition on spaCy Tokens: the head's subtree without the excluded
     dependents, the contiguous run around the head, punctuation trimmed at both ends."""
-    from kgprep.triples import SPAN_EXCLUDED, SPAN_EXCLUDED_BELOW
+    from kgprep.extract.triples import SPAN_EXCLUDED, SPAN_EXCLUDED_BELOW
 
     allowed = set()
 
@@ -188,7 +188,7 @@ def _reference_full_span(head) -> tuple[int, int]:
 
 def test_document_index_matches_token_level_definitions(nlp):
     """The array-built index finds the same tokens and full spans as walking spaCy Tokens."""
-    from kgprep.triples import DocIndex, full_span
+    from kgprep.extract.triples import DocIndex, full_span
 
     text = ("The Food and Drug Administration (FDA), a US agency, approved the drug, which "
             "doctors and nurses had wanted. It is the capital of France and Spain. "
@@ -413,7 +413,7 @@ def test_precision_checks(nlp, text, expected):
 
 
 def test_placeholder_keys_give_no_fact():
-    from kgprep.edge_checks import placeholder
+    from kgprep.extract.edge_checks import placeholder
 
     assert placeholder("plan 9", "provide", "codice_13 file system")
     assert placeholder("chad", "< unk > country in", "africa")

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pytest
 from tokenizers import Tokenizer
 
-from kgprep.align import align_spans, token_bounds
 from kgprep.cli import main
 from kgprep.core.io import sha256_file
+from kgprep.shards.align import align_spans, token_bounds
 from kgprep.validate import SpanComparer, read_shard, validate_shards
 from tests.test_shards_stage import corpus_texts, rerun_shards
 from tests.tokenizers_for_tests import KINDS

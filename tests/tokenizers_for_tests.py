@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-from kgprep.tokenizer import train_byte_level_bpe
+from kgprep.shards.tokenizer import train_byte_level_bpe
 
 
 def wordpiece(texts: Iterable[str], path: Path, vocab_size: int = 2000) -> Path:

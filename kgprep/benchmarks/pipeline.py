@@ -25,7 +25,7 @@ def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
     import json
 
     from kgprep.core.config import parse_config
-    from kgprep.corpus import Document, iter_records
+    from kgprep.extract.corpus import Document, iter_records
 
     cfg = parse_config(raw, tmp)
     if not limit:
@@ -68,8 +68,8 @@ def bench_carb(shared: Path, model: str) -> bool:
 
 
 def bench_speed(shared: Path, model: str, limit: int) -> bool:
-    from kgprep.corpus import Document, iter_records
     from kgprep.extract import count_words, load_nlp, run_extract
+    from kgprep.extract.corpus import Document, iter_records
 
     corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
     with tempfile.TemporaryDirectory() as tmp:
@@ -366,7 +366,7 @@ def bench_graph(n_triples: int, parts: int) -> bool:
     from kgprep.core.config import parse_config
     from kgprep.core.io import sha256_file, write_json, write_parquet
     from kgprep.graph import aggregate_part, combine_parts
-    from kgprep.rdf import iri
+    from kgprep.graph.rdf import iri
     from kgprep.subnets import run_subnets
 
     n_entities, n_relations = max(1000, n_triples // 5), 2000
@@ -428,7 +428,7 @@ import json, os, resource, sys, time
 # On the same CPU as the 1-worker pipeline (see _pipeline_run).
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-1:])
 from kgprep.core.config import parse_config
-from kgprep.corpus import Document, iter_records
+from kgprep.extract.corpus import Document, iter_records
 from kgprep.extract import count_words, load_nlp
 from pathlib import Path
 cfg = parse_config(json.loads(sys.argv[1]), Path(sys.argv[2]))
@@ -611,7 +611,7 @@ def bench_long_document(size_mb: float = 50.0, shared: Path | None = None,
     import json
 
     from kgprep.core.config import InputConfig
-    from kgprep.corpus import Document, iter_records
+    from kgprep.extract.corpus import Document, iter_records
 
     wikitext = (shared or ROOT.parent / "shared") / "data/corpus/wikitext-2/valid.txt"
     source = wikitext if wikitext.is_file() else ROOT / "data/sample/corpus.jsonl"

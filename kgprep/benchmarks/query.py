@@ -126,7 +126,7 @@ def synthetic_graph(work: Path, base: str, n_facts: int, parts: int = 10) -> Non
 
     from kgprep.benchmarks.pipeline import synthetic_part
     from kgprep.core.io import write_bytes, write_json
-    from kgprep.rdf import iri
+    from kgprep.graph.rdf import iri
 
     n_entities, n_relations = max(1000, n_facts // 5), 2000
     rng = np.random.default_rng(0)

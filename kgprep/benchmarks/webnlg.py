@@ -196,7 +196,7 @@ def candidates_xml(entries: list[tuple[str, str]], facts: dict[str, list[tuple[s
     """The scorer's candidates file: one entry per (eid, doc id) in the given order, each with
     its document's facts (``max_candidates`` > 0 keeps that many). Returns the XML and how
     many entries were cut."""
-    from kgprep.rdf import doc_graph_iri
+    from kgprep.graph.rdf import doc_graph_iri
 
     lines = ["<benchmark>", "  <entries>"]
     cut = 0
@@ -275,7 +275,7 @@ def bench_webnlg(shared: Path, model: str, workers: int, limit: int,
 
 
 def _graphs(entries: list[tuple[str, str]]) -> list[str]:
-    from kgprep.rdf import doc_graph_iri
+    from kgprep.graph.rdf import doc_graph_iri
 
     return [str(doc_graph_iri(BASE_IRI, doc_id)) for _, doc_id in entries]
 

@@ -86,7 +86,7 @@ class SubnetsConfig:
     community_seed: int = 0
     max_cluster_size: int = 500  # larger communities are split again
     min_cluster_size: int = 3
-    # Structured pruning, in this order (see kgprep/prune.py).
+    # Structured pruning, in this order (see kgprep/subnets/prune.py).
     drop_self_loops: bool = True
     min_node_freq: int = 1
     min_edge_weight: float = 0.0

@@ -120,7 +120,7 @@ def check_inputs(cfg: PipelineConfig) -> Outcome:
     denied, a directory that cannot be listed, a socket or device where a file should be.
     Remote (URL) inputs are only listed here; their objects are read by the stage.
     """
-    from kgprep.corpus import expand_inputs
+    from kgprep.extract.corpus import expand_inputs
 
     problems: list[Problem] = []
     for index, raw in enumerate(cfg.input.paths):
@@ -245,7 +245,7 @@ def check_tokenizer(cfg: PipelineConfig) -> Outcome:
         return Outcome("shards.tokenizer: a BPE is trained on the corpus")
     from tokenizers import Tokenizer
 
-    from kgprep.tokenizer import describe
+    from kgprep.shards.tokenizer import describe
 
     path = shards.tokenizer
     try:

@@ -1,8 +1,8 @@
 """RDF output: IRIs for keys and N-Quads with one named graph per document (provenance).
 
 IRIs are percent-encoded and written by rdflib; literals are quoted with the N-Triples escapes
-(``kgprep.ntriples``), so keys with quotes, angle brackets, newlines or control characters still
-give valid N-Quads.
+(``kgprep.graph.ntriples``), so keys with quotes, angle brackets, newlines or control
+characters still give valid N-Quads.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from rdflib.namespace import RDFS, XSD
 
 from kgprep.core.facts import is_fact
 from kgprep.core.io import write_bytes
-from kgprep.ntriples import quote_string
+from kgprep.graph.ntriples import quote_string
 
 
 def iri(base: str, kind: str, key: str) -> str:

@@ -35,7 +35,7 @@ from kgprep.core.stage import (
     up_to_date,
 )
 from kgprep.engines import spec_for_light_parts
-from kgprep.rdf import write_part_nquads
+from kgprep.graph.rdf import write_part_nquads
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built (~0.1 s at start-up)
     import networkx as nx
@@ -318,7 +318,7 @@ class GraphStage(Stage):
                 stale.with_suffix(".done.json").unlink(missing_ok=True)
 
         def iri_for(kind: str, key: str) -> str:
-            from kgprep.rdf import iri
+            from kgprep.graph.rdf import iri
 
             return iri(cfg.graph.base_iri, kind, key)
 

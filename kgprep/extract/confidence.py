@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Span, Token
 
-    from kgprep.mentions import Mention
+    from kgprep.extract.mentions import Mention
 
 MODEL_RESOURCE = "confidence.json"
 

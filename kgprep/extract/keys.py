@@ -2,7 +2,7 @@
 
 A concept key is the lower-cased lemma sequence of a compact noun phrase (compounds and adjectives
 kept, determiners and possessives dropped); names of entities key on their surface form instead
-(``kgprep.mentions``). Acronyms defined in a document, as in "the Food and Drug
+(``kgprep.extract.mentions``). Acronyms defined in a document, as in "the Food and Drug
 Administration (FDA)", map to the long form's key so that both spellings meet in one node.
 """
 
@@ -83,7 +83,7 @@ def find_acronyms(doc: Doc) -> dict[str, str]:
         long_form: Span = doc[start:end]
         initials = [t.text[0] for t in long_form if t.text[:1].isupper()]
         if initials == letters:
-            # The long form's name key (see kgprep.mentions.name_key): names are never
+            # The long form's name key (see kgprep.extract.mentions.name_key): names are never
             # lemmatised, so "and" and plurals stay.
             found[acronym.lower()] = " ".join(long_form.text.lower().split())
     return found

@@ -31,8 +31,8 @@ from kgprep.core.io import (
 from kgprep.core.schemas import EDGE_SUBNET_SCHEMA, MEMBERSHIP_SCHEMA, SUBNET_SCHEMA
 from kgprep.core.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
 from kgprep.graph import build_nx
-from kgprep.ntriples import quote_string
-from kgprep.prune import prune_graph
+from kgprep.graph.ntriples import quote_string
+from kgprep.subnets.prune import prune_graph
 
 if TYPE_CHECKING:  # networkx and rdflib are imported where used (~0.2 s at start-up)
     import networkx as nx

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from kgprep.keys import compact_tokens, find_acronyms, phrase_key
-from kgprep.literals import parse_date, parse_quantity
+from kgprep.extract.keys import compact_tokens, find_acronyms, phrase_key
+from kgprep.extract.literals import parse_date, parse_quantity
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token

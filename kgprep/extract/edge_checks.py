@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
-from kgprep.mentions import QUANTIFIERS, RANKS, TITLES, Mention, is_common_noun
+from kgprep.extract.mentions import QUANTIFIERS, RANKS, TITLES, Mention, is_common_noun
 
 HYPHENS = frozenset({"-", "‑", "–", "—"})
 # Tokens that may sit between a name and a word of the same name the NER left out:

@@ -1,10 +1,11 @@
 """Rule-based relation extraction over a spaCy dependency parse.
 
 Pure functions: a parsed ``Doc`` in, triple records (DESIGN §4.1, README "Design notes") out. Each
-rule names itself in ``rule``. What an argument identifies comes from ``kgprep.mentions``; a triple
-whose arguments do not both identify something, or that the text does not assert (reported speech,
-wishes, questions, conditions), carries ``no_edge_reason`` and gives no graph fact. Confidence is
-the shipped model's estimate from parse features (``kgprep.confidence``).
+rule names itself in ``rule``. What an argument identifies comes from
+``kgprep.extract.mentions``; a triple whose arguments do not both identify something, or that
+the text does not assert (reported speech, wishes, questions, conditions), carries
+``no_edge_reason`` and gives no graph fact. Confidence is the shipped model's estimate from parse
+features (``kgprep.extract.confidence``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import numpy as np
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
-from kgprep import edge_checks
-from kgprep.confidence import ConfidenceModel, triple_features
 from kgprep.core.records import ArgumentRecord, ExtraArgumentRecord, TripleRecord
-from kgprep.keys import compact_tokens
-from kgprep.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
+from kgprep.extract import edge_checks
+from kgprep.extract.confidence import ConfidenceModel, triple_features
+from kgprep.extract.keys import compact_tokens
+from kgprep.extract.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})

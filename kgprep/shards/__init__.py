@@ -18,7 +18,6 @@ import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
 from kgprep import FORMAT_VERSION, __version__
-from kgprep.align import ROLE_FLAGS, ROLE_NONE, align_spans, paint_first, paint_or, token_bounds
 from kgprep.core.config import PipelineConfig
 from kgprep.core.facts import fact_mask
 from kgprep.core.io import (
@@ -41,7 +40,15 @@ from kgprep.core.stage import (
     stage_config_hash,
 )
 from kgprep.engines import spec_for_light_parts
-from kgprep.tokenizer import (
+from kgprep.shards.align import (
+    ROLE_FLAGS,
+    ROLE_NONE,
+    align_spans,
+    paint_first,
+    paint_or,
+    token_bounds,
+)
+from kgprep.shards.tokenizer import (
     KG_TOKENS,
     TokenizerInfo,
     describe,

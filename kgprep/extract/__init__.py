@@ -35,7 +35,8 @@ from kgprep.core.stage import (
     progress,
     stage_config_hash,
 )
-from kgprep.corpus import (
+from kgprep.engines import EngineSpec
+from kgprep.extract.corpus import (
     Document,
     NoDocumentsError,
     Part,
@@ -45,7 +46,6 @@ from kgprep.corpus import (
     iter_parts,
     iter_records,
 )
-from kgprep.engines import EngineSpec
 from kgprep.storage.remote import Mirror
 
 # Components the extractor reads: POS and lemmas, the parse, and entity types.
@@ -275,7 +275,7 @@ def text_array(texts: list[str]) -> pa.Array:
 def _process(nlp: Any, documents: list[Document], cfg: ExtractConfig, max_piece_chars: int,
              zones: MemoryZones) -> tuple[pa.Table, dict[str, int]]:
     # Imported here: it imports spaCy, which the CLI and the stage registry need not load.
-    from kgprep.triples import extract_triples
+    from kgprep.extract.triples import extract_triples
 
     counters = {"sentences": 0, "triples": 0, "pronouns_dropped": 0, "words": 0,
                 "long_documents_split": 0}
