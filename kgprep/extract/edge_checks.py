@@ -117,21 +117,21 @@ def narrowed_name(head: Token, mention: Mention) -> bool:
     return False
 
 
-def generic_name(head: Token, mention: Mention) -> bool:
+def generic_name(head: Token, mention: Mention, written: frozenset[int]) -> bool:
     """One common English word written as a name: "the Union", "the Army", "the House". People's
-    names are left alone ("Bush", "Hood" are names first)."""
+    names are left alone ("Bush", "Hood" are names first). ``written``: the hashes of every
+    token text of the document (``DocIndex.written``)."""
     if mention.kind != "entity" or mention.ent_type not in GENERIC_NAME_LABELS:
         return False
     words = mention.name.split()
     if len(words) != 1 or words[0].isupper() or mention.resolution is not None:
         return False
     word = words[0].lower()
-    if mention.core[0] == head.sent.start and word.isalpha():
-        # The first word of a sentence is capitalised anyway: "Cathedral", "Rainfall" there are
-        # nouns the NER took for names when the document also writes them in lower case.
-        doc = head.doc
-        if any(t.text == word for t in doc if t.i != mention.core[0]):
-            return True
+    # The first word of a sentence is capitalised anyway: "Cathedral", "Rainfall" there are
+    # nouns the NER took for names when the document also writes them in lower case.
+    if mention.core[0] == head.sent.start and word.isalpha() and (
+            head.doc.vocab.strings[word] in written):
+        return True
     # "the Union", "the Army": a common word after "the". Without "the", a frequent word can be
     # a famous name ("Google", "Microsoft" are as frequent as "army").
     start = mention.core[0]

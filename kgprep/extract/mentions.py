@@ -285,15 +285,18 @@ class DocMentions:
                                  resolution))
             for tok in ent:
                 entity_of[tok.i] = index
-        from spacy.attrs import DEP
+        import numpy as np
+        from spacy.attrs import DEP, ORTH
 
         deps = doc.to_array(DEP)
         subject_deps = [doc.vocab.strings[d] for d in ("nsubj", "nsubjpass")]
         subjects = [i for i, d in enumerate(deps.tolist()) if d in subject_deps]
         # A corpus gap before its verb ("and <unk> decided ...") is a subject the parser cannot
         # label: it ends the topic a later pronoun may continue.
-        subjects = sorted({*subjects, *(t.i for t in doc if t.text in ("<", "<unk>")
-                                       and t.head.pos_ in ("VERB", "AUX") and t.head.i > t.i)})
+        gap_marks = [doc.vocab.strings["<"], doc.vocab.strings["<unk>"]]  # hashes, not added
+        gaps = np.flatnonzero(np.isin(doc.to_array(ORTH), gap_marks)).tolist()
+        subjects = sorted({*subjects, *(i for i in gaps if doc[i].head.pos_ in ("VERB", "AUX")
+                                        and doc[i].head.i > i)})
         return cls(doc, acronyms, named, [n.start for n in named], entity_of,
                    [s.start for s in doc.sents], subjects=subjects)
 

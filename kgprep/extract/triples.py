@@ -126,13 +126,14 @@ class DocIndex:
     punct: list[bool]
     excluded_at_head: frozenset[int]  # SPAN_EXCLUDED as hashes
     excluded_below: frozenset[int]  # SPAN_EXCLUDED_BELOW as hashes
+    written: frozenset[int]  # every token's text as a hash: the words the document writes
 
     @classmethod
     def of(cls, doc: Doc) -> DocIndex:
-        from spacy.attrs import DEP, HEAD, IS_PUNCT, POS
+        from spacy.attrs import DEP, HEAD, IS_PUNCT, ORTH, POS
 
         label = doc.vocab.strings.__getitem__  # a label's hash, as the arrays hold it
-        heads, deps, pos, punct = doc.to_array([HEAD, DEP, POS, IS_PUNCT]).T
+        heads, deps, pos, punct, orth = doc.to_array([HEAD, DEP, POS, IS_PUNCT, ORTH]).T
         positions = np.arange(len(doc))
         heads = positions + heads.astype(np.int64)  # stored relative, as uint64
 
@@ -156,6 +157,7 @@ class DocIndex:
             (punct != 0).tolist(),
             frozenset(label(dep) for dep in SPAN_EXCLUDED),
             frozenset(label(dep) for dep in SPAN_EXCLUDED_BELOW),
+            frozenset(orth.tolist()),
         )
 
     def in_full_span(self, token: int, head: int) -> bool:
@@ -356,7 +358,8 @@ def _span_record(tokens: list[Token]) -> tuple[int, int]:
 
 
 def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted: str | None,
-                    relation: str, modality: str | None, verb: Token | None) -> str | None:
+                    relation: str, modality: str | None, verb: Token | None,
+                    written: frozenset[int]) -> str | None:
     """Why the triple gives no graph fact, or None when it may give one. The graph is
     entity-centric: a subject must be a named entity or a reference resolved to one (concept
     subjects were right in 17% of the labelled train facts)."""
@@ -374,11 +377,11 @@ def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted:
         return "hedged"
     if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity":
         return "bleached_relation"
-    return _precision_reason(rule, subj, obj, relation, verb)
+    return _precision_reason(rule, subj, obj, relation, verb, written)
 
 
 def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
-                      verb: Token | None) -> str | None:
+                      verb: Token | None, written: frozenset[int]) -> str | None:
     """The checks of ``edge_checks``, in a fixed order so one reason is recorded."""
     doc = subj.head.doc
     if edge_checks.placeholder(subj.key, relation, obj.key):
@@ -392,7 +395,7 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:truncated_name"
         if edge_checks.narrowed_name(arg.head, arg.mention):
             return f"{role}:narrowed_name"
-        if edge_checks.generic_name(arg.head, arg.mention):
+        if edge_checks.generic_name(arg.head, arg.mention, written):
             return f"{role}:generic_name"
     if edge_checks.narrowed_object(obj.head, obj.mention):
         return "object:narrowed"
@@ -473,7 +476,7 @@ class _Builder:
             "confidence": self.model.confidence(features),
             "rule": rule,
             "no_edge_reason": _no_edge_reason(rule, subj, obj, unasserted, pred_key, modality,
-                                             verb),
+                                             verb, self.ctx.index.written),
         }
         if self.keep_features:
             record["features"] = features
