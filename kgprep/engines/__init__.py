@@ -49,6 +49,7 @@ def spec_for_light_parts(run: RunConfig, inputs: list[Path]) -> EngineSpec:
         return spec
     return EngineSpec("local", 1)
 
+
 def no_setup() -> None:
     """Setup for workers that need nothing loaded."""
 

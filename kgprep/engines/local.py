@@ -24,8 +24,8 @@ def map_local(
     setup_args: tuple[Any, ...],
     process: Callable[..., R],
     items: Iterable[T],
-    args: tuple[Any, ...] = (),
-    skip: Callable[[T], R | None] = lambda item: None,
+    args: tuple[Any, ...],
+    skip: Callable[[T], R | None],
 ) -> Iterator[tuple[R, bool]]:
     """``map_parts`` on this machine. At most 2 x workers items are in flight, so memory stays
     flat however many parts there are."""
