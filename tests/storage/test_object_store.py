@@ -23,7 +23,7 @@ import pytest
 
 from kgprep.cli import main
 from tests.conftest import ROOT, sample_pipeline
-from tests.object_store import S3Store, running_store, weed_binary
+from tests.storage.object_store import S3Store, running_store, weed_binary
 
 WEED = weed_binary()
 if WEED is None:

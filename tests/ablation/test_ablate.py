@@ -26,7 +26,7 @@ from kgprep.ablation.data import (
 )
 from kgprep.ablation.options import SIZES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- the efficiency factor on synthetic curves -------------------------------------------------

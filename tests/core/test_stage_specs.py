@@ -9,7 +9,7 @@ from kgprep.cli import build_parser
 from kgprep.core.config import load_config
 from kgprep.core.stage import SPEC, STAGE_SPECS, STAGES, lineage, stage_config_hash
 
-PIPELINE = Path(__file__).resolve().parent.parent / "pipelines" / "default.toml"
+PIPELINE = Path(__file__).resolve().parents[2] / "pipelines" / "default.toml"
 
 
 def test_lineage_follows_reads_upstream_first():

@@ -103,7 +103,7 @@ def test_the_registry_lists_the_stage_modules_in_order():
 
 
 def test_a_new_stage_gets_the_hash_chain_from_its_spec(registered):
-    cfg = load_config(Path(__file__).resolve().parent.parent / "pipelines" / "default.toml")
+    cfg = load_config(Path(__file__).resolve().parents[2] / "pipelines" / "default.toml")
     assert [s.name for s in lineage("charcount")] == ["extract", "charcount"]
     before = stage_config_hash("charcount", cfg)
     own = dataclasses.replace(cfg, report=dataclasses.replace(cfg.report, top_n=3))

@@ -18,7 +18,7 @@ from kgprep.cli import main
 from kgprep.core.io import sha256_file
 from kgprep.shards.align import align_spans, token_bounds
 from kgprep.validate import SpanComparer, read_shard, validate_shards
-from tests.test_shards_stage import corpus_texts, rerun_shards
+from tests.shards.test_shards_stage import corpus_texts, rerun_shards
 from tests.tokenizers_for_tests import KINDS
 
 SENTENCE = "Robert Koch met Zoë Saldaña in Zürich, on 3 May; 東京 (Tokyo) too."
@@ -29,7 +29,7 @@ WORDS = ["Robert", "Robert Koch", "Koch", "met", "Zoë Saldaña", "Zürich", "3 
 @pytest.fixture(scope="module", params=sorted(KINDS))
 def family(request, tmp_path_factory) -> tuple[str, Tokenizer]:
     texts = [json.loads(line)["text"] for line in
-             (Path(__file__).parent.parent / "data" / "sample" / "corpus.jsonl").open()]
+             (Path(__file__).parents[2] / "data" / "sample" / "corpus.jsonl").open()]
     path = KINDS[request.param](texts, tmp_path_factory.mktemp(request.param) / "tok.json")
     return request.param, Tokenizer.from_file(str(path))
 
