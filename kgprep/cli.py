@@ -43,8 +43,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
      "(tokenizer, domains file), a spaCy model that does not load, a work_dir that is not "
      "writable"),
     (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
-     "(unless input.allow_empty), or a missing upstream artifact (run the earlier stage first, "
-     "or name an existing shards directory)"),
+     "(unless input.allow_empty), an input file that changed while the run read it, or a "
+     "missing upstream artifact (run the earlier stage first, or name an existing shards "
+     "directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
@@ -532,6 +533,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
     """The exit code and kind (for --log-format json) of a failure, from the one table."""
     from kgprep.core.io import LockedError
     from kgprep.core.preflight import INPUT, PreflightError
+    from kgprep.extract.corpus import InputChangedError
 
     if isinstance(exc, PreflightError):
         return (EXIT_INPUT, "missing input") if exc.kind == INPUT else (EXIT_CONFIG,
@@ -539,6 +541,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
     table: tuple[tuple[type[BaseException], int, str], ...] = (
         (MissingInputError, EXIT_INPUT, "missing input"),  # before ConfigError, its base
         (ConfigError, EXIT_CONFIG, "config error"),  # a domains file's DomainsError included
+        (InputChangedError, EXIT_INPUT, "input changed"),  # before FileNotFoundError, its base
         (FileNotFoundError, EXIT_INPUT, "missing input"),
         (LockedError, EXIT_LOCKED, "locked"),
         (StrictRejects, EXIT_REJECTS, "rejected input"),

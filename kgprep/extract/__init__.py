@@ -40,11 +40,13 @@ from kgprep.extract.corpus import (
     Document,
     NoDocumentsError,
     Part,
+    PartDescriptor,
     Record,
     Reject,
     Skip,
     iter_parts,
     iter_records,
+    read_part,
 )
 from kgprep.storage.remote import Mirror
 
@@ -347,7 +349,8 @@ def load_in_process(model: str) -> None:
 REUSE_DIR = ".reuse"
 
 
-def part_done(out_dir: Path, part: Part, config_hash: str) -> dict[str, Any] | None:
+def part_done(out_dir: Path, part: Part | PartDescriptor, config_hash: str
+              ) -> dict[str, Any] | None:
     """The part's done-marker record when its output exists and matches input and config."""
     out = part_path(out_dir, part.index)
     marker = out.with_suffix(".done.json")
@@ -485,17 +488,20 @@ class ExtractStage(Stage):
             gc.collect()
             gc.freeze()
 
-    def process(self, item: Part, *args: Any) -> dict[str, Any]:
-        """Parse one part and write it; with a URL work dir (``mirror_of`` = (URL,
-        run.mirror_dir)), into this machine's own mirror, then publish it to the URL."""
+    def process(self, item: PartDescriptor, *args: Any) -> dict[str, Any]:
+        """Read one part from the input (only its descriptor came over the wire), parse it and
+        write it; with a URL work dir (``mirror_of`` = (URL, run.mirror_dir)), into this
+        machine's own mirror, then publish it to the URL."""
         part = item
-        cfg, out_dir, config_hash, mirror_of = args
+        cfg, input_cfg, out_dir, config_hash, mirror_of = args
         mirror = None
         if mirror_of is not None:  # a worker on another node has its own mirror, not the driver's
             mirror = Mirror.for_url(*mirror_of)
             out_dir = Path(mirror.local) / out_dir.name
-        table, counters = process_documents(self._worker["nlp"], part.documents, cfg,
+        documents = read_part(part, input_cfg)
+        table, counters = process_documents(self._worker["nlp"], documents, cfg,
                                             zones=self._worker["zones"])
+        del documents
         out = part_path(out_dir, part.index)
         write_part(out, table, config_hash, counters["long_documents_split"] > 0)
         record = {
@@ -516,10 +522,12 @@ class ExtractStage(Stage):
 
     def _schedule(self, parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path,
                   config_hash: str) -> Iterator[tuple[dict[str, Any], bool]]:
-        """Run parts not done yet on the configured engine; yields (record, was_skipped)."""
+        """Run parts not done yet on the configured engine; yields (record, was_skipped).
+        Workers get each part's descriptor, not its text: the driver keeps no part's text past
+        the moment it has fingerprinted it."""
         reusable = _link_done_parts(out_dir, config_hash)
 
-        def done(part: Part) -> dict[str, Any] | None:
+        def done(part: PartDescriptor) -> dict[str, Any] | None:
             out = part_path(out_dir, part.index)
             record = part_done(out_dir, part, config_hash)
             if record is not None:
@@ -536,8 +544,9 @@ class ExtractStage(Stage):
             return None
 
         engine = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
-        yield from self.map(engine, (cfg.extract.spacy_model,), parts,
-                            (cfg.extract, out_dir, config_hash,
+        descriptors = (part.descriptor() for part in parts)
+        yield from self.map(engine, (cfg.extract.spacy_model,), descriptors,
+                            (cfg.extract, cfg.input, out_dir, config_hash,
                              (cfg.work_dir, cfg.run.mirror_dir) if cfg.mirror() else None),
                             skip=done)
 

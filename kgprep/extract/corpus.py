@@ -10,6 +10,7 @@ is a skip with its reason, so every record read is accounted for.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fnmatch
 import hashlib
@@ -20,10 +21,10 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from kgprep.core.config import ConfigError, InputConfig
 from kgprep.storage.remote import is_url
@@ -47,11 +48,22 @@ PARQUET_BATCH_ROWS = 64
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a record starts in its input, so that a worker can read it again by itself."""
+
+    path: str  # the file or dataset directory as read: a local path or a URL
+    fmt: str  # jsonl | text | parquet | disk
+    offset: int  # byte offset in the decompressed stream (jsonl, text), or the row number
+    line: int  # the line number at ``offset`` (jsonl, text), or the row number
+
+
+@dataclass(frozen=True)
 class Document:
     doc_id: str
     text: str
     source: str
     position: str = field(default="", compare=False)  # "line 12" or "row 7"
+    location: Location | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -105,9 +117,39 @@ class Part:
     documents: list[Document]
     fingerprint: str  # sha256 over the part's ids, texts and sources
 
+    def descriptor(self) -> PartDescriptor:
+        """What a worker needs to read this part by itself: no text crosses the wire."""
+        refs = []
+        for doc in self.documents:
+            if doc.location is None:
+                raise ValueError(f"document {doc.doc_id!r} was not read from an input")
+            refs.append(DocumentRef(doc.source, doc.location))
+        return PartDescriptor(self.index, self.fingerprint, tuple(refs))
+
+
+class DocumentRef(NamedTuple):
+    source: str  # as the Document names it (relative to the pipeline file for local paths)
+    location: Location
+
+
+@dataclass(frozen=True)
+class PartDescriptor:
+    """A part as it travels to a worker: its number, its fingerprint and where each document
+    starts in the input. The worker reads the documents itself (``read_part``) and checks the
+    fingerprint, so the driver's memory and network do not bound the workers."""
+
+    index: int
+    fingerprint: str
+    refs: tuple[DocumentRef, ...]
+
 
 class NoDocumentsError(FileNotFoundError):
     """Zero documents were read and ``input.allow_empty`` is not set (the CLI's exit 3)."""
+
+
+class InputChangedError(FileNotFoundError):
+    """A worker read a part's documents again and they differ from what the driver read: the
+    input changed while the run used it (the CLI's exit 3)."""
 
 
 def normalise_text(text: str) -> str:
@@ -238,7 +280,7 @@ def expand_inputs(cfg: InputConfig) -> list[tuple[str, str]]:
 
 
 def _make_document(
-    record: Any, cfg: InputConfig, source: str, position: str
+    record: Any, cfg: InputConfig, source: str, position: str, location: Location | None = None
 ) -> Document | Reject:
     if not isinstance(record, dict):
         return Reject(source, position, "record is not a JSON object", _excerpt(record))
@@ -264,7 +306,8 @@ def _make_document(
     else:
         reason = f"id field '{cfg.id_field}' is {type(raw_id).__name__}, not a string or integer"
         return Reject(source, position, reason, _excerpt(record))
-    return Document(doc_id=doc_id, text=text, source=source, position=position)
+    return Document(doc_id=doc_id, text=text, source=source, position=position,
+                    location=location)
 
 
 @contextlib.contextmanager
@@ -285,23 +328,45 @@ def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
         yield fh
 
 
-def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: str
-                ) -> Iterator[Document | Reject]:
+def _skip_to(fh: IO[bytes], offset: int) -> None:
+    """Move a fresh stream to ``offset``: a seek where the stream has one, else read forward
+    (a compressed stream is decompressed up to there)."""
+    if offset == 0:
+        return
+    if fh.seekable():
+        fh.seek(offset)
+        return
+    left = offset
+    while left > 0:
+        chunk = fh.read(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError(f"the stream ends before byte {offset:,}")
+        left -= len(chunk)
+
+
+def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: str,
+                start: tuple[int, int] = (0, 1)) -> Iterator[Document | Reject]:
+    """From ``start`` = (byte offset, its line number) on; (0, 1) reads the whole file."""
+    offset, first_line = start
     with open_stream(path, compression) as fh:
-        for line_no, raw_line in enumerate(fh, start=1):
-            if line_no == 1:
+        _skip_to(fh, offset)
+        for line_no, raw_line in enumerate(fh, start=first_line):
+            at = offset
+            offset += len(raw_line)
+            if at == 0:
                 raw_line = raw_line.removeprefix(_BOM)
             if not raw_line.strip():
                 continue
-            record = _jsonl_record(raw_line, cfg, source, f"line {line_no}")
+            record = _jsonl_record(raw_line, cfg, source, f"line {line_no}",
+                                   Location(path, "jsonl", at, line_no))
             # The line's bytes are not kept while the document is processed (50 MB for a
             # 50 MB document, held until the next line is read).
             del raw_line
             yield record
 
 
-def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str
-                  ) -> Document | Reject:
+def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str,
+                  location: Location | None = None) -> Document | Reject:
     try:
         line = raw_line.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -313,7 +378,7 @@ def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str
     except RecursionError:  # "[[[[…" deeper than the parser's stack: one bad line
         return Reject(source, position, "invalid JSON: nested too deeply", line[:200])
     del line
-    return _make_document(record, cfg, source, position)
+    return _make_document(record, cfg, source, position, location)
 
 
 @contextlib.contextmanager
@@ -332,9 +397,10 @@ def _seekable(path: str, compression: str | None) -> Iterator[IO[bytes]]:
         yield tmp
 
 
-def _read_parquet(path: str, compression: str | None, cfg: InputConfig, source: str
-                  ) -> Iterator[Document | Reject]:
-    """Row batches of the text and id columns only: memory stays within a batch."""
+def _read_parquet(path: str, compression: str | None, cfg: InputConfig, source: str,
+                  start_row: int = 0) -> Iterator[Document | Reject]:
+    """Row batches of the text and id columns only: memory stays within a batch. From the row
+    group that holds ``start_row`` on."""
     import pyarrow.parquet as pq
 
     with _seekable(path, compression) as fh, pq.ParquetFile(fh) as parquet:
@@ -344,14 +410,21 @@ def _read_parquet(path: str, compression: str | None, cfg: InputConfig, source: 
                          f"{', '.join(names)})", "")
             return
         columns = [c for c in (cfg.text_field, cfg.id_field) if c in names]
-        row_no = 0
-        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+        row_no, group = 0, 0
+        while group < parquet.num_row_groups and \
+                row_no + parquet.metadata.row_group(group).num_rows <= start_row:
+            row_no += parquet.metadata.row_group(group).num_rows
+            group += 1
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns,
+                                          row_groups=range(group, parquet.num_row_groups)):
             for record in batch.to_pylist():
-                yield _make_document(record, cfg, source, f"row {row_no}")
+                yield _make_document(record, cfg, source, f"row {row_no}",
+                                     Location(path, "parquet", row_no, row_no))
                 row_no += 1
 
 
-def _read_disk(path: str, cfg: InputConfig, source: str) -> Iterator[Document | Reject]:
+def _read_disk(path: str, cfg: InputConfig, source: str, start_row: int = 0
+               ) -> Iterator[Document | Reject]:
     """A Dataset or DatasetDict saved with ``save_to_disk``; of a DatasetDict, ``input.split``."""
     import datasets
 
@@ -368,52 +441,74 @@ def _read_disk(path: str, cfg: InputConfig, source: str) -> Iterator[Document | 
         return
     loaded = loaded.select_columns([c for c in (cfg.text_field, cfg.id_field)
                                     if c in loaded.column_names])
-    for row_no, record in enumerate(loaded):
-        yield _make_document(record, cfg, source, f"row {row_no}")
+    if start_row:
+        loaded = loaded.select(range(start_row, len(loaded)))
+    for row_no, record in enumerate(loaded, start=start_row):
+        yield _make_document(record, cfg, source, f"row {row_no}",
+                             Location(path, "disk", row_no, row_no))
 
 
-def _read_text(path: str, compression: str | None, source: str
-               ) -> Iterator[Document | Reject]:
+def _read_text(path: str, compression: str | None, source: str,
+               start: tuple[int, int] = (0, 1)) -> Iterator[Document | Reject]:
     """Plain text: one document per paragraph, paragraphs separated by whitespace-only lines.
 
     Read here rather than through ``datasets``: its paragraph mode splits only on empty lines (a
     corpus whose blank lines hold a space, like WikiText, would come back as one document), its
     loader takes seconds to start, and a line that is not UTF-8 must become a reject, not stop
     the run. Lines split as ``str.splitlines`` does, as ``datasets``' line mode does.
+
+    ``start`` = (byte offset, its line number) where a paragraph starts (a paragraph's offset may
+    fall inside a line that ``splitlines`` splits further); (0, 1) reads the whole file.
     """
 
-    def lines() -> Iterator[tuple[int, str | Reject]]:
+    def lines() -> Iterator[tuple[int, int, str | Reject]]:
+        """(line number, byte offset, the piece of the line or a reject)."""
+        offset, first = start
         with open_stream(path, compression) as fh:
-            for line_no, raw_line in enumerate(fh, start=1):
-                if line_no == 1:
-                    raw_line = raw_line.removeprefix(_BOM)
+            _skip_to(fh, offset)
+            for line_no, raw_line in enumerate(fh, start=first):
+                at = offset
+                offset += len(raw_line)
+                if at == 0 and raw_line.startswith(_BOM):
+                    raw_line, at = raw_line[len(_BOM):], len(_BOM)
                 try:
                     decoded = raw_line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    yield line_no, Reject(source, f"line {line_no}",
-                                          f"invalid UTF-8: {exc.reason}", repr(raw_line[:200]))
+                    yield line_no, at, Reject(source, f"line {line_no}",
+                                              f"invalid UTF-8: {exc.reason}",
+                                              repr(raw_line[:200]))
                     continue
-                for piece in decoded.splitlines() or [""]:
-                    yield line_no, piece
+                pieces = decoded.splitlines() or [""]
+                if len(pieces) == 1:
+                    yield line_no, at, pieces[0]
+                    continue
+                # Several pieces in one line: each starts where the one before it ended.
+                for piece, with_end in zip(pieces, decoded.splitlines(keepends=True), strict=True):
+                    yield line_no, at, piece
+                    at += len(with_end.encode("utf-8"))
 
     buffer: list[str] = []
-    first_line = 0
-    for line_no, text in lines():
+    first_line, first_offset = 0, 0
+
+    def paragraph() -> Document | Reject:
+        return _make_document({"text": "\n".join(buffer)}, _TEXT_FIELDS, source,
+                              f"line {first_line}",
+                              Location(path, "text", first_offset, first_line))
+
+    for line_no, at, text in lines():
         if isinstance(text, Reject):
             yield text
             continue
         if text.strip():
             if not buffer:
-                first_line = line_no
+                first_line, first_offset = line_no, at
             buffer.append(text)
             continue
         if buffer:
-            yield _make_document({"text": "\n".join(buffer)}, _TEXT_FIELDS, source,
-                                 f"line {first_line}")
+            yield paragraph()
             buffer = []
     if buffer:
-        yield _make_document({"text": "\n".join(buffer)}, _TEXT_FIELDS, source,
-                             f"line {first_line}")
+        yield paragraph()
 
 
 def _unreadable_errors() -> tuple[type[BaseException], ...]:
@@ -426,21 +521,22 @@ def _unreadable_errors() -> tuple[type[BaseException], ...]:
     return (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, pa.ArrowException)
 
 
-def _read_file(path: str, fmt: str, cfg: InputConfig, source: str
-               ) -> Iterator[Document | Reject]:
-    """One input's records. A file that cannot be read (corrupt, truncated, not the format
-    its name says) ends in one reject naming where reading stopped; a file with no records is
-    a reject too, so nothing is lost without a trace."""
+def _read_file(path: str, fmt: str, cfg: InputConfig, source: str,
+               start: tuple[int, int] = (0, 1)) -> Generator[Document | Reject, None, None]:
+    """One input's records, from ``start`` (a Location's offset and line) on. A file that
+    cannot be read (corrupt, truncated, not the format its name says) ends in one reject naming
+    where reading stopped; a file with no records is a reject too, so nothing is lost without a
+    trace."""
     compression = None if fmt == "disk" else split_compression(path)[1]
     if fmt == "unknown":
         yield Reject(source, "file", "unknown format: the file name has no .jsonl, .json, "
                      ".ndjson, .parquet or .txt suffix (set input.format or input.exclude)", "")
         return
     readers = {
-        "jsonl": lambda: _read_jsonl(path, compression, cfg, source),
-        "text": lambda: _read_text(path, compression, source),
-        "parquet": lambda: _read_parquet(path, compression, cfg, source),
-        "disk": lambda: _read_disk(path, cfg, source),
+        "jsonl": lambda: _read_jsonl(path, compression, cfg, source, start),
+        "text": lambda: _read_text(path, compression, source, start),
+        "parquet": lambda: _read_parquet(path, compression, cfg, source, start[0]),
+        "disk": lambda: _read_disk(path, cfg, source, start[0]),
     }
     last = ""
     try:
@@ -594,3 +690,49 @@ def iter_parts(
     pool.extend(current)
     for start in range(0, len(pool), part_size):
         yield part(pool[start:start + part_size])
+
+
+def read_part(part: PartDescriptor, cfg: InputConfig) -> list[Document]:
+    """A worker's read of its own part: each document again from where the driver found it,
+    checked against the part's fingerprint. Raises InputChangedError when the input no longer
+    holds what the driver read (a file rewritten or removed mid-run)."""
+    documents: list[Document] = []
+    refs = list(part.refs)
+    start = 0
+    while start < len(refs):
+        # Documents of one file are consecutive in a part (a pooled part holds several files).
+        end = start
+        first = refs[start].location
+        while end < len(refs) and refs[end].location.path == first.path \
+                and refs[end].source == refs[start].source:
+            end += 1
+        documents += _read_documents_at(refs[start].source, [r.location for r in refs[start:end]],
+                                        cfg)
+        start = end
+    if _fingerprint(documents) != part.fingerprint:
+        sources = ", ".join(sorted({ref.source for ref in part.refs}))
+        raise InputChangedError(f"input changed while the run read it: part {part.index} "
+                                f"({sources}) no longer holds the documents it held; rerun")
+    return documents
+
+
+def _read_documents_at(source: str, locations: list[Location], cfg: InputConfig
+                       ) -> list[Document]:
+    """The documents that start at ``locations`` (in file order) in one input file."""
+    first = locations[0]
+    pending = collections.deque(locations)
+    found: list[Document] = []
+    records = _read_file(first.path, first.fmt, cfg, source, (first.offset, first.line))
+    with contextlib.closing(records):
+        for record in records:
+            if isinstance(record, Document) and record.location is not None \
+                    and record.location.offset == pending[0].offset:
+                found.append(record)
+                pending.popleft()
+                if not pending:
+                    break  # not one record more: the next one may be a long document
+    if pending:
+        unit = "row" if first.fmt in ("parquet", "disk") else "line"
+        raise InputChangedError(f"input changed while the run read it: {source} has no "
+                                f"document at {unit} {pending[0].line} any more; rerun")
+    return found
