@@ -118,7 +118,7 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
     prime_pyarrow()
 
     with held_work_dir(cfg) as held, contextlib.ExitStack() as stack:
-        mirror, pulled = held.mirror, held.pulled
+        workdir, pulled = held.workdir, held.pulled
         stack.callback(shutdown)  # a Ray started for this run serves all its stages, then stops
         if pulled is not None:
             emit({"event": "pulled", "work_dir": cfg.work_dir, **dataclasses.asdict(pulled)},
@@ -127,9 +127,8 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
         for stage in stages:
             emit({"event": "stage_start", "stage": stage}, as_json)
             report = stage_named(stage).run(cfg)
-            if mirror is not None:  # say where outputs went: the URL, not the local mirror
-                report.outputs = {k: v.replace(mirror.local, mirror.url)
-                                  for k, v in report.outputs.items()}
+            # Say where outputs went: the URL, not this machine's mirror of it.
+            report.outputs = {k: workdir.shown(v) for k, v in report.outputs.items()}
             report.write(cfg.work_path)
             synced = held.publish()
             text = report.render()
@@ -220,7 +219,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                                     "run the pipeline first")
         page = write_report(cfg)
         held.publish()
-    where = f"{cfg.work_dir}/report/index.html (mirrored at {page})" if held.mirror else str(page)
+    where = (f"{cfg.work_dir}/report/index.html (mirrored at {page})"
+             if held.workdir.is_remote else str(page))
     print(f"report: {where} (self-contained; PNGs beside it)")
     return EXIT_OK
 

@@ -231,8 +231,9 @@ def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
     from kgprep.core.io import read_parquet
     from kgprep.shards import load_lookup, triple_graph_ids
+    from kgprep.storage.workdir import WorkDir
 
-    lookup = load_lookup(work)
+    lookup = load_lookup(WorkDir(str(work)))
     out: dict[str, list[int]] = {}
     for part in sorted((work / "extract").glob("part-*.parquet")):
         table = read_parquet(part, columns=["doc_id", "triples"])

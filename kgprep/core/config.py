@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kgprep.storage.remote import Mirror, is_url
+from kgprep.storage.remote import is_url
+from kgprep.storage.workdir import WorkDir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -158,16 +159,14 @@ class PipelineConfig:
     base_dir: str = "."
 
     @property
-    def work_path(self) -> Path:
-        """The directory stages read and write: the work dir, or its local mirror for a URL."""
-        mirror = self.mirror()
-        return Path(mirror.local if mirror else self.work_dir)
+    def workdir(self) -> WorkDir:
+        """The work dir as one storage object over its path or URL (see kgprep.storage)."""
+        return WorkDir(self.work_dir, self.run.mirror_dir)
 
-    def mirror(self) -> Mirror | None:
-        """The synced local mirror when ``work_dir`` is a filesystem URL, else None."""
-        if not is_url(self.work_dir):
-            return None
-        return Mirror.for_url(self.work_dir, self.run.mirror_dir)
+    @property
+    def work_path(self) -> Path:
+        """The local directory stages read and write on this machine: ``workdir.root``."""
+        return self.workdir.root
 
     def effective_workers(self) -> int:
         """Workers on this machine; a Ray cluster's size is only known once joined."""

@@ -63,7 +63,8 @@ def one_line(exc: BaseException | str) -> str:
 def check_work_dir(cfg: PipelineConfig) -> Outcome:
     """The work dir (a URL's local mirror) exists or can be created, and takes a new file."""
     work = cfg.work_path
-    key = "run.mirror_dir (the local mirror of work_dir)" if cfg.mirror() else "work_dir"
+    key = ("run.mirror_dir (the local mirror of work_dir)" if cfg.workdir.is_remote
+           else "work_dir")
     # The nearest existing directory is where the stage would create its directories.
     target = work
     while not target.exists() and target != target.parent:

@@ -20,7 +20,8 @@ from kgprep.core.io import (
     work_dir_lock,
     write_json,
 )
-from kgprep.storage.remote import Mirror, SyncStats, WorkDirLease, is_url
+from kgprep.storage.remote import SyncStats, WorkDirLease, is_url
+from kgprep.storage.workdir import WorkDir
 
 if TYPE_CHECKING:
     from kgprep.engines import EngineSpec
@@ -352,41 +353,33 @@ def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> Sta
 
 @dataclass
 class HeldWorkDir:
-    """A work dir this run holds; for a URL, its mirror and lease."""
+    """A work dir this run holds; for a URL, under its lease."""
 
-    mirror: Mirror | None
+    workdir: WorkDir
     lease: WorkDirLease | None
-    pulled: SyncStats | None  # what the run's first pull brought
+    pulled: SyncStats | None  # what the run's first pull brought (None: a local work dir)
 
     def publish(self) -> SyncStats | None:
         """Publish a finished stage: fetch what workers elsewhere uploaded, push the rest."""
-        if self.mirror is None:
-            return None
         if self.lease is not None:
             self.lease.check()  # never push over another run that took an expired lease
-        pulled = self.mirror.pull()
-        pushed = self.mirror.push()
-        pushed.downloaded = pulled.downloaded
-        return pushed
+        return self.workdir.publish_all()
 
 
 @contextlib.contextmanager
 def held_work_dir(cfg: PipelineConfig) -> Iterator[HeldWorkDir]:
     """Hold the work dir for a run that writes to it: a lease on a URL work dir, a flock on the
     local directory (the mirror, for a URL), stale temporaries removed, remote changes pulled."""
-    mirror = cfg.mirror()
-    lease = WorkDirLease(cfg.work_dir) if mirror else None
-    with lease.held() if lease else contextlib.nullcontext(), work_dir_lock(cfg.work_path):
+    workdir = cfg.workdir
+    with workdir.lease() as lease, work_dir_lock(workdir.root):
         # Temporaries anywhere in the work dir belong to a killed run: we hold the lock now.
-        work = cfg.work_path
+        work = workdir.root
         for directory in [work, *(p for p in work.rglob("*") if p.is_dir())]:
             remove_stale_temporaries(directory)
-        yield HeldWorkDir(mirror, lease, mirror.pull() if mirror else None)
+        yield HeldWorkDir(workdir, lease, workdir.pull_all())
 
 
 def pulled_copy(cfg: PipelineConfig) -> Path:
     """The work dir to read from: for a URL, the mirror brought up to date first."""
-    mirror = cfg.mirror()
-    if mirror is not None:
-        mirror.pull()
+    cfg.workdir.pull_all()
     return cfg.work_path

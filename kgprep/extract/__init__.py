@@ -48,7 +48,6 @@ from kgprep.extract.corpus import (
     iter_records,
     read_part,
 )
-from kgprep.storage.remote import Mirror
 
 # Components the extractor reads: POS and lemmas, the parse, and entity types.
 NEEDED_COMPONENTS = frozenset(
@@ -489,15 +488,11 @@ class ExtractStage(Stage):
             gc.freeze()
 
     def process(self, item: PartDescriptor, *args: Any) -> dict[str, Any]:
-        """Read one part from the input (only its descriptor came over the wire), parse it and
-        write it; with a URL work dir (``mirror_of`` = (URL, run.mirror_dir)), into this
-        machine's own mirror, then publish it to the URL."""
+        """Read one part from the input (only its descriptor came over the wire), parse it,
+        write it under this machine's view of the work dir and publish it."""
         part = item
-        cfg, input_cfg, out_dir, config_hash, mirror_of = args
-        mirror = None
-        if mirror_of is not None:  # a worker on another node has its own mirror, not the driver's
-            mirror = Mirror.for_url(*mirror_of)
-            out_dir = Path(mirror.local) / out_dir.name
+        cfg, input_cfg, workdir, config_hash = args
+        out_dir = workdir.root / "extract"
         documents = read_part(part, input_cfg)
         table, counters = process_documents(self._worker["nlp"], documents, cfg,
                                             zones=self._worker["zones"])
@@ -514,10 +509,9 @@ class ExtractStage(Stage):
             **counters,
         }
         write_json(out.with_suffix(".done.json"), record)
-        if mirror is not None:
-            # Publish the part at once: a crash loses only parts in flight, and a worker on
-            # another machine hands its part to the driver through the URL.
-            mirror.push_files([out, out.with_suffix(".done.json")])
+        # Published at once: a crash loses only parts in flight, and a worker on another
+        # machine hands its part to the driver through a URL work dir.
+        workdir.publish(out, out.with_suffix(".done.json"))
         return record
 
     def _schedule(self, parts: Iterator[Part], cfg: PipelineConfig, out_dir: Path,
@@ -546,8 +540,7 @@ class ExtractStage(Stage):
         engine = EngineSpec.for_run(cfg.run, cfg.extract.spacy_model)
         descriptors = (part.descriptor() for part in parts)
         yield from self.map(engine, (cfg.extract.spacy_model,), descriptors,
-                            (cfg.extract, cfg.input, out_dir, config_hash,
-                             (cfg.work_dir, cfg.run.mirror_dir) if cfg.mirror() else None),
+                            (cfg.extract, cfg.input, cfg.workdir, config_hash),
                             skip=done)
 
     def run(self, cfg: PipelineConfig) -> StageReport:

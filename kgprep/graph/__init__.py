@@ -256,20 +256,17 @@ class GraphStage(Stage):
         """One extract part: its N-Quads unless done (``quads`` known), then its aggregated
         counts. Returns (quads, triple counts by outcome, aggregates); memory follows the
         part's keys."""
-        cfg, work = args
+        (cfg,) = args
         file, expected, quads = item
-        mirror = cfg.mirror()
-        if mirror is not None:  # a worker on another machine fetches the part into its mirror
-            mirror.pull((f"extract/{file}",))
-            work = Path(mirror.local)  # this machine's, not the driver's (KGPREP_MIRROR_DIR, ~)
+        workdir = cfg.workdir  # this machine's view of it: a worker elsewhere has its own
         # N-Quads and counts both read only these: the sentences column stays on disk.
-        docs = read_parquet(work / "extract" / file, columns=["doc_id", "text", "triples"])
+        docs = read_parquet(workdir.fetch(f"extract/{file}"),
+                            columns=["doc_id", "text", "triples"])
         if quads is None:
-            out = work / "rdf" / file.replace(".parquet", ".nq")
+            out = workdir.root / "rdf" / file.replace(".parquet", ".nq")
             quads = write_part_nquads(out, docs, cfg.graph.base_iri, cfg.graph.min_confidence)
             write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
-            if mirror is not None:
-                mirror.push_files([out, out.with_suffix(".done.json")])
+            workdir.publish(out, out.with_suffix(".done.json"))
         flat = flatten_triples(docs, cfg.graph.min_confidence)
         return quads, triple_outcomes(flat), aggregate_part(flat)
 
@@ -287,7 +284,7 @@ class GraphStage(Stage):
         engine = spec_for_light_parts(cfg.run, [work / "extract" / p["file"]
                                                 for p in manifest["parts"]])
         results = [result for result, _ in progress(
-            self.map(engine, (), items, (cfg, work)), len(items), "graph")]
+            self.map(engine, (), items, (cfg,)), len(items), "graph")]
         return self.reduce(cfg, results, report)
 
     def reduce(self, cfg: PipelineConfig, results: list[Any],

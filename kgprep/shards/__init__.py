@@ -55,6 +55,7 @@ from kgprep.shards.tokenizer import (
     train_byte_level_bpe,
     with_special_tokens,
 )
+from kgprep.storage.workdir import WorkDir
 
 # The manifest's description of the ``role`` column: bit flags, OR-ed over covering triples.
 ROLES_MANIFEST = {"none": ROLE_NONE, **ROLE_FLAGS}
@@ -92,12 +93,12 @@ class GraphLookup:
     edge_subnet: dict[tuple[int, int, int], int]  # edges inside a subnetwork only
 
 
-def load_lookup(work: Path) -> GraphLookup:
+def load_lookup(work: WorkDir) -> GraphLookup:
     def ids_by_key(file: str) -> dict[str, int]:
-        keys = read_parquet(work / "graph" / file, columns=["key"])["key"].to_pylist()
+        keys = read_parquet(work.fetch(f"graph/{file}"), columns=["key"])["key"].to_pylist()
         return {key: i for i, key in enumerate(keys)}
 
-    edges = read_parquet(work / "subnets" / "edges.parquet")
+    edges = read_parquet(work.fetch("subnets/edges.parquet"))
     edges = edges.filter(pc.greater_equal(edges["subnet_id"], 0))
     edge_keys = zip(*(edges[c].to_pylist() for c in ("subj_node", "relation_id", "obj_node")),
                     strict=True)
@@ -578,12 +579,12 @@ class PartContext:
     domain_ids: set[int] | None
 
 
-def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: PartContext
+def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: WorkDir, context: PartContext
                 ) -> tuple[list[dict[str, Any]], int]:
     """Tokenise, align and pack one extract part, and write its shards."""
     markup, tok_info = context.markup, context.tok_info
     columns = ["doc_id", "text", "triples"] + (["sentences"] if markup else [])
-    docs = read_parquet(work / "extract" / part["file"], columns=columns)
+    docs = read_parquet(work.fetch(f"extract/{part['file']}"), columns=columns)
     doc_tokens, unaligned = annotate_part(docs, context.tokenizer, context.lookup, markup,
                                           min_confidence=cfg.graph.min_confidence)
     if context.domain_ids is not None:
@@ -595,7 +596,7 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: Path, context: 
     else:
         cols, stats = unpacked_rows(doc_tokens, tok_info.eos_id)
     table = rows_to_table(cols, context.schema, seq_len, packing)
-    out_dir = work / "shards"
+    out_dir = work.root / "shards"
     entries = []
     ranges = cut_by_bytes(_row_bytes(table), cfg.shards.shard_bytes)
     for piece, (a, b) in enumerate(ranges):
@@ -695,12 +696,9 @@ class ShardsStage(Stage):
         return entries if all((out_dir / e["file"]).is_file() for e in entries) else None
 
     def setup(self, *args: Any) -> None:
-        cfg, work, tok_info, domain_ids = args
-        mirror = cfg.mirror()
-        if mirror is not None:  # a worker on another machine fetches what the driver published
-            mirror.pull(("tokenizer/", "graph/", "subnets/"))
-            work = Path(mirror.local)  # this machine's mirror, not the driver's path
-        tokenizer = Tokenizer.from_file(str(work / tok_info.path))
+        cfg, tok_info, domain_ids = args
+        work = cfg.workdir  # this machine's view of it: a worker elsewhere has its own
+        tokenizer = Tokenizer.from_file(str(work.fetch(tok_info.path)))
         markup = markup_ids(cfg, tokenizer)
         self._context = PartContext(tokenizer, tok_info, load_lookup(work), markup,
                                     shard_schema(cfg.shards.seq_len, cfg.shards.packing),
@@ -710,19 +708,15 @@ class ShardsStage(Stage):
                 ) -> tuple[list[dict[str, Any]], int, int]:
         """One part in a worker: its shards, then its done-marker; (entries, tokens,
         rewritten)."""
-        cfg, work = args
+        (cfg,) = args
         part, expected = item
-        mirror = cfg.mirror()
-        if mirror is not None:
-            mirror.pull((f"extract/{part['file']}",))
-            work = Path(mirror.local)  # this machine's mirror, not the driver's path
+        work = cfg.workdir
         assert self._context is not None, "setup runs before the first part"
         entries, tokens = _build_part(part, cfg, work, self._context)
         rewritten = sum(1 for e in entries if e.pop("rewritten"))
-        marker = work / "shards" / marker_name(part)
+        marker = work.root / "shards" / marker_name(part)
         write_json(marker, {**expected, "entries": entries})
-        if mirror is not None:
-            mirror.push_files([*(work / "shards" / e["file"] for e in entries), marker])
+        work.publish(*(work.root / "shards" / e["file"] for e in entries), marker)
         return entries, tokens, rewritten
 
     def run(self, cfg: PipelineConfig) -> StageReport:
@@ -743,9 +737,8 @@ class ShardsStage(Stage):
         items = self.parts(cfg, tok_info.sha256)
         done = {item[0]["part"]: self.done_entries(cfg, item) for item in items}
         todo = [p for p, _ in items if done[p["part"]] is None]
-        mirror = cfg.mirror()
-        if mirror is not None and todo:
-            mirror.push()  # the tokenizer, for workers on other machines
+        if todo:
+            cfg.workdir.publish_all()  # the tokenizer, for workers on other machines
         # Parts are independent: they run on the engine like extract's, in workers that load
         # the tokenizer and graph lookup once, when there is enough work to pay for starting
         # them.
@@ -757,7 +750,7 @@ class ShardsStage(Stage):
             return None if part_entries is None else (part_entries, 0, 0)
 
         results = [result for result, _ in progress(
-            self.map(engine, (cfg, work, tok_info, domain_ids), items, (cfg, work), skip),
+            self.map(engine, (cfg, tok_info, domain_ids), items, (cfg,), skip),
             len(items), "shards")]
         return self.reduce(cfg, results, report, (tok_info, markup))
 
