@@ -83,6 +83,68 @@ def truncated_name(mention: Mention, doc: Doc) -> bool:
     return False
 
 
+# Tokens that cannot end a sentence: a sentence that opens after one was cut by the splitter.
+_NO_SENTENCE_END = frozenset({",", "(", ")", "[", "]", *HYPHENS})
+
+
+def split_by_sentence(mention: Mention, doc: Doc) -> bool:
+    """A name that opens a sentence the splitter cut out of a longer one, so the words before it
+    are lost: "the 4th ( <unk> ) | Infantry Regiment was in ...", "Bus. | US 2 stays on ...",
+    "Business U.S. Highway 2 ( Bus. | US 2 ) is a business route"."""
+    if mention.kind != "entity" or mention.resolution is not None:
+        return False
+    start = mention.core[0]
+    sent = doc[start].sent
+    if start != sent.start or start == 0:
+        return False
+    before = doc[start - 1]
+    if before.text in _NO_SENTENCE_END or before.pos_ in ("DET", "ADP", "CCONJ"):
+        return True
+    # The sentence before is one capitalised short word and a full stop: an abbreviation
+    # ("Bus.", "Mt.", "Ft.") the splitter took for a sentence end.
+    previous = before.sent
+    words = [t for t in previous if not t.is_punct]
+    if before.text == "." and len(words) == 1 and words[0].is_alpha and words[0].is_title and (
+            len(words[0]) <= 4 and words[0].pos_ in ("PROPN", "NOUN")):  # not "Go.", "Fine."
+        return True
+    # A bracket closed before any is opened: the sentence began inside it.
+    for tok in sent:
+        if tok.text == "(":
+            return False
+        if tok.text == ")":
+            return True
+    return False
+
+
+def common_noun_name(head: Token, mention: Mention) -> bool:
+    """One word the NER took for a name that is written in lower case and tagged as a common
+    noun: "When nacho is driving ...", "The trunkline runs along ...". A capitalised noun
+    stands, also the first word of a sentence: the tagger reads names there as nouns too
+    ("Iceland lies in the North Atlantic", "Jane films Ricky")."""
+    if mention.kind != "entity" or mention.resolution is not None:
+        return False
+    start, end = mention.core
+    return end - start == 1 and head.i == start and head.pos_ == "NOUN" and (
+        head.text[:1].islower())
+
+
+# Possessive pronouns: "his patience" is someone's, and the key cannot say whose.
+POSSESSIVE_PRONOUNS = frozenset({"his", "her", "its", "their", "my", "our", "your"})
+
+
+def possessed_object(head: Token, mention: Mention) -> bool:
+    """A bare noun whose owner was a possessive pronoun the key lost: "lost his patience",
+    "praised its effectiveness", "channeled his anger and frustration". The noun is a concept
+    only because it is rare; whose it is was the fact. A modifier that makes it specific keeps
+    it ("hid on his Scottish farm")."""
+    if mention.kind != "concept" or " " in mention.key:
+        return False
+    owner = head
+    while owner.dep_ == "conj" and owner.head.i != owner.i:  # conjuncts share the possessor
+        owner = owner.head
+    return any(c.dep_ == "poss" and c.lower_ in POSSESSIVE_PRONOUNS for c in owner.lefts)
+
+
 def quantified_group(head: Token, mention: Mention) -> bool:
     """Part of a group said of the whole: "Some Australians joined", "Other Australians became
     scouts", "Many of the Iraqis suffer"."""

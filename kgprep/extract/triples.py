@@ -393,12 +393,18 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:quantified"
         if edge_checks.truncated_name(arg.mention, doc):
             return f"{role}:truncated_name"
+        if edge_checks.split_by_sentence(arg.mention, doc):
+            return f"{role}:sentence_split"
+        if edge_checks.common_noun_name(arg.head, arg.mention):
+            return f"{role}:common_noun"
         if edge_checks.narrowed_name(arg.head, arg.mention):
             return f"{role}:narrowed_name"
         if edge_checks.generic_name(arg.head, arg.mention, written):
             return f"{role}:generic_name"
     if edge_checks.narrowed_object(obj.head, obj.mention):
         return "object:narrowed"
+    if edge_checks.possessed_object(obj.head, obj.mention):
+        return "object:possessed"
     if edge_checks.incomplete_rank(obj.head, obj.mention):
         return "object:incomplete_rank"
     if edge_checks.vague_amount(obj.head):
