@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import sys
 import time
@@ -40,6 +41,9 @@ class StageSpec:
     sections: tuple[str, ...]  # config sections of this stage's own settings
     hashed_files: tuple[str, ...]  # keys of those sections naming a file: hashed by content
     help: str
+    # The code and data files inside the kgprep package that decide its output (glob patterns
+    # relative to the package): hashed by content, so a changed rule or model reruns the stage.
+    code: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,22 @@ def stage_config_hash(stage: str, cfg: PipelineConfig) -> str:
     parts: list[Any] = [FORMAT_VERSION]
     for spec in lineage(stage):
         parts.extend(_section_settings(cfg, spec))
+        parts.append(code_digest(spec.code))
     return stable_hash(*parts)
+
+
+@functools.cache
+def code_digest(patterns: tuple[str, ...]) -> str:
+    """sha256 over the package files matching ``patterns``, by path and content. Without it a
+    work dir built by an older kgprep looked current after an upgrade that changed the rules or
+    the confidence model, and kept its old triples."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted({path for pattern in patterns for path in package.glob(pattern)
+                    if path.is_file()})
+    if patterns and not files:
+        raise RuntimeError(f"no kgprep file matches {patterns}: an incomplete installation")
+    return stable_hash(*((path.relative_to(package).as_posix(), sha256_file(path))
+                         for path in files))
 
 
 def progress(items: Iterable[T], total: int | None, desc: str) -> Iterator[T]:

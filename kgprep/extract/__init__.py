@@ -442,7 +442,8 @@ SPEC = StageSpec(
     "extract", (), ("input", "extract"), (),
     "Split documents into sentences with spaCy and extract subject-predicate-object "
     "triples with character spans, provenance, negation, modality and confidence. "
-    "Writes extract/part-*.parquet and extract/rejects.jsonl.")
+    "Writes extract/part-*.parquet and extract/rejects.jsonl.",
+    code=("extract/*.py", "models/*.json"))
 
 
 @dataclass

@@ -229,7 +229,8 @@ def triple_outcomes(flat: pa.Table) -> dict[str, int]:
 SPEC = StageSpec(
     "graph", ("extract",), ("graph",), (),
     "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
-    "Parquet) and write N-Quads with one named graph per document to rdf/.")
+    "Parquet) and write N-Quads with one named graph per document to rdf/.",
+    code=("graph/*.py", "core/facts.py"))
 
 
 class GraphStage(Stage):

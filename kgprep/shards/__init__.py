@@ -634,7 +634,8 @@ SPEC = StageSpec(
     "shards", ("subnets",), ("shards",), ("tokenizer",),
     "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
     "stream shards with per-token role, entity and subnetwork annotations, plus "
-    "manifest.json.")
+    "manifest.json.",
+    code=("shards/*.py", "core/facts.py"))
 UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
 
 

@@ -324,7 +324,8 @@ SPEC = StageSpec(
     "Prune the graph (self-loops, rare nodes, weak edges, hubs, low degree, k-core, "
     "largest component), then build seeded domain subnetworks (personalized PageRank "
     "from the domains file) and/or Louvain communities; write membership, "
-    "subnetworks, each edge's subnetwork and one Turtle file per subnetwork.")
+    "subnetworks, each edge's subnetwork and one Turtle file per subnetwork.",
+    code=("subnets/*.py", "graph/ntriples.py"))
 
 
 class SubnetsStage(Stage):

@@ -52,3 +52,38 @@ def test_the_cli_has_one_command_per_stage_with_its_help():
     for spec in STAGE_SPECS:
         assert spec.name in sub.choices
         assert sub.choices[spec.name].description == spec.help
+
+
+def test_the_code_that_decides_a_stage_is_part_of_its_hash(monkeypatch, sample_run, tmp_path):
+    """A work dir built by an older kgprep must not look current after an upgrade that changed
+    the rules or the shipped confidence model."""
+    import shutil
+
+    from kgprep.core import stage
+    from kgprep.core.io import sha256_file
+    from kgprep.extract import STAGE as EXTRACT
+    from tests.conftest import sample_pipeline
+
+    package = Path(stage.__file__).resolve().parents[1]
+    for spec in STAGE_SPECS:  # every stage names the code it runs, and it exists
+        assert spec.code and all(list(package.glob(p)) for p in spec.code), spec.name
+    covered = {p.relative_to(package).as_posix() for pattern in SPEC["extract"].code
+               for p in package.glob(pattern)}
+    assert {"extract/triples.py", "extract/edge_checks.py", "models/confidence.json"} <= covered
+
+    shutil.copytree(sample_run, tmp_path / "work")
+    cfg = load_config(sample_pipeline(tmp_path, workers=2))
+    assert EXTRACT.is_current(cfg)
+    before = {s: stage_config_hash(s, cfg) for s in STAGES}
+
+    def upgraded(path: Path) -> str:  # the same install with one extraction rule changed
+        return "changed" if path.name == "edge_checks.py" else sha256_file(path)
+
+    monkeypatch.setattr(stage, "sha256_file", upgraded)
+    stage.code_digest.cache_clear()
+    try:
+        after = {s: stage_config_hash(s, cfg) for s in STAGES}
+        assert [s for s in STAGES if before[s] != after[s]] == list(STAGES)
+        assert not EXTRACT.is_current(cfg)
+    finally:
+        stage.code_digest.cache_clear()
