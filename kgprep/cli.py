@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from kgprep import __version__
 from kgprep.core.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.core.stage import pulled_copy, registered, stage_names
-from kgprep.storage.remote import local_copy
+from kgprep.storage.workdir import local_copy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,7 +92,7 @@ def _load(args: argparse.Namespace) -> PipelineConfig:
 SHARDS_DIR_HELP = ("a shards directory, e.g. work/default/shards, or a URL such as "
                    "s3://bucket/work/shards (pulled into a local mirror first)")
 # What validate and inspect read besides the shards: extract parts, tokenizer, graph labels.
-UPSTREAM_OF_SHARDS = ("extract/", "tokenizer/", "graph/")
+UPSTREAM_OF_SHARDS = ("extract", "tokenizer", "graph")
 
 
 class StrictRejects(RuntimeError):

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from kgprep.shards.align import ROLE_FLAGS
-from kgprep.storage.remote import local_copy
+from kgprep.storage.workdir import local_copy
 
 try:
     import torch

@@ -384,17 +384,3 @@ def _held_message(url: str, held: dict[str, Any]) -> str:
             f"({held.get('owner', 'unknown')}, lease until {until}); wait for it to finish "
             "or point this run at another work_dir")
 
-
-def local_copy(path: str | Path, also: tuple[str, ...] = (), mirror_dir: str = "") -> Path:
-    """A local path to read the directory ``path`` from: itself, or for a URL a pulled mirror.
-
-    ``path`` names a directory inside a work dir (``s3://b/work/shards``); the mirror is the work
-    dir's own (shared with runs on this machine), pulled only for that directory and the other
-    prefixes in ``also`` (``"extract/"``) that the reader needs.
-    """
-    if not is_url(str(path)):
-        return Path(path)
-    parent, name = str(path).rstrip("/").rsplit("/", 1)
-    mirror = Mirror.for_url(parent, mirror_dir)
-    mirror.pull((f"{name}/", *also))
-    return Path(mirror.local) / name

@@ -90,6 +90,19 @@ class WorkDir:
         return path.replace(mirror.local, mirror.url) if mirror is not None else path
 
 
+def local_copy(path: str | Path, also: tuple[str, ...] = (), mirror_dir: str = "") -> Path:
+    """A local path to read the folder ``path`` from: itself, or for a URL (a folder inside a
+    work dir, ``s3://b/work/shards``) that folder fetched into the work dir's mirror on this
+    machine, with the sibling folders in ``also`` (``"extract"``) that the reader needs."""
+    if not is_url(str(path)):
+        return Path(path)
+    parent, name = str(path).rstrip("/").rsplit("/", 1)
+    workdir = WorkDir(parent, mirror_dir)
+    for folder in (name, *also):
+        workdir.fetch(folder)
+    return workdir.root / name
+
+
 @contextlib.contextmanager
 def _held(lease: WorkDirLease) -> Iterator[WorkDirLease]:
     with lease.held():
