@@ -130,7 +130,7 @@ class Stage:
         runs = upstream_runs or not current
         if not runs:
             return Plan(f"{self.name}: up to date", False)
-        reason = "its inputs change" if current else "its config or inputs differ"
+        reason = "its inputs change" if current else "its config, code or inputs differ"
         return Plan(f"{self.name}: would run ({reason})", True)
 
 

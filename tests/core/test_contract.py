@@ -131,7 +131,7 @@ def test_a_new_stage_runs_plans_and_is_current_through_the_contract(
     cfg = load_config(pipeline)
     assert not STAGE.is_current(cfg)
     assert main(["charcount", str(pipeline), "--dry-run"]) == 0
-    assert "charcount: would run (its config or inputs differ)" in capsys.readouterr().out
+    assert "charcount: would run (its config, code or inputs differ)" in capsys.readouterr().out
 
     assert main(["charcount", str(pipeline)]) == 0
     manifest = read_json(tmp_path / "work" / "charcount" / "manifest.json")
