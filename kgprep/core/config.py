@@ -341,6 +341,11 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
                                                  or cfg.run.workers != 1):
         raise ConfigError("config key 'work_dir': a memory:// filesystem is private to one "
                           "process; use it only with run.engine = 'local' and run.workers = 1")
+    for i, path in enumerate(cfg.input.paths):
+        if path.startswith("memory://") and (cfg.run.engine != "local" or cfg.run.workers != 1):
+            raise ConfigError(f"config key 'input.paths[{i}]': a memory:// filesystem is "
+                              "private to one process and workers read their own documents; "
+                              "use it only with run.engine = 'local' and run.workers = 1")
     return dataclasses.replace(
         cfg,
         work_dir=_resolve(base, cfg.work_dir),

@@ -417,6 +417,12 @@ def _read_parquet(path: str, compression: str | None, cfg: InputConfig, source: 
             group += 1
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns,
                                           row_groups=range(group, parquet.num_row_groups)):
+            if row_no + batch.num_rows <= start_row:  # before the part: never converted
+                row_no += batch.num_rows
+                continue
+            if row_no < start_row:
+                batch = batch.slice(start_row - row_no)
+                row_no = start_row
             for record in batch.to_pylist():
                 yield _make_document(record, cfg, source, f"row {row_no}",
                                      Location(path, "parquet", row_no, row_no))
@@ -725,8 +731,16 @@ def _read_documents_at(source: str, locations: list[Location], cfg: InputConfig
     records = _read_file(first.path, first.fmt, cfg, source, (first.offset, first.line))
     with contextlib.closing(records):
         for record in records:
-            if isinstance(record, Document) and record.location is not None \
-                    and record.location.offset == pending[0].offset:
+            if isinstance(record, Reject) and record.reason.startswith("unreadable file"):
+                raise InputChangedError(
+                    f"a worker cannot read {source} ({record.reason}): every worker reads its "
+                    "own documents, so inputs must be where each worker can read them (a URL "
+                    "or a shared mount; a memory:// input needs run.workers = 1)")
+            if not isinstance(record, Document) or record.location is None:
+                continue
+            if record.location.offset > pending[0].offset:
+                break  # offsets only grow: the wanted document is not there any more
+            if record.location.offset == pending[0].offset:
                 found.append(record)
                 pending.popleft()
                 if not pending:

@@ -205,8 +205,11 @@ class Mirror:
             self._download(fs, root, rel, info)
             stats.downloaded += 1
             stats.bytes_moved += int(info.get("size") or 0)
+        folders = tuple(prefix.rstrip("/") + "/" for prefix in only)
         for rel in self._tracked():
-            if rel not in remote and (not only or rel.startswith(only)):  # deleted remotely
+            # Deleted remotely; with ``only``, just under those paths ("shards" is not
+            # "shards_v1/").
+            if rel not in remote and (not only or rel in only or rel.startswith(folders)):
                 (Path(self.local) / rel).unlink(missing_ok=True)
                 self._drop_state(rel)
                 stats.deleted_local += 1

@@ -144,3 +144,21 @@ def test_the_cli_reports_a_changed_input_as_an_input_error():
     from kgprep.cli import EXIT_INPUT, classify
 
     assert classify(InputChangedError("input changed")) == (EXIT_INPUT, "input changed")
+
+
+def test_a_parquet_part_deep_inside_one_row_group(tmp_path):
+    rows = [{"id": f"r{i}", "text": f"Row {i} names Lisbon."} for i in range(500)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "one.parquet")  # one row group
+    assert pq.ParquetFile(tmp_path / "one.parquet").num_row_groups == 1
+    cfg = InputConfig(paths=[str(tmp_path / "one.parquet")])
+    parts = _assert_workers_read_what_the_driver_read(cfg, tmp_path, part_size=70)
+    assert [d.position for d in parts[3].documents][:2] == ["row 210", "row 211"]
+
+
+def test_a_worker_that_cannot_read_the_input_says_so(tmp_path):
+    _jsonl(tmp_path / "a.jsonl", ROWS)
+    cfg = InputConfig(paths=[str(tmp_path / "a.jsonl")])
+    (part, *_) = _parts(cfg, tmp_path)
+    (tmp_path / "a.jsonl").unlink()  # as on a node that does not see the driver's disk
+    with pytest.raises(InputChangedError, match=r"a worker cannot read .*a\.jsonl"):
+        read_part(part.descriptor(), cfg)

@@ -211,3 +211,30 @@ def test_a_run_that_lost_its_lease_stops_publishing(tmp_path):
         holder.check()
     holder.release()
     assert json.loads(fs.cat_file(lease_path))["owner"] == "other:2:y"  # theirs stays
+
+
+def test_pulling_one_folder_leaves_its_namesakes_alone(mirror):
+    """``fetch("shards")`` pulls the folder shards/, and a folder that only starts the same
+    way (shards_v1/) is neither pulled nor taken for deleted."""
+    m, fs, root = mirror
+    for rel in ("shards/a.arrow", "shards_v1/a.arrow"):
+        fs.pipe_file(f"{root}/{rel}", b"x")
+    m.pull()
+    fs.rm_file(f"{root}/shards_v1/a.arrow")  # gone remotely, but not what is pulled now
+    m.pull(("shards",))
+    assert (Path(m.local) / "shards_v1" / "a.arrow").is_file()
+    fs.rm_file(f"{root}/shards/a.arrow")
+    assert m.pull(("shards",)).deleted_local == 1
+    assert not (Path(m.local) / "shards" / "a.arrow").exists()
+
+
+def test_a_memory_input_needs_one_in_process_worker(tmp_path, capsys):
+    import fsspec
+
+    corpus = Path(__file__).resolve().parents[2] / "data" / "sample" / "corpus.jsonl"
+    url = f"memory://kgprep-input-test/{tmp_path.name}/corpus.jsonl"
+    fsspec.filesystem("memory").pipe_file(url, corpus.read_bytes())
+    pipeline = sample_pipeline(tmp_path, workers=2)
+    pipeline.write_text(pipeline.read_text().replace(str(corpus), url))
+    assert main(["run", str(pipeline)]) == 2
+    assert "input.paths[0]" in capsys.readouterr().err
