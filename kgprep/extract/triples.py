@@ -391,6 +391,10 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
     for role, arg in (("subject", subj), ("object", obj)):
         if edge_checks.quantified_group(arg.head, arg.mention):
             return f"{role}:quantified"
+        if edge_checks.counted_group(arg.head, arg.mention):
+            return f"{role}:counted_group"
+        if edge_checks.name_continues(arg.mention, doc):
+            return f"{role}:name_continues"
         if edge_checks.truncated_name(arg.mention, doc):
             return f"{role}:truncated_name"
         if edge_checks.split_by_sentence(arg.mention, doc):
@@ -417,6 +421,10 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
+    if verb is not None and edge_checks.relative_mismatch(verb):
+        return "relative_mismatch"
+    if verb is not None and edge_checks.reported_indirectly(verb):
+        return "reported_indirectly"
     return None
 
 
