@@ -38,7 +38,9 @@ def split_of(doc_id: str) -> str:
 _WIKITEXT_JOINS = {" @-@ ": "-", " @,@ ": ",", " @.@ ": "."}
 
 
-def _wikitext_docs(path: Path) -> Iterator[tuple[str, str]]:
+def wikitext_docs(path: Path) -> Iterator[tuple[str, str]]:
+    """WikiText-2 paragraphs (one per line, headings left out) as (id ``wikitext-2/<file>:<line>``,
+    text with the corpus's @-@ joins undone)."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         text = line.strip()
         if not text or text.startswith("="):
@@ -90,7 +92,7 @@ def sample_documents(shared: Path, rounds: tuple[tuple[int, dict[str, int]], ...
     corpus = shared / "data" / "corpus"
     sources = {
         "wikitext": [d for name in ("valid.txt", "test.txt")
-                     for d in _wikitext_docs(corpus / "wikitext-2" / name)
+                     for d in wikitext_docs(corpus / "wikitext-2" / name)
                      if 200 <= len(d[1]) <= 1500],
         "ud_ewt": [d for name in ("en_ewt-ud-dev.conllu", "en_ewt-ud-test.conllu")
                    for d in _ud_docs(corpus / "ud_english_ewt" / name) if len(d[1]) <= 3000],
