@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgprep.extract.triples import extract_triples
-
-
-def reasons(nlp, text: str) -> list[tuple[str, str, str, str | None]]:
-    triples, _ = extract_triples(nlp(text))
-    return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"], t["no_edge_reason"])
-            for t in triples if t["obj"] is not None]
+from tests.extract.outcomes import reasons
 
 
 @pytest.mark.parametrize(("text", "expected"), [
