@@ -15,6 +15,7 @@ import contextlib
 import fnmatch
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -703,18 +704,10 @@ def read_part(part: PartDescriptor, cfg: InputConfig) -> list[Document]:
     checked against the part's fingerprint. Raises InputChangedError when the input no longer
     holds what the driver read (a file rewritten or removed mid-run)."""
     documents: list[Document] = []
-    refs = list(part.refs)
-    start = 0
-    while start < len(refs):
-        # Documents of one file are consecutive in a part (a pooled part holds several files).
-        end = start
-        first = refs[start].location
-        while end < len(refs) and refs[end].location.path == first.path \
-                and refs[end].source == refs[start].source:
-            end += 1
-        documents += _read_documents_at(refs[start].source, [r.location for r in refs[start:end]],
-                                        cfg)
-        start = end
+    # Documents of one file are consecutive in a part (a pooled part holds several files).
+    for (source, _), refs in itertools.groupby(part.refs,
+                                               key=lambda r: (r.source, r.location.path)):
+        documents += _read_documents_at(source, [r.location for r in refs], cfg)
     if _fingerprint(documents) != part.fingerprint:
         sources = ", ".join(sorted({ref.source for ref in part.refs}))
         raise InputChangedError(f"input changed while the run read it: part {part.index} "

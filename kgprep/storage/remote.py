@@ -356,10 +356,10 @@ class WorkDirLease:
                 fs.rm_file(path)
 
     @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
+    def held(self) -> Iterator[WorkDirLease]:
         self.acquire()
         try:
-            yield
+            yield self
         finally:
             self.release()
 

@@ -15,7 +15,6 @@ worker on another node fetches each file at the moment it reads it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +81,7 @@ class WorkDir:
         path: the run's flock on ``root`` covers it)."""
         if not self.is_remote:
             return contextlib.nullcontext()
-        return _held(WorkDirLease(self.location))
+        return WorkDirLease(self.location).held()
 
     def shown(self, path: str) -> str:
         """``path`` as a user should see it: on the URL, not in this machine's mirror."""
@@ -102,8 +101,3 @@ def local_copy(path: str | Path, also: tuple[str, ...] = (), mirror_dir: str = "
         workdir.fetch(folder)
     return workdir.root / name
 
-
-@contextlib.contextmanager
-def _held(lease: WorkDirLease) -> Iterator[WorkDirLease]:
-    with lease.held():
-        yield lease
