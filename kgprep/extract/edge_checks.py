@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
-from kgprep.extract.mentions import QUANTIFIERS, RANKS, TITLES, Mention, is_common_noun
+from kgprep.extract.mentions import (
+    HONORIFICS,
+    QUANTIFIERS,
+    RANKS,
+    TITLES,
+    Mention,
+    is_common_noun,
+)
 
 HYPHENS = frozenset({"-", "‑", "–", "—"})
 # Tokens that may sit between a name and a word of the same name the NER left out:
@@ -28,14 +35,6 @@ PLACEHOLDERS = ("<unk>", "< unk >", "unk>", "<unk", "codice_", "formula_")
 GENERIC_NAME_LABELS = frozenset({"ORG", "MISC", "FAC", "WORK_OF_ART"})
 GENERIC_WORD_ZIPF = 4.0  # "administrative" 4.5, "court" 5.4; "mason" 3.9, "whig" 2.9
 GENERIC_NAME_ZIPF = 4.3  # "army" 5.1, "union" 5.1, "congress" 4.9; "butler" 4.1, "dreamer" 3.3
-
-
-# Titles written before a name, beside mentions.TITLES: "Sheikh Ahmed Yassin".
-HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince", "princess",
-                        "pope", "saint", "st", "emperor", "empress", "president", "senator",
-                        "governor", "mayor", "chancellor", "premier", "minister", "judge",
-                        "justice", "bishop", "archbishop", "cardinal", "father", "brother",
-                        "sister", "chief", "coach", "professor"})
 
 
 def _capital_word(tok: Token) -> bool:

@@ -30,6 +30,14 @@ NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT"
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "rev",
                     "gen", "col", "capt", "sgt", "lt", "president", "king", "queen", "prince",
                     "princess", "senator", "governor", "judge", "pope", "saint", "emperor"})
+# Titles written before a name, beside TITLES: "Sheikh Ahmed Yassin".
+HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince", "princess",
+                        "pope", "saint", "st", "emperor", "empress", "president", "senator",
+                        "governor", "mayor", "chancellor", "premier", "minister", "judge",
+                        "justice", "bishop", "archbishop", "cardinal", "father", "brother",
+                        "sister", "chief", "coach", "professor"})
+# Articles joined to an Arabic surname by a hyphen: "Abu Musab al-Zarqawi" is later "Zarqawi".
+SURNAME_PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ud", "ul"})
 # Ship prefixes: a later mention of the name alone is the ship ("HMS Hood ... Hood").
 SHIP_PREFIXES = frozenset({"hms", "uss", "css", "sms", "hmas", "hmcs", "hmnzs", "ins", "rms",
                            "ss", "mv", "hmhs", "usns", "usat", "ijn", "hnlms", "fs", "kms"})
@@ -45,9 +53,10 @@ NON_SPECIFIC = frozenset({
     "recent", "current", "former", "latter", "general", "common", "important", "well", "best",
     "top", "key", "full", "real", "possible", "likely", "following", "above", "below", "each",
     "every", "all", "both", "either", "any", "no", "one", "two", "three", "four", "five"})
-PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "himself", "herself"})
-THING_PRONOUNS = frozenset({"it", "itself"})
-GROUP_PRONOUNS = frozenset({"they", "them", "themselves"})
+# Possessives ("his", "its", "their") resolve only as the owner of an attribute ("its capital").
+PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "himself", "herself"})
+THING_PRONOUNS = frozenset({"it", "its", "itself"})
+GROUP_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
 RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                           "MISC"})
@@ -142,19 +151,30 @@ def _strip_name(tokens: list[Token]) -> list[Token]:
 
 
 def _extend_name(tokens: list[Token]) -> list[Token]:
-    """Numbers and codes that belong to a name: "17th Army", "2 RAR", "US 258"."""
+    """Numbers, codes and proper-noun words that belong to a name: "17th Army", "2 RAR",
+    "US 258", "[Anders] Osborne"."""
     doc = tokens[0].doc
     start, end = tokens[0].i, tokens[-1].i + 1
-    inside = range(start, end)
-    while start > 0 and doc[start - 1].head.i in inside and doc[start - 1].dep_ in (
-            "nummod", "compound", "amod", "nmod") and (
-            doc[start - 1].like_num or doc[start - 1].text[:1].isdigit()
-            or doc[start - 1].ent_type_ in ("ORDINAL", "CARDINAL")):
+    while start > 0 and doc[start - 1].head.i in range(start, end) and (
+            (doc[start - 1].dep_ in ("nummod", "compound", "amod", "nmod") and (
+                doc[start - 1].like_num or doc[start - 1].text[:1].isdigit()
+                or doc[start - 1].ent_type_ in ("ORDINAL", "CARDINAL")))
+            or _name_word_left_out(doc[start - 1])):
         start -= 1
+    inside = range(start, end)
     while end < len(doc) and doc[end].head.i in inside and doc[end].dep_ in (
             "nummod", "appos", "npadvmod") and doc[end].like_num:
         end += 1
     return list(doc[start:end])
+
+
+def _name_word_left_out(tok: Token) -> bool:
+    """A proper-noun word the NER cut from the name it modifies: "[Anders] Osborne",
+    "[FC] Tom Tomsk", "[Aston] Martin V8". Titles and ranks stay out ("President Obama")."""
+    word = tok.lower_.rstrip(".")
+    return (tok.dep_ == "compound" and tok.pos_ == "PROPN" and tok.text[:1].isupper()
+            and tok.ent_type_ in ("", "PERSON", "ORG") and word not in TITLES
+            and word not in RANKS and word not in HONORIFICS)
 
 
 def name_problem(tokens: list[Token]) -> str | None:
@@ -274,6 +294,9 @@ class DocMentions:
                 names_by_key.setdefault(key, name)
                 if ent.label_ == "PERSON" and len(words) >= 2:
                     short_names.setdefault(words[-1], set()).add(key)
+                    particle, hyphen, surname = words[-1].partition("-")
+                    if hyphen and particle in SURNAME_PARTICLES:  # "al-Zarqawi ... Zarqawi"
+                        short_names.setdefault(surname, set()).add(key)
                 if ent.label_ == "ORG" and len(words) >= 2 and \
                         words[-1].rstrip(".") in CORPORATE_SUFFIXES:
                     short_names.setdefault(" ".join(words[:-1]).rstrip(","), set()).add(key)

@@ -686,7 +686,78 @@ def _is_a(attr: Token) -> str:
     return "is a" if not dets or dets[0] in ("a", "an") else "is"
 
 
+def _relative_head(verb: Token) -> Token | None:
+    """The noun a relative clause describes: "Italy" in "Italy, where the leader is X"."""
+    while verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
+        verb = verb.head
+    return verb.head if verb.dep_ == "relcl" else None
+
+
+def _named(head: Token | None, ctx: DocContext) -> Argument | None:
+    argument = make_argument(head, ctx) if head is not None else None
+    return argument if argument is not None and argument.mention.kind == "entity" else None
+
+
+def _owner(noun: Token, verb: Token, ctx: DocContext) -> tuple[Argument, Token | None] | None:
+    """The named owner of an attribute noun, and its "of" when it has one: "France's capital",
+    "the capital of France", "its capital" (a possessive pronoun resolved like any other),
+    "X, whose capital is", "X, where the capital is"."""
+    for child in noun.lefts:
+        if child.dep_ == "poss":
+            if child.lower_ == "whose":
+                return _with_prep(_named(_relative_head(verb), ctx), None)
+            return _with_prep(_named(child, ctx), None)
+    for prep, pobj in _noun_preps(noun):
+        if prep.lower_ == "of":
+            return _with_prep(_named(pobj, ctx), prep)
+    determiners = [c.lower_ for c in noun.lefts if c.dep_ == "det"]
+    clause = verb
+    while clause.dep_ == "conj" and clause.head.pos_ in ("VERB", "AUX"):
+        clause = clause.head
+    if determiners == ["the"] and any(c.lower_ == "where" and c.dep_ == "advmod"
+                                      for c in clause.children):
+        return _with_prep(_named(_relative_head(verb), ctx), None)
+    return None
+
+
+def _with_prep(owner: Argument | None, prep: Token | None
+               ) -> tuple[Argument, Token | None] | None:
+    return None if owner is None else (owner, prep)
+
+
+def _extract_owned_attribute(verb: Token, subj: Argument, b: _Builder) -> bool:
+    """"The capital of France is Paris", "France's capital is Paris": the same edge as "Paris is
+    the capital of France", (Paris, capital of, France). A literal value stays the object, as
+    in "has a population of": "Its population was 2,345" -> (Fooville, population of, 2345).
+    Returns whether the attribute reading applied."""
+    noun = subj.head
+    if verb.lemma_ != "be" or noun.pos_ != "NOUN" or subj.mention.kind == "entity":
+        return False
+    owned = _owner(noun, verb, b.ctx)
+    if owned is None:
+        return False
+    owner, prep = owned
+    values = [v for attr in verb.children if attr.dep_ in ("attr", "acomp")
+              for v in _with_conjuncts(attr, b.ctx)]
+    key = f"{relation_noun(noun)} of"
+    pred_tokens = _contiguous_range(verb.doc, [*compact_tokens(noun), *([prep] if prep else [])])
+    applied = False
+    for head in values:
+        value = make_argument(head, b.ctx)
+        if value is None:
+            continue
+        if value.mention.kind == "literal":
+            b.add("owned_attribute", owner, pred_tokens, key, value, verb)
+            applied = True
+        elif value.mention.kind == "entity":
+            b.add("owned_attribute", value, pred_tokens, key, owner, verb)
+            applied = True
+    return applied
+
+
 def _extract_copula(verb: Token, subj: Argument, b: _Builder) -> None:
+    if _extract_owned_attribute(verb, subj, b):
+        return
     for attr in verb.children:
         if attr.dep_ not in ("attr", "acomp") or attr.pos_ not in ("NOUN", "PROPN", "ADJ"):
             continue

@@ -297,6 +297,13 @@ def test_short_name_and_description_resolve_to_the_full_name(nlp):
     assert triples[0]["no_edge_reason"] == "subject:unresolved"
 
 
+def test_a_surname_after_an_article_particle_joins_the_full_name(nlp):
+    # Seen in UD EWT: "Zarqawi" and "Abu Musab al-Zarqawi" were two nodes of one document.
+    _, triples, _ = run(nlp, "Abu Musab al-Zarqawi leads the group. Zarqawi is a Jordanian.")
+    subj = triples[-1]["subj"]
+    assert (subj["key"], subj["resolution"]) == ("abu musab al-zarqawi", "short_name")
+
+
 def test_ambiguous_pronoun_is_not_resolved(nlp):
     _, triples, counters = run(nlp, "Tom Smith met John Brown in Paris. He praised Kunshan.")
     assert facts(triples) == [("tom smith", "meet", "john brown")]

@@ -1,0 +1,68 @@
+"""An attribute stated with its owner as the subject ("The capital of France is Paris") gives the
+same edge as the other voice ("Paris is the capital of France"); names the NER cut keep their
+words. Sentences written by the team."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+def edges(nlp, text: str) -> list[tuple[str, str, str]]:
+    return [(s, p, o) for s, p, o, why in reasons(nlp, text) if why is None]
+
+
+@pytest.mark.parametrize("text", [
+    "The capital of France is Paris.",
+    "France's capital is Paris.",
+    "Paris is the capital of France.",
+])
+def test_both_voices_of_an_attribute_meet_in_one_edge(nlp, text):
+    assert edges(nlp, text) == [("paris", "capital of", "france")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A literal value stays the object, as with "has a runway length of".
+    ("The runway length of Aarhus Airport is 2702.0.",
+     [("aarhus airport", "runway length of", "2702.0^^xsd:decimal")]),
+    # A possessive pronoun resolves like any pronoun: one candidate, continuing the topic.
+    ("Barack Obama was born in Hawaii. His birthplace is Honolulu.",
+     [("barack obama", "born in", "hawaii"), ("honolulu", "birthplace of", "barack obama")]),
+    # The owner of a relative clause: "whose" and "where".
+    ("Aaron Hunt, whose club is VfL Wolfsburg, used to play for Werder Bremen.",
+     [("vfl wolfsburg", "club of", "aaron hunt"),
+      ("aaron hunt", "use to play for", "werder bremen")]),
+    ("Akeem Priestley was born in Jamaica, where the leader is Patrick Allen.",
+     [("akeem priestley", "born in", "jamaica"), ("patrick allen", "leader of", "jamaica")]),
+    ("Dallas lies in Texas, where the capital is Austin and the largest city is Houston.",
+     [("dallas", "lie in", "texas"), ("austin", "capital of", "texas"),
+      ("houston", "largest city of", "texas")]),
+])
+def test_owned_attributes(nlp, text, expected):
+    assert edges(nlp, text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    # The owner is not named: "the company" with no company before it.
+    "The company's chief executive is Tim Cook.",
+    # The value is a class, not a thing: no attribute edge, and no "is a" edge from a concept.
+    "The capital of France is a large city.",
+    # "where" with no named place to own the attribute.
+    "He moved to a town where the mayor is Tom Jones.",
+])
+def test_no_attribute_edge_without_a_named_owner_and_value(nlp, text):
+    assert edges(nlp, text) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Anders Osborne is signed to Alligator Records.",
+     [("anders osborne", "signed to", "alligator records")]),
+    ("FC Tom Tomsk play in the Russian National Football League.",
+     [("fc tom tomsk", "play in", "russian national football league")]),
+    # Titles and honorifics stay out of the name.
+    ("President Obama visited Paris.", [("obama", "visit", "paris")]),
+    ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
+])
+def test_a_proper_noun_the_ner_cut_rejoins_its_name(nlp, text, expected):
+    assert edges(nlp, text) == expected
