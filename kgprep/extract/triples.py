@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -819,6 +820,39 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
             b.add("apposition", subj, [], "is a", obj, None)
 
 
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+_LIST_WORDS = frozenset({"and", "or", "&"})
+
+
+def _extract_place_chains(sent: Span, b: _Builder) -> None:
+    """"Glen Ridge, Essex County, New Jersey": each place lies in the one after it, (Glen Ridge,
+    located in, Essex County), (Essex County, located in, New Jersey). Only names joined by a
+    single comma and parsed as one phrase; a list ("Paris, London and Berlin") is no chain."""
+    doc = sent.doc
+    ents = [e for e in sent.ents if e.label_ in PLACE_LABELS or e.label_ == "FAC"]
+    links: dict[int, int] = {}  # index in ents -> index of the place it lies in
+    for i, (inner, outer) in enumerate(pairwise(ents)):
+        if (outer.start == inner.end + 1 and doc[inner.end].text == ","
+                and outer.label_ in PLACE_LABELS and outer.root.dep_ in ("appos", "conj")
+                and outer.root.head.i == inner.root.i and outer.text not in ("D.C.", "DC")):
+            links[i] = i + 1
+    for i, j in links.items():
+        first, last = i, j
+        while first - 1 in links:
+            first -= 1
+        while last in links:
+            last = links[last]
+        after = doc[ents[last].end : min(ents[last].end + 2, sent.end)]
+        before = doc[ents[first].start - 1] if ents[first].start > sent.start else None
+        if any(t.lower_ in _LIST_WORDS for t in after) or (before is not None
+                                                           and before.text == ","):
+            continue  # "Texas, Oklahoma, and Kansas"; "..., Port Area, San Andres, San Miguel"
+        inner = make_argument(ents[i].root, b.ctx)
+        outer = make_argument(ents[j].root, b.ctx)
+        if inner is not None and outer is not None:
+            b.add("place_in", inner, [], "located in", outer, None)
+
+
 def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | None = None,
                     keep_features: bool = False
                     ) -> tuple[list[TripleRecord], dict[str, int]]:
@@ -838,6 +872,8 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
         for i in _in_sentence(index.predicates, sent):
             _extract_verb(doc[i], builder)
         _extract_appositions(sent, builder)
+        if not open_ie:  # open-IE benchmarks count stated relations, not implied places
+            _extract_place_chains(sent, builder)
         # Subjects become antecedents after the sentence, so pronouns resolve backwards.
         for i in _in_sentence(index.subjects, sent):
             ctx.mentions.remember_subject(doc[i])

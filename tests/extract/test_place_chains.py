@@ -1,0 +1,42 @@
+""""Glen Ridge, Essex County, New Jersey": each place lies in the next. Lists of places and
+commas that join other things give no such fact. Sentences written by the team."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgprep.extract.triples import extract_triples
+
+
+def placed(nlp, text: str) -> list[tuple[str, str, str, int, int]]:
+    """(inner, relation, outer, predicate start, predicate end) of each place_in triple."""
+    triples, _ = extract_triples(nlp(text))
+    return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"], t["pred"]["start"],
+             t["pred"]["end"]) for t in triples if t["rule"] == "place_in"]
+
+
+def test_each_place_lies_in_the_next_with_no_predicate_token(nlp):
+    text = "Buzz Aldrin was born in Glen Ridge, Essex County, New Jersey."
+    essex, jersey = text.index("Essex"), text.index("New Jersey")
+    assert placed(nlp, text) == [
+        ("glen ridge", "located in", "essex county", essex, essex),
+        ("essex county", "located in", "new jersey", jersey, jersey)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("He was born in Louisville, Kentucky, in 1942.", [("louisville", "kentucky")]),
+    ("The firm opened an office in Austin, Texas, where it grew.", [("austin", "texas")]),
+    # Lists of places, a fronted place before the subject, and a district name.
+    ("She visited Paris, London and Berlin.", []),
+    ("The band toured Texas, Oklahoma, and Kansas.", []),
+    ("It has districts: Tondo, Port Area, San Andres, San Miguel and Paco.", []),
+    ("In Iraq, Baghdad is the capital.", []),
+    ("He lives in Washington, D.C.", []),
+])
+def test_place_chains_and_what_is_no_chain(nlp, text, expected):
+    assert [(inner, outer) for inner, _, outer, _, _ in placed(nlp, text)] == expected
+
+
+def test_open_ie_mode_has_no_implied_places(nlp):
+    triples, _ = extract_triples(nlp("He was born in Louisville, Kentucky."), open_ie=True)
+    assert all(t["rule"] != "place_in" for t in triples)
