@@ -822,6 +822,26 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 _LIST_WORDS = frozenset({"and", "or", "&"})
+# What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg".
+_LIST_OPENERS = frozenset({",", "–", "—", ":", *_LIST_WORDS})
+
+
+def _in_list(chain: Span, sent: Span) -> bool:
+    """Whether comma-joined names are items of a list, not a place and what contains it: the
+    run goes on with another item after a comma ("Germany, Italy, Austria, the Netherlands",
+    "Hamburg, <unk> and elsewhere"), a conjunction or a bracket, or it continues a list
+    before it."""
+    doc = sent.doc
+    if chain.start > sent.start and doc[chain.start - 1].text in _LIST_OPENERS:
+        return True
+    after = doc[chain.end : min(chain.end + 2, sent.end)]
+    if after and (after[0].lower_ in _LIST_WORDS or after[0].text == "("):
+        return True
+    if len(after) == 2 and after[0].text == ",":
+        item = after[1]
+        return item.lower_ in (*_LIST_WORDS, "the", "<", "<unk>") or (
+            item.text[:1].isupper() and not item.is_punct)
+    return False
 
 
 def _extract_place_chains(sent: Span, b: _Builder) -> None:
@@ -842,15 +862,12 @@ def _extract_place_chains(sent: Span, b: _Builder) -> None:
             first -= 1
         while last in links:
             last = links[last]
-        after = doc[ents[last].end : min(ents[last].end + 2, sent.end)]
-        before = doc[ents[first].start - 1] if ents[first].start > sent.start else None
-        if any(t.lower_ in _LIST_WORDS for t in after) or (before is not None
-                                                           and before.text == ","):
-            continue  # "Texas, Oklahoma, and Kansas"; "..., Port Area, San Andres, San Miguel"
-        inner = make_argument(ents[i].root, b.ctx)
-        outer = make_argument(ents[j].root, b.ctx)
-        if inner is not None and outer is not None:
-            b.add("place_in", inner, [], "located in", outer, None)
+        if _in_list(doc[ents[first].start : ents[last].end], sent):
+            continue
+        place = make_argument(ents[i].root, b.ctx)
+        container = make_argument(ents[j].root, b.ctx)
+        if place is not None and container is not None:
+            b.add("place_in", place, [], "located in", container, None)
 
 
 def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | None = None,

@@ -30,6 +30,13 @@ def test_each_place_lies_in_the_next_with_no_predicate_token(nlp):
     ("She visited Paris, London and Berlin.", []),
     ("The band toured Texas, Oklahoma, and Kansas.", []),
     ("It has districts: Tondo, Port Area, San Andres, San Miguel and Paco.", []),
+    # Lists the parse splits into short runs: items go on after the run, or come before it.
+    ("The film opened in Germany, Italy, Austria, Switzerland, the Netherlands and Finland.", []),
+    ("The fungus grows in Europe, North Africa, Asia, and North America.", []),
+    ("The churches are in the big cities – Munich, Hamburg, Berlin and Hanover.", []),
+    ("The song charted in Austria, Belgium (Flanders and Wallonia), Denmark and France.", []),
+    # A chain followed by a comma and a lower-case word is no list.
+    ("The town lies north of Fields, Oregon, about 23 miles away.", [("fields", "oregon")]),
     ("In Iraq, Baghdad is the capital.", []),
     ("He lives in Washington, D.C.", []),
 ])

@@ -219,9 +219,11 @@ def facts(triples):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # A place and its state, a list, a parenthesised year: commas and brackets, no apposition.
+        # A place and its state, a list, a parenthesised year: commas and brackets, no apposition
+        # (the place and its state give a place-chain fact instead).
         ("Ali was born in Louisville, Kentucky, in 1942.",
-         [("ali", "born in", "louisville"), ("ali", "born in", "1942^^xsd:gYear")]),
+         [("ali", "born in", "louisville"), ("ali", "born in", "1942^^xsd:gYear"),
+          ("louisville", "located in", "kentucky")]),
         ("She visited Paris, Rome, and Berlin.", []),
         ("Royal Rumble (2003) was held in Boston.", [("royal rumble", "held in", "boston")]),
         # A descriptive apposition: an implicit "is a" with no surface token.
