@@ -410,6 +410,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "object:narrowed"
     if edge_checks.possessed_object(obj.head, obj.mention):
         return "object:possessed"
+    if edge_checks.bare_concept(obj.mention):
+        return "object:bare_noun"
     if edge_checks.incomplete_rank(obj.head, obj.mention):
         return "object:incomplete_rank"
     if edge_checks.vague_amount(obj.head):
