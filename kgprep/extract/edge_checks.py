@@ -18,6 +18,7 @@ from kgprep.extract.mentions import (
     TITLES,
     Mention,
     is_common_noun,
+    specific_modifiers,
 )
 
 HYPHENS = frozenset({"-", "‑", "–", "—"})
@@ -146,11 +147,14 @@ def possessed_object(head: Token, mention: Mention) -> bool:
     return any(c.dep_ == "poss" and c.lower_ in POSSESSIVE_PRONOUNS for c in owner.lefts)
 
 
-def bare_concept(mention: Mention) -> bool:
-    """A concept object of one bare word: rare enough not to count as a generic class, yet in the
-    labelled train split mostly an abstract noun that identifies nothing ("find shortcomings",
-    "express satisfaction", "rebuff counsel", "return from exile"; 1 of 11 correct)."""
-    return mention.kind == "concept" and " " not in mention.key and mention.resolution is None
+def bare_concept(head: Token, mention: Mention) -> bool:
+    """A concept object that is one bare word, however determined or counted: rare enough not to
+    count as a generic class, yet in the labelled train split mostly an abstract noun that
+    identifies nothing ("find shortcomings", "express satisfaction", "return from exile",
+    "retained its current routing"). A named part or a modifier that specifies it stands."""
+    if mention.kind != "concept" or mention.resolution is not None:
+        return False
+    return "'s " not in mention.key and " of " not in mention.key and not specific_modifiers(head)
 
 
 def quantified_group(head: Token, mention: Mention) -> bool:

@@ -177,9 +177,9 @@ def _name_word_left_out(tok: Token) -> bool:
             and word not in RANKS and word not in HONORIFICS)
 
 
-def name_problem(tokens: list[Token]) -> str | None:
+def name_problem(tokens: list[Token], label: str = "") -> str | None:
     """Why a name identifies nothing: cut by an ``<unk>`` marker, a title or a month alone, or
-    two names joined by "and"."""
+    two names joined by "and" (or, for people, by a comma: "Bert, Eddie, and Sarah")."""
     doc = tokens[0].doc
     before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
     after = doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(doc) else None
@@ -192,6 +192,8 @@ def name_problem(tokens: list[Token]) -> str | None:
     if len(words) == 1 and words[0] in MONTH_NAMES:
         return "vague_date"
     if any(t.dep_ == "cc" or (t.lower_ in ("and", "&") and t.pos_ == "CCONJ") for t in tokens):
+        return "coordinated"
+    if label == "PERSON" and any(t.text == "," for t in tokens[1:-1]):
         return "coordinated"
     return None
 
@@ -278,7 +280,7 @@ class DocMentions:
             if ent.label_ not in NAME_LABELS:
                 continue
             tokens = _extend_name(_strip_name(list(ent)))
-            if name_problem(tokens):
+            if name_problem(tokens, ent.label_):
                 continue  # the argument's own mention reports why
             name = _surface(tokens)
             key = name_key(name)
@@ -427,7 +429,7 @@ class DocMentions:
         if ent is not None and ent.label_ in DATE_LABELS:
             return _literal(ent, parse_date(ent.text), "vague_date")
         if ent is not None and ent.label_ in QUANTITY_LABELS:
-            parsed = parse_quantity(ent.text)
+            parsed = None if _clock_or_range(head) else parse_quantity(ent.text)
             value = None if parsed is None else (parsed[0], "xsd:decimal")
             return _literal(ent, value, "vague_number", unit=parsed and parsed[1])
         if ent is not None and ent.label_ == "ORDINAL":
@@ -440,7 +442,7 @@ class DocMentions:
         if ent is not None and ent.label_ in NAME_LABELS:  # a name left out of the registry
             tokens = _extend_name(_strip_name(list(ent)))
             return Mention(name_key(_surface(tokens)), _surface(tokens),
-                           name_problem(tokens) or "generic", ent.label_,
+                           name_problem(tokens, ent.label_) or "generic", ent.label_,
                            (tokens[0].i, tokens[-1].i + 1))
         if head.pos_ == "PROPN":
             tokens = _extend_name(_strip_name(_titlecase_run(head)))
@@ -466,7 +468,8 @@ class DocMentions:
                                (head.i, head.i + 1), value=year[0], datatype=year[1])
             parsed = parse_quantity(_surface(compact))
             core = (compact[0].i, compact[-1].i + 1)
-            if parsed is None or any(c.dep_ == "prep" for c in head.children):
+            if parsed is None or any(c.dep_ == "prep" for c in head.children) or (
+                    _clock_or_range(head)):
                 return Mention(phrase_key(compact), _surface(compact), "vague_number", "NUM",
                                core)
             return Mention(parsed[0], _surface(compact), "literal", "QUANTITY", core,
@@ -505,10 +508,7 @@ class DocMentions:
         if any(c.lower_ in QUANTIFIERS and c.dep_ in ("det", "amod", "nummod", "quantmod")
                for c in head.lefts):
             return Mention(key, _surface(compact), "quantified", "CONCEPT", (start, end))
-        modifiers = [t for t in compact if t.i != head.i and t.pos_ not in ("DET", "PUNCT")]
-        specific = [t for t in modifiers if t.lower_ not in NON_SPECIFIC and t.like_num is False
-                    and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
-        if specific:
+        if specific_modifiers(head):
             return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
         determiners = [c.lower_ for c in head.lefts if c.dep_ == "det"]
         if determiners and determiners[0] in DEFINITE and head.tag_ in ("NN", "NNP"):
@@ -518,6 +518,25 @@ class DocMentions:
         if not determiners and not is_common_noun(head.lemma_.lower()):
             return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
         return Mention(key, _surface(compact), "generic", "CONCEPT", (start, end))
+
+
+def _clock_or_range(head: Token) -> bool:
+    """A number that is no value on its own: one side of a clock time or score ("at 22 : 00",
+    "won 3:1") or the end of a range ("hit with 6 to 7 storms")."""
+    doc = head.doc
+    for side in (-1, 1):
+        colon, other = head.i + side, head.i + 2 * side
+        if 0 <= other < len(doc) and doc[colon].text == ":" and doc[other].text[:1].isdigit():
+            return True
+    return any(c.dep_ == "quantmod" and c.lower_ in ("to", "-", "–") for c in head.children)
+
+
+def specific_modifiers(head: Token) -> list[Token]:
+    """The modifiers that make a noun phrase specific ("nuclear power plant"), not the ones any
+    instance has ("new", "first", "two", "largest")."""
+    return [t for t in compact_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PUNCT")
+            and t.lower_ not in NON_SPECIFIC and t.like_num is False
+            and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
 
 
 def _entity_span(head: Token) -> Span | None:

@@ -410,7 +410,7 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "object:narrowed"
     if edge_checks.possessed_object(obj.head, obj.mention):
         return "object:possessed"
-    if edge_checks.bare_concept(obj.mention):
+    if edge_checks.bare_concept(obj.head, obj.mention):
         return "object:bare_noun"
     if edge_checks.incomplete_rank(obj.head, obj.mention):
         return "object:incomplete_rank"
