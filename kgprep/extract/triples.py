@@ -689,15 +689,29 @@ def _is_a(attr: Token) -> str:
     return "is a" if not dets or dets[0] in ("a", "an") else "is"
 
 
-def _relative_head(verb: Token) -> Token | None:
-    """The noun a relative clause describes: "Italy" in "Italy, where the leader is X"."""
+def _first_conjunct(verb: Token) -> Token:
+    """The verb that heads a run of coordinated clauses: "where X is spoken and the leader is"."""
     while verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
         verb = verb.head
-    return verb.head if verb.dep_ == "relcl" else None
+    return verb
+
+
+def _relative_head(verb: Token) -> Token | None:
+    """The noun a relative clause describes: "Italy" in "Italy, where the leader is X"."""
+    clause = _first_conjunct(verb)
+    return clause.head if clause.dep_ == "relcl" else None
 
 
 def _named(head: Token | None, ctx: DocContext) -> Argument | None:
-    argument = make_argument(head, ctx) if head is not None else None
+    """The argument headed by ``head`` if it names an entity. A possessive pronoun that resolves
+    to nothing is not counted as a dropped argument: it only decides whose attribute it is."""
+    if head is None:
+        return None
+    if head.pos_ == "PRON":
+        mention = ctx.mentions.resolve_pronoun(head)
+        return Argument(head, head.doc[head.i : head.i + 1], mention) if (
+            mention.kind == "entity") else None
+    argument = make_argument(head, ctx)
     return argument if argument is not None and argument.mention.kind == "entity" else None
 
 
@@ -714,11 +728,8 @@ def _owner(noun: Token, verb: Token, ctx: DocContext) -> tuple[Argument, Token |
         if prep.lower_ == "of":
             return _with_prep(_named(pobj, ctx), prep)
     determiners = [c.lower_ for c in noun.lefts if c.dep_ == "det"]
-    clause = verb
-    while clause.dep_ == "conj" and clause.head.pos_ in ("VERB", "AUX"):
-        clause = clause.head
     if determiners == ["the"] and any(c.lower_ == "where" and c.dep_ == "advmod"
-                                      for c in clause.children):
+                                      for c in _first_conjunct(verb).children):
         return _with_prep(_named(_relative_head(verb), ctx), None)
     return None
 
