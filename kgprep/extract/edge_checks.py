@@ -9,6 +9,8 @@ not read to write them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from spacy.tokens import Doc, Token
 
 from kgprep.extract.mentions import (
@@ -20,6 +22,9 @@ from kgprep.extract.mentions import (
     is_common_noun,
     specific_modifiers,
 )
+
+if TYPE_CHECKING:
+    from kgprep.extract.mentions import DocMentions
 
 HYPHENS = frozenset({"-", "‑", "–", "—"})
 # Tokens that may sit between a name and a word of the same name the NER left out:
@@ -145,6 +150,34 @@ def possessed_object(head: Token, mention: Mention) -> bool:
     while owner.dep_ == "conj" and owner.head.i != owner.i:  # conjuncts share the possessor
         owner = owner.head
     return any(c.dep_ == "poss" and c.lower_ in POSSESSIVE_PRONOUNS for c in owner.lefts)
+
+
+# Prepositions whose object is a place, never a person: "landed in Java".
+PLACE_PREPS = frozenset({"in", "into", "near", "across", "throughout", "within"})
+
+
+def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
+    """A person known only by one word in this document ("Stevens", "Jane"; or a pronoun
+    resolved to such a name): the key cannot say which person, and the graph would merge every
+    "stevens" into one node. A short name joined to a full name earlier keys on the full name.
+    Only where the document shows it is a person: a title before it ("Captain Hood") or anyone
+    called "he" or "she". The small NER calls many one-word places and products people ("Auron
+    was created by ...", "Kraków lies in ..."), and so does a name after "the" ("the Danube"),
+    after "in" ("landed in Java") or one the document also names as a place or organisation."""
+    if mention.kind != "entity" or mention.ent_type != "PERSON" or " " in mention.key:
+        return False
+    if mention.key in mentions.other_name_words:
+        return False
+    if mention.resolution is not None:
+        return True
+    doc = head.doc
+    start = mention.core[0]
+    before = doc[start - 1].lower_.rstrip(".") if start > 0 else ""
+    if before in TITLES or before in RANKS or before in HONORIFICS:
+        return True
+    if before == "the" or (head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS):
+        return False
+    return mentions.speaks_of_people
 
 
 def bare_concept(head: Token, mention: Mention) -> bool:

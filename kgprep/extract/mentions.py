@@ -268,6 +268,12 @@ class DocMentions:
     resolved: dict[int, tuple[str, str]] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # label group -> token index
     subjects: list[int] = field(default_factory=list)  # every clause subject, in text order
+    # Lower-cased words of the names the NER gave another type than PERSON: "Java" in "the
+    # island of Java" says a lone "Java" elsewhere in the document is no person.
+    other_name_words: frozenset[str] = frozenset()
+    # Whether the document speaks of anyone as "he" or "she": a sign its one-word PERSON names
+    # are people and not places or products the NER took for people.
+    speaks_of_people: bool = False
 
     @classmethod
     def of(cls, doc: Doc) -> DocMentions:
@@ -311,7 +317,7 @@ class DocMentions:
             for tok in ent:
                 entity_of[tok.i] = index
         import numpy as np
-        from spacy.attrs import DEP, ORTH
+        from spacy.attrs import DEP, LOWER, ORTH
 
         deps = doc.to_array(DEP)
         subject_deps = [doc.vocab.strings[d] for d in ("nsubj", "nsubjpass")]
@@ -322,8 +328,14 @@ class DocMentions:
         gaps = np.flatnonzero(np.isin(doc.to_array(ORTH), gap_marks)).tolist()
         subjects = sorted({*subjects, *(i for i in gaps if doc[i].head.pos_ in ("VERB", "AUX")
                                         and doc[i].head.i > i)})
+        other_name_words = frozenset(t.lower_ for ent in doc.ents if ent.label_ in NAME_LABELS
+                                     and ent.label_ != "PERSON" for t in ent if t.is_alpha)
+        lowers = doc.to_array(LOWER)
+        person_pronouns = [doc.vocab.strings[p] for p in PERSON_PRONOUNS if p in doc.vocab.strings]
         return cls(doc, acronyms, named, [n.start for n in named], entity_of,
-                   [s.start for s in doc.sents], subjects=subjects)
+                   [s.start for s in doc.sents], subjects=subjects,
+                   other_name_words=other_name_words,
+                   speaks_of_people=bool(np.isin(lowers, person_pronouns).any()))
 
     # -- resolution -------------------------------------------------------------------------
 

@@ -360,7 +360,7 @@ def _span_record(tokens: list[Token]) -> tuple[int, int]:
 
 def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted: str | None,
                     relation: str, modality: str | None, verb: Token | None,
-                    written: frozenset[int]) -> str | None:
+                    written: frozenset[int], mentions: DocMentions) -> str | None:
     """Why the triple gives no graph fact, or None when it may give one. The graph is
     entity-centric: a subject must be a named entity or a reference resolved to one (concept
     subjects were right in 17% of the labelled train facts)."""
@@ -378,11 +378,12 @@ def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted:
         return "hedged"
     if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity":
         return "bleached_relation"
-    return _precision_reason(rule, subj, obj, relation, verb, written)
+    return _precision_reason(rule, subj, obj, relation, verb, written, mentions)
 
 
 def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
-                      verb: Token | None, written: frozenset[int]) -> str | None:
+                      verb: Token | None, written: frozenset[int],
+                      mentions: DocMentions) -> str | None:
     """The checks of ``edge_checks``, in a fixed order so one reason is recorded."""
     doc = subj.head.doc
     if edge_checks.placeholder(subj.key, relation, obj.key):
@@ -406,6 +407,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:narrowed_name"
         if edge_checks.generic_name(arg.head, arg.mention, written):
             return f"{role}:generic_name"
+        if edge_checks.lone_name(arg.mention, arg.head, mentions):
+            return f"{role}:lone_name"
     if edge_checks.narrowed_object(obj.head, obj.mention):
         return "object:narrowed"
     if edge_checks.possessed_object(obj.head, obj.mention):
@@ -493,7 +496,7 @@ class _Builder:
             "confidence": self.model.confidence(features),
             "rule": rule,
             "no_edge_reason": _no_edge_reason(rule, subj, obj, unasserted, pred_key, modality,
-                                             verb, self.ctx.index.written),
+                                             verb, self.ctx.index.written, self.ctx.mentions),
         }
         if self.keep_features:
             record["features"] = features

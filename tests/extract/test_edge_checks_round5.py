@@ -45,7 +45,8 @@ def test_a_name_the_sentence_splitter_cut(nlp, text, expected):
     ("The nacho visited Texas.", [("nacho", "visit", "texas", "subject:common_noun")]),
     # Capitalised words stand even when tagged as nouns: a first name inside the sentence,
     # a place opening it.
-    ("Jane films Ricky in the garage.", [("jane", "film", "ricky", None)]),
+    ("Jane Burnham films Ricky Fitts in the garage.",
+     [("jane burnham", "film", "ricky fitts", None)]),
     ("Iceland lies in the North Atlantic.",
      [("iceland", "lie in", "north atlantic", None)]),
 ])

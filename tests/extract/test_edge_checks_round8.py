@@ -58,3 +58,33 @@ def test_people_joined_by_commas(nlp, text, expected):
 ])
 def test_clock_times_and_ranges_are_no_values(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A person known here by one word, shown to be a person by a title or by "he"/"his": the
+    # key cannot say which person.
+    ("Mr. Stevens broke the NCAA record.",
+     [("stevens", "break", "ncaa record", "subject:lone_name")]),
+    ("Stevens broke his own NCAA record.",
+     [("stevens", "break", "own ncaa record", "subject:lone_name")]),
+    # With no sign that it is a person the word stands: the small NER calls many one-word
+    # places and works people.
+    ("Stevens broke the NCAA record.", [("stevens", "break", "ncaa record", None)]),
+    ("Brad Stevens coached the Butler Bulldogs. He broke the NCAA record.",
+     [("brad stevens", "coach", "butler bulldogs", None),
+      ("brad stevens", "break", "ncaa record", None)]),
+    # A short name joined to the full name earlier keys on the full name.
+    ("Brad Stevens coached the Butler Bulldogs. Stevens broke the NCAA record.",
+     [("brad stevens", "coach", "butler bulldogs", None),
+      ("brad stevens", "break", "ncaa record", None)]),
+    # What the NER took for a person but is none: after "the", after "in", or named as a
+    # place elsewhere in the document.
+    ("The Danube passes Vienna.", [("danube", "pass", "vienna", None)]),
+    ("The 17th Army landed in Java.", [("17th army", "land in", "java", None)]),
+    ("Kraków lies in Poland. The University of Kraków opened in 1364.",
+     [("kraków", "lie in", "poland", None),
+      ("university of kraków", "open in", "1364^^xsd:gYear", None)]),
+    ("Kraków lies in Poland.", [("kraków", "lie in", "poland", None)]),
+])
+def test_lone_person_name(nlp, text, expected):
+    assert reasons(nlp, text) == expected

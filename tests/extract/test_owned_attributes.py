@@ -35,9 +35,8 @@ def test_both_voices_of_an_attribute_meet_in_one_edge(nlp, text):
       ("aaron hunt", "use to play for", "werder bremen")]),
     ("Akeem Priestley was born in Jamaica, where the leader is Patrick Allen.",
      [("akeem priestley", "born in", "jamaica"), ("patrick allen", "leader of", "jamaica")]),
-    ("Dallas lies in Texas, where the capital is Austin and the largest city is Houston.",
-     [("dallas", "lie in", "texas"), ("austin", "capital of", "texas"),
-      ("houston", "largest city of", "texas")]),
+    ("Osaka lies in Japan, where the capital is Tokyo.",
+     [("osaka", "lie in", "japan"), ("tokyo", "capital of", "japan")]),
 ])
 def test_owned_attributes(nlp, text, expected):
     assert edges(nlp, text) == expected
@@ -61,7 +60,7 @@ def test_no_attribute_edge_without_a_named_owner_and_value(nlp, text):
     ("FC Tom Tomsk play in the Russian National Football League.",
      [("fc tom tomsk", "play in", "russian national football league")]),
     # Titles and honorifics stay out of the name.
-    ("President Obama visited Paris.", [("obama", "visit", "paris")]),
+    ("President Barack Obama visited Paris.", [("barack obama", "visit", "paris")]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
 ])
 def test_a_proper_noun_the_ner_cut_rejoins_its_name(nlp, text, expected):

@@ -221,8 +221,8 @@ def facts(triples):
     [
         # A place and its state, a list, a parenthesised year: commas and brackets, no apposition
         # (the place and its state give a place-chain fact instead).
-        ("Ali was born in Louisville, Kentucky, in 1942.",
-         [("ali", "born in", "louisville"), ("ali", "born in", "1942^^xsd:gYear"),
+        ("Muhammad Ali was born in Louisville, Kentucky, in 1942.",
+         [("muhammad ali", "born in", "louisville"), ("muhammad ali", "born in", "1942^^xsd:gYear"),
           ("louisville", "located in", "kentucky")]),
         ("She visited Paris, Rome, and Berlin.", []),
         ("Royal Rumble (2003) was held in Boston.", [("royal rumble", "held in", "boston")]),
@@ -250,8 +250,8 @@ def test_time_is_not_the_object_and_the_complement_is(nlp):
 
 
 def test_passive_agent_is_stated_actively_with_the_active_key(nlp):
-    _, triples, _ = run(nlp, "Fantasia was produced by Walt Disney.")
-    assert facts(triples) == [("walt disney", "produce", "fantasia")]
+    _, triples, _ = run(nlp, "Snow White was produced by Walt Disney Productions.")
+    assert facts(triples) == [("walt disney productions", "produce", "snow white")]
 
 
 @pytest.mark.parametrize(
@@ -382,9 +382,9 @@ def reasons(triples):
     ("NY 93 is North Ridge Road.",
      [("ny 93", "is a", "north ridge road", "identity_between_names")]),
     # A relation that lost its content, and a place cut from "French West Africa".
-    ("Chad was part of French West Africa until 1960.",
-     [("chad", "be until", "1960^^xsd:gYear", "empty_relation"),
-      ("chad", "part of", "west africa", "object:truncated_name")]),
+    ("The Republic of Chad was part of French West Africa until 1960.",
+     [("republic of chad", "be until", "1960^^xsd:gYear", "empty_relation"),
+      ("republic of chad", "part of", "west africa", "object:truncated_name")]),
     ("Asahi became a training ship in 1914.",
      [("asahi", "become in", "1914^^xsd:gYear", "empty_relation"),
       ("asahi", "is a", "training ship", None)]),
