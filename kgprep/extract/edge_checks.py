@@ -180,14 +180,22 @@ def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
     return mentions.speaks_of_people
 
 
+# Endings of nouns that name a quality, a state or an act ("satisfaction", "routing").
+ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ing")
+
+
 def bare_concept(head: Token, mention: Mention) -> bool:
-    """A concept object that is one bare word, however determined or counted: rare enough not to
-    count as a generic class, yet in the labelled train split mostly an abstract noun that
-    identifies nothing ("find shortcomings", "express satisfaction", "return from exile",
-    "retained its current routing"). A named part or a modifier that specifies it stands."""
+    """A concept object that is one bare word, however determined or counted, naming a class or
+    an abstraction: a plural ("found shortcomings", "lost four starters") or a noun of quality or
+    act ("expressed satisfaction", "retained its current routing"). In the labelled train split
+    such objects identified nothing. A singular noun of a substance or a specific thing stands
+    ("produces insulin", "fights malaria", "made of bronze"), as does a named part or a
+    modifier that specifies it."""
     if mention.kind != "concept" or mention.resolution is not None:
         return False
-    return "'s " not in mention.key and " of " not in mention.key and not specific_modifiers(head)
+    if "'s " in mention.key or " of " in mention.key or specific_modifiers(head):
+        return False
+    return head.tag_ in ("NNS", "NNPS") or head.lemma_.lower().endswith(ABSTRACT_SUFFIXES)
 
 
 def quantified_group(head: Token, mention: Mention) -> bool:

@@ -63,7 +63,7 @@ def test_a_common_noun_taken_for_a_name(nlp, text, expected):
       ("bill jones", "praise", "patience", "object:possessed")]),
     ("Bill Jones sold his villa.", [("bill jones", "sell", "villa", "object:possessed")]),
     # A modifier that makes it specific or a named owner: the fact stands. With no possessor
-    # at all, the bare word is refused by the round-8 check instead.
+    # at all, the bare plural is refused by the round-8 check instead.
     ("Bill Jones sold his Italian villa.", [("bill jones", "sell", "italian villa", None)]),
     ("Bill Jones praised the generosity of Oprah Winfrey.",
      [("bill jones", "praise", "generosity of oprah winfrey", None)]),
