@@ -49,10 +49,17 @@ def build_graph(documents: Path, tmp: Path) -> Path:
     return tmp / "work"
 
 
-def graph_facts(work: Path, min_confidence: float = 0.0) -> list[tuple[str, str, str, str]]:
+def graph_facts(work: Path, min_confidence: float | None = None
+                ) -> list[tuple[str, str, str, str]]:
     """(subject label, relation label, object label or typed literal, document) for every graph
-    fact, in document and triple order."""
+    fact, in document and triple order; by default at the default ``graph.min_confidence``, as
+    the graph stage ran in ``build_graph``."""
     import pyarrow as pa
+
+    from kgprep.core.config import GraphConfig
+
+    if min_confidence is None:
+        min_confidence = GraphConfig().min_confidence
 
     from kgprep.core.facts import fact_mask
     from kgprep.core.io import read_parquet

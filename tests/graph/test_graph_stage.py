@@ -75,7 +75,7 @@ def test_domain_targeted_selection(sample_run, tmp_path, capsys):
     pipeline = sample_pipeline(tmp_path, shards='domains = ["computing"]\nmin_domain_triples = 1')
     assert main(["shards", str(pipeline)]) == 0
     m = json.loads((tmp_path / "work" / "shards" / "manifest.json").read_text())
-    assert 5 < m["totals"]["documents"] < 125
+    assert 0 < m["totals"]["documents"] < 125
     ids = [d["doc_id"] for e in m["shards"] for d in _docs(tmp_path / "work" / "shards" /
                                                           e["file"])]
     assert sum(i.startswith("comp-") for i in ids) > len(set(ids)) * 0.6
