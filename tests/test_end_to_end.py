@@ -128,7 +128,7 @@ def test_subnetworks_cover_the_sample_domains(sample_run):
     for row in pq.read_table(sample_run / "subnets" / "membership.parquet").to_pylist():
         members[names[row["subnet_id"]]].add(key_of[row["node_id"]])
     assert {"jupiter", "galileo", "hubble"} & members["astronomy"]
-    assert {"insulin", "malaria", "aspirin"} & members["medicine"]
+    assert "malaria" in members["medicine"]
     # "Python" alone is one capitalised word the NER does not tag: a partial name, no node.
     assert {"linux", "microsoft"} <= members["computing"]
     assert {"nile", "egypt"} <= members["geography"]

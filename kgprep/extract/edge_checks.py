@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc, Token
 
 from kgprep.extract.mentions import (
-    HONORIFICS,
     QUANTIFIERS,
-    RANKS,
-    TITLES,
     Mention,
     is_common_noun,
+    is_title,
     specific_modifiers,
 )
 
@@ -47,7 +45,7 @@ def _capital_word(tok: Token) -> bool:
     word = tok.lower_.rstrip(".")
     if not tok.text[:1].isupper() or tok.pos_ in ("DET", "ADP", "CCONJ"):
         return False
-    if word in TITLES or word in RANKS or word in HONORIFICS:
+    if is_title(word):
         return False
     return tok.i != tok.sent.start or tok.pos_ == "PROPN"
 
@@ -161,7 +159,8 @@ def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
     resolved to such a name): the key cannot say which person, and the graph would merge every
     "stevens" into one node. A short name joined to a full name earlier keys on the full name.
     Only where the document shows it is a person: a title before it ("Captain Hood") or anyone
-    called "he" or "she". The small NER calls many one-word places and products people ("Auron
+    called "he", "she", "him", "her" or "his", or a reference (pronoun, description) the tool
+    resolved to it. The small NER calls many one-word places and products people ("Auron
     was created by ...", "Kraków lies in ..."), and so does a name after "the" ("the Danube"),
     after "in" ("landed in Java") or one the document also names as a place or organisation."""
     if mention.kind != "entity" or mention.ent_type != "PERSON" or " " in mention.key:
@@ -172,30 +171,35 @@ def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
         return True
     doc = head.doc
     start = mention.core[0]
-    before = doc[start - 1].lower_.rstrip(".") if start > 0 else ""
-    if before in TITLES or before in RANKS or before in HONORIFICS:
+    before = doc[start - 1].lower_ if start > 0 else ""
+    if is_title(before):
         return True
     if before == "the" or (head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS):
         return False
     return mentions.speaks_of_people
 
 
-# Endings of nouns that name a quality, a state or an act ("satisfaction", "routing").
-ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ing")
+# Endings of nouns that name a state or an act ("satisfaction", "routing"). Not "-ity" and
+# "-ism": those often name a field or a doctrine that is a fact's object ("relativity",
+# "capitalism").
+ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ance", "ence", "ship", "ing")
 
 
 def bare_concept(head: Token, mention: Mention) -> bool:
-    """A concept object that is one bare word, however determined or counted, naming a class or
-    an abstraction: a plural ("found shortcomings", "lost four starters") or a noun of quality or
-    act ("expressed satisfaction", "retained its current routing"). In the labelled train split
-    such objects identified nothing. A singular noun of a substance or a specific thing stands
-    ("produces insulin", "fights malaria", "made of bronze"), as does a named part or a
-    modifier that specifies it."""
+    """A concept object that is one bare word, with no modifier beyond those any instance has (a
+    count, "current"), naming a class or an abstraction: a plural ("found shortcomings", "lost
+    four starters") or a noun of state or act ("expressed satisfaction", "retained its current
+    routing"). In the labelled train split such objects identified nothing. Other singular
+    words stand ("produces insulin", "fights malaria", "made of bronze", "studied
+    radioactivity"; the cost: a substance ending like an act, "carries sediment"), and so do
+    fields named like plurals ("studied optics"), a named part and a modifier that specifies
+    it."""
     if mention.kind != "concept" or mention.resolution is not None:
         return False
     if "'s " in mention.key or " of " in mention.key or specific_modifiers(head):
         return False
-    return head.tag_ in ("NNS", "NNPS") or head.lemma_.lower().endswith(ABSTRACT_SUFFIXES)
+    plural = head.tag_ in ("NNS", "NNPS") and not head.lower_.endswith("ics")
+    return plural or head.lemma_.lower().endswith(ABSTRACT_SUFFIXES)
 
 
 def quantified_group(head: Token, mention: Mention) -> bool:

@@ -159,7 +159,7 @@ def _extend_name(tokens: list[Token]) -> list[Token]:
             (doc[start - 1].dep_ in ("nummod", "compound", "amod", "nmod") and (
                 doc[start - 1].like_num or doc[start - 1].text[:1].isdigit()
                 or doc[start - 1].ent_type_ in ("ORDINAL", "CARDINAL")))
-            or _name_word_left_out(doc[start - 1])):
+            or _name_word_left_out(doc[start - 1], tokens[0].ent_type_)):
         start -= 1
     inside = range(start, end)
     while end < len(doc) and doc[end].head.i in inside and doc[end].dep_ in (
@@ -168,13 +168,28 @@ def _extend_name(tokens: list[Token]) -> list[Token]:
     return list(doc[start:end])
 
 
-def _name_word_left_out(tok: Token) -> bool:
+def is_title(word: str) -> bool:
+    """A title, rank or honorific written before a name ("president", "gen", "sheikh")."""
+    word = word.lower().rstrip(".")
+    return word in TITLES or word in RANKS or word in HONORIFICS
+
+
+# A word at least this common in English is a job or a role before a name ("CEO", "pastor",
+# "detective"), not a word of the name ("Anders" 3.4, "Aston" 3.7).
+NAME_WORD_ZIPF = 4.0
+
+
+def _name_word_left_out(tok: Token, label: str) -> bool:
     """A proper-noun word the NER cut from the name it modifies: "[Anders] Osborne",
-    "[FC] Tom Tomsk", "[Aston] Martin V8". Titles and ranks stay out ("President Obama")."""
-    word = tok.lower_.rstrip(".")
-    return (tok.dep_ == "compound" and tok.pos_ == "PROPN" and tok.text[:1].isupper()
-            and tok.ent_type_ in ("", "PERSON", "ORG") and word not in TITLES
-            and word not in RANKS and word not in HONORIFICS)
+    "[Aston] Martin V8", or one it tagged as a name of the same kind ("[FC] Tom Tomsk").
+    Titles, abbreviations, common words and names of another kind stay out ("President
+    Obama", "Sen. John McCain", "Microsoft CEO Satya Nadella")."""
+    if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+        return False
+    if tok.ent_type_:
+        return tok.ent_type_ == label and not is_title(tok.text)
+    return (not tok.text.endswith(".") and not is_title(tok.text)
+            and not is_common_noun(tok.lower_, NAME_WORD_ZIPF))
 
 
 def name_problem(tokens: list[Token], label: str = "") -> str | None:
@@ -271,8 +286,8 @@ class DocMentions:
     # Lower-cased words of the names the NER gave another type than PERSON: "Java" in "the
     # island of Java" says a lone "Java" elsewhere in the document is no person.
     other_name_words: frozenset[str] = frozenset()
-    # Whether the document speaks of anyone as "he" or "she": a sign its one-word PERSON names
-    # are people and not places or products the NER took for people.
+    # Whether the document speaks of anyone as "he", "she", "him", "her", "his" ...: a sign its
+    # one-word PERSON names are people and not places or products the NER took for people.
     speaks_of_people: bool = False
 
     @classmethod
@@ -547,6 +562,7 @@ def specific_modifiers(head: Token) -> list[Token]:
     """The modifiers that make a noun phrase specific ("nuclear power plant"), not the ones any
     instance has ("new", "first", "two", "largest")."""
     return [t for t in compact_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PUNCT")
+            and any(c.isalnum() for c in t.text)  # not the hyphen of "6-7 typhoons"
             and t.lower_ not in NON_SPECIFIC and t.like_num is False
             and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
 

@@ -748,12 +748,15 @@ def _extract_owned_attribute(verb: Token, subj: Argument, b: _Builder) -> bool:
     in "has a population of": "Its population was 2,345" -> (Fooville, population of, 2345).
     Returns whether the attribute reading applied."""
     noun = subj.head
-    if verb.lemma_ != "be" or noun.pos_ != "NOUN" or subj.mention.kind == "entity":
-        return False
+    if b.ctx.open_ie or verb.lemma_ != "be" or noun.pos_ != "NOUN" or (
+            subj.mention.kind == "entity"):
+        return False  # open-IE benchmarks count the sentence's own voice
     owned = _owner(noun, verb, b.ctx)
     if owned is None:
         return False
     owner, prep = owned
+    if owner.head.i in b.ctx.index.has_conjuncts:
+        return False  # "The capitals of France and Germany are ...": which value is whose?
     values = [v for attr in verb.children if attr.dep_ in ("attr", "acomp")
               for v in _with_conjuncts(attr, b.ctx)]
     key = f"{relation_noun(noun)} of"
@@ -837,24 +840,36 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
-_LIST_WORDS = frozenset({"and", "or", "&"})
+_LIST_WORDS = frozenset({"and", "or", "&", "etc", "among", "including"})
 # What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg".
 _LIST_OPENERS = frozenset({",", "–", "—", ":", *_LIST_WORDS})
 
 
-def _in_list(chain: Span, sent: Span) -> bool:
-    """Whether comma-joined names are items of a list, not a place and what contains it: the
-    run goes on with another item after a comma ("Germany, Italy, Austria, the Netherlands",
-    "Hamburg, <unk> and elsewhere"), a conjunction or a bracket, or it continues a list
+def _starts_clause(tok: Token, chain: Span) -> bool:
+    """Whether ``tok`` opens the subject of the clause a fronted place belongs to: "In Austin,
+    Texas, [the] company opened ..."."""
+    noun = tok.head if tok.dep_ in ("det", "compound", "amod") else tok
+    return noun.dep_ in ("nsubj", "nsubjpass") and noun.head in chain.root.ancestors
+
+
+def _in_list(chain: Span, sent: Span, conj_links: int) -> bool:
+    """Whether comma-joined names are items of a list, not a place and what contains it: two of
+    its links parsed as coordination ("London, Paris, Berlin"), or the run goes on with another
+    item after a comma ("Germany, Italy, Austria, the Netherlands", "Hamburg, <unk> and
+    elsewhere", "Boston, Chicago, etc."), a conjunction or a bracket, or it continues a list
     before it."""
+    if conj_links >= 2:
+        return True
     doc = sent.doc
-    if chain.start > sent.start and doc[chain.start - 1].text in _LIST_OPENERS:
+    if chain.start > sent.start and doc[chain.start - 1].lower_ in _LIST_OPENERS:
         return True
     after = doc[chain.end : min(chain.end + 2, sent.end)]
     if after and (after[0].lower_ in _LIST_WORDS or after[0].text == "("):
         return True
     if len(after) == 2 and after[0].text == ",":
         item = after[1]
+        if _starts_clause(item, chain):
+            return False
         return item.lower_ in (*_LIST_WORDS, "the", "<", "<unk>") or (
             item.text[:1].isupper() and not item.is_punct)
     return False
@@ -863,27 +878,34 @@ def _in_list(chain: Span, sent: Span) -> bool:
 def _extract_place_chains(sent: Span, b: _Builder) -> None:
     """"Glen Ridge, Essex County, New Jersey": each place lies in the one after it, (Glen Ridge,
     located in, Essex County), (Essex County, located in, New Jersey). Only names joined by a
-    single comma and parsed as one phrase; a list ("Paris, London and Berlin") is no chain."""
+    single comma and parsed as one phrase (each attached to a name before it); a list ("Paris,
+    London and Berlin", "London, Paris, Berlin, Tokyo") is no chain."""
     doc = sent.doc
     ents = [e for e in sent.ents if e.label_ in PLACE_LABELS or e.label_ == "FAC"]
-    links: dict[int, int] = {}  # index in ents -> index of the place it lies in
-    for i, (inner, outer) in enumerate(pairwise(ents)):
-        if (outer.start == inner.end + 1 and doc[inner.end].text == ","
+    chains: list[list[int]] = []  # runs of indices into ents, each place inside the next
+    conj_links: list[int] = []
+    for i, outer in enumerate(ents):
+        inner = ents[i - 1] if i else None
+        run = chains[-1] if chains and chains[-1][-1] == i - 1 else None
+        if inner is not None and (
+                outer.start == inner.end + 1 and doc[inner.end].text == ","
                 and outer.label_ in PLACE_LABELS and outer.root.dep_ in ("appos", "conj")
-                and outer.root.head.i == inner.root.i and outer.text not in ("D.C.", "DC")):
-            links[i] = i + 1
-    for i, j in links.items():
-        first, last = i, j
-        while first - 1 in links:
-            first -= 1
-        while last in links:
-            last = links[last]
-        if _in_list(doc[ents[first].start : ents[last].end], sent):
+                and outer.root.head.i in {ents[k].root.i for k in (run or [i - 1])}
+                and outer.text not in ("D.C.", "DC")):
+            if run is None:
+                chains.append([i - 1, i])
+                conj_links.append(0)
+            else:
+                run.append(i)
+            conj_links[-1] += outer.root.dep_ == "conj"
+    for run, conj in zip(chains, conj_links, strict=True):
+        if _in_list(doc[ents[run[0]].start : ents[run[-1]].end], sent, conj):
             continue
-        place = make_argument(ents[i].root, b.ctx)
-        container = make_argument(ents[j].root, b.ctx)
-        if place is not None and container is not None:
-            b.add("place_in", place, [], "located in", container, None)
+        for inner_i, outer_i in pairwise(run):
+            place = make_argument(ents[inner_i].root, b.ctx)
+            container = make_argument(ents[outer_i].root, b.ctx)
+            if place is not None and container is not None:
+                b.add("place_in", place, [], "located in", container, None)
 
 
 def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | None = None,

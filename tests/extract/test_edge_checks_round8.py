@@ -25,6 +25,12 @@ from tests.extract.outcomes import reasons
      [("world health organization", "fight", "malaria", None)]),
     ("The Ataturk Monument is made of bronze.",
      [("ataturk monument", "made of", "bronze", None)]),
+    # A field or doctrine, and a field named like a plural.
+    ("Marie Curie studied radioactivity.", [("marie curie", "study", "radioactivity", None)]),
+    ("Isaac Newton studied optics.", [("isaac newton", "study", "optic", None)]),
+    # A hyphen is no modifier that specifies: "6-7 typhoons" is a bare count.
+    ("Manila is hit with 6-7 typhoons each year.",
+     [("manila", "hit with", "6 - 7 typhoon", "object:bare_noun")]),
     # A modifier, a named part or a name makes the object specific.
     ("Henry Letheby obtained a partly conductive material.",
      [("henry letheby", "obtain", "partly conductive material", None)]),

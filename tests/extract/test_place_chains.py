@@ -35,6 +35,11 @@ def test_each_place_lies_in_the_next_with_no_predicate_token(nlp):
     ("The fungus grows in Europe, North Africa, Asia, and North America.", []),
     ("The churches are in the big cities – Munich, Hamburg, Berlin and Hanover.", []),
     ("The song charted in Austria, Belgium (Flanders and Wallonia), Denmark and France.", []),
+    ("The company has offices in London, Paris, Berlin, Tokyo, Sydney.", []),
+    ("He played in Boston, Chicago, New York, etc.", []),
+    # A chain whose names all hang on the first, and one that opens its sentence.
+    ("He lives in Austin, Texas, USA.", [("austin", "texas"), ("texas", "usa")]),
+    ("In Austin, Texas, the company opened an office.", [("austin", "texas")]),
     # A chain followed by a comma and a lower-case word is no list.
     ("The town lies north of Fields, Oregon, about 23 miles away.", [("fields", "oregon")]),
     ("In Iraq, Baghdad is the capital.", []),
