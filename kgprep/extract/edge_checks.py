@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Token
 
+from kgprep.extract.keys import FIELD_PLURALS
 from kgprep.extract.mentions import (
     QUANTIFIERS,
     Mention,
@@ -179,27 +180,36 @@ def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
     return mentions.speaks_of_people
 
 
-# Endings of nouns that name a state or an act ("satisfaction", "routing"). Not "-ity" and
-# "-ism": those often name a field or a doctrine that is a fact's object ("relativity",
-# "capitalism").
-ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ance", "ence", "ship", "ing")
+# Endings of nouns that name a quality, a state or an act ("satisfaction", "routing",
+# "popularity", "optimism").
+ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ing")
+# Fields and doctrines with such endings, which are a fact's object as much as a substance is.
+FIELDS_AND_DOCTRINES = frozenset({
+    "radioactivity", "relativity", "electricity", "magnetism", "electromagnetism",
+    "gravity", "evolution", "capitalism", "communism", "socialism", "fascism", "liberalism",
+    "conservatism", "nationalism", "feminism", "buddhism", "hinduism", "judaism",
+    "catholicism", "protestantism", "christianity", "islamism", "impressionism", "cubism",
+    "modernism", "romanticism", "expressionism", "surrealism", "realism", "engineering",
+    "nursing", "accounting", "banking", "mining", "farming", "printing"})
 
 
 def bare_concept(head: Token, mention: Mention) -> bool:
     """A concept object that is one bare word, with no modifier beyond those any instance has (a
     count, "current"), naming a class or an abstraction: a plural ("found shortcomings", "lost
     four starters") or a noun of state or act ("expressed satisfaction", "retained its current
-    routing"). In the labelled train split such objects identified nothing. Other singular
-    words stand ("produces insulin", "fights malaria", "made of bronze", "studied
-    radioactivity"; the cost: a substance ending like an act, "carries sediment"), and so do
-    fields named like plurals ("studied optics"), a named part and a modifier that specifies
-    it."""
+    routing", "gained popularity"). In the labelled train split such objects identified
+    nothing. Other singular words stand ("produces insulin", "fights malaria", "made of
+    bronze"; the cost: a substance ending like an act, "carries sediment"), and so do fields and
+    doctrines ("studied radioactivity", "optics", "criticised capitalism"), a named part and a
+    modifier that specifies it."""
     if mention.kind != "concept" or mention.resolution is not None:
         return False
     if "'s " in mention.key or " of " in mention.key or specific_modifiers(head):
         return False
-    plural = head.tag_ in ("NNS", "NNPS") and not head.lower_.endswith("ics")
-    return plural or head.lemma_.lower().endswith(ABSTRACT_SUFFIXES)
+    word = head.lower_
+    if word in FIELD_PLURALS or word in FIELDS_AND_DOCTRINES:
+        return False
+    return head.tag_ in ("NNS", "NNPS") or head.lemma_.lower().endswith(ABSTRACT_SUFFIXES)
 
 
 def quantified_group(head: Token, mention: Mention) -> bool:

@@ -22,10 +22,18 @@ _DROP_POS = frozenset({"DET", "PUNCT", "PRON", "CCONJ", "PART"})
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z&]*[A-Z]s?$")
 
 
+# Fields named like plurals: their lemma is another word ("physics" is not "physic").
+FIELD_PLURALS = frozenset({"physics", "optics", "economics", "politics", "mathematics",
+                           "genetics", "linguistics", "ethics", "statistics", "electronics",
+                           "acoustics", "athletics", "aeronautics", "robotics", "mechanics",
+                           "thermodynamics", "logistics", "aesthetics", "semantics"})
+
+
 def token_key(token: Token) -> str:
-    """A token's canonical form: the lemma of nouns and verbs; proper nouns, acronyms and
-    modifiers as written ("largest" is not "large")."""
-    if token.pos_ in ("PROPN", "ADJ", "NUM") or token.text.isupper():
+    """A token's canonical form: the lemma of nouns and verbs; proper nouns, acronyms, modifiers
+    ("largest" is not "large") and fields named like plurals ("optics") as written."""
+    if token.pos_ in ("PROPN", "ADJ", "NUM") or token.text.isupper() or (
+            token.lower_ in FIELD_PLURALS):
         return token.text.lower()
     return (token.lemma_ or token.text).lower()
 

@@ -181,7 +181,7 @@ NAME_WORD_ZIPF = 4.0
 
 def _name_word_left_out(tok: Token, label: str) -> bool:
     """A proper-noun word the NER cut from the name it modifies: "[Anders] Osborne",
-    "[Aston] Martin V8", or one it tagged as a name of the same kind ("[FC] Tom Tomsk").
+    "[Aston] Martin V8", or one it tagged as a name of the same kind.
     Titles, abbreviations, common words and names of another kind stay out ("President
     Obama", "Sen. John McCain", "Microsoft CEO Satya Nadella")."""
     if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper():

@@ -755,7 +755,7 @@ def _extract_owned_attribute(verb: Token, subj: Argument, b: _Builder) -> bool:
     if owned is None:
         return False
     owner, prep = owned
-    if owner.head.i in b.ctx.index.has_conjuncts:
+    if owner.head.i in b.ctx.index.has_conjuncts and owner.head != _relative_head(verb):
         return False  # "The capitals of France and Germany are ...": which value is whose?
     values = [v for attr in verb.children if attr.dep_ in ("attr", "acomp")
               for v in _with_conjuncts(attr, b.ctx)]
@@ -840,16 +840,28 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
-_LIST_WORDS = frozenset({"and", "or", "&", "etc", "among", "including"})
-# What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg".
-_LIST_OPENERS = frozenset({",", "–", "—", ":", *_LIST_WORDS})
+_LIST_WORDS = frozenset({"and", "or", "&", "etc"})
+# What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg",
+# "including London, Paris".
+_LIST_OPENERS = frozenset({",", "–", "—", ":", "among", "including", *_LIST_WORDS})
+
+
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
 
 def _starts_clause(tok: Token, chain: Span) -> bool:
     """Whether ``tok`` opens the subject of the clause a fronted place belongs to: "In Austin,
-    Texas, [the] company opened ..."."""
+    Texas, [the] company opened ...". Not when the chain is itself (in) a subject: "France,
+    Germany, Italy signed", "Cities such as London, Paris, Berlin grew"."""
     noun = tok.head if tok.dep_ in ("det", "compound", "amod") else tok
-    return noun.dep_ in ("nsubj", "nsubjpass") and noun.head in chain.root.ancestors
+    if noun.dep_ not in _SUBJECT_DEPS or noun.head not in chain.root.ancestors:
+        return False
+    node = chain.root
+    while node.i != noun.head.i:
+        if node.dep_ in _SUBJECT_DEPS:
+            return False
+        node = node.head
+    return True
 
 
 def _in_list(chain: Span, sent: Span, conj_links: int) -> bool:

@@ -25,9 +25,13 @@ from tests.extract.outcomes import reasons
      [("world health organization", "fight", "malaria", None)]),
     ("The Ataturk Monument is made of bronze.",
      [("ataturk monument", "made of", "bronze", None)]),
-    # A field or doctrine, and a field named like a plural.
+    # A field or doctrine, and a field named like a plural (keyed as written, not "optic").
     ("Marie Curie studied radioactivity.", [("marie curie", "study", "radioactivity", None)]),
-    ("Isaac Newton studied optics.", [("isaac newton", "study", "optic", None)]),
+    ("Isaac Newton studied optics.", [("isaac newton", "study", "optics", None)]),
+    # A quality, and a plural of an "-ic" noun, identify nothing.
+    ("Marie Curie gained popularity.",
+     [("marie curie", "gain", "popularity", "object:bare_noun")]),
+    ("Barack Obama hired critics.", [("barack obama", "hire", "critic", "object:bare_noun")]),
     # A hyphen is no modifier that specifies: "6-7 typhoons" is a bare count.
     ("Manila is hit with 6-7 typhoons each year.",
      [("manila", "hit with", "6 - 7 typhoon", "object:bare_noun")]),

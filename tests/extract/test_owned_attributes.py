@@ -69,13 +69,25 @@ def test_open_ie_mode_keeps_the_sentence_voice(nlp):
      [("anders osborne", "signed to", "alligator records")]),
     ("The Aston Martin V8 is assembled in Newport Pagnell.",
      [("aston martin v8", "assembled in", "newport pagnell")]),
-    # Titles, honorifics, abbreviations, common words and names of another kind stay out of
-    # the name (and the cut name gives no fact: "subject:truncated_name").
+    # Titles and honorifics stay out of the name.
     ("President Barack Obama visited Paris.", [("barack obama", "visit", "paris")]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
-    ("Microsoft CEO Satya Nadella visited Paris.", []),
-    ("Sen. John McCain visited Paris.", []),
-    ("Pastor Rick Warren visited Paris.", []),
 ])
 def test_a_proper_noun_the_ner_cut_rejoins_its_name(nlp, text, expected):
     assert edges(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    # Abbreviations, common words and names of another kind do not join: the name as the NER
+    # cut it stays, and gives no fact.
+    ("Microsoft CEO Satya Nadella visited Paris.", "satya nadella"),
+    ("Sen. John McCain visited Paris.", "john mccain"),
+    ("Pastor Rick Warren visited Paris.", "rick warren"),
+])
+def test_roles_and_other_names_do_not_join_a_name(nlp, text, key):
+    assert reasons(nlp, text) == [(key, "visit", "paris", "subject:truncated_name")]
+
+
+def test_a_relative_clause_owner_may_be_coordinated(nlp):
+    text = "Aaron Hunt, whose club is VfL Wolfsburg, and Max Kruse played together."
+    assert ("vfl wolfsburg", "club of", "aaron hunt") in edges(nlp, text)

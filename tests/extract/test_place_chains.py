@@ -40,6 +40,10 @@ def test_each_place_lies_in_the_next_with_no_predicate_token(nlp):
     # A chain whose names all hang on the first, and one that opens its sentence.
     ("He lives in Austin, Texas, USA.", [("austin", "texas"), ("texas", "usa")]),
     ("In Austin, Texas, the company opened an office.", [("austin", "texas")]),
+    ("He lives in Austin, Texas, among other places.", [("austin", "texas")]),
+    # A list that is (in) the clause's subject is no fronted chain.
+    ("Cities such as London, Paris, Berlin grew.", []),
+    ("France, Germany, Italy signed the treaty.", []),
     # A chain followed by a comma and a lower-case word is no list.
     ("The town lies north of Fields, Oregon, about 23 miles away.", [("fields", "oregon")]),
     ("In Iraq, Baghdad is the capital.", []),
