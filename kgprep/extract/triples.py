@@ -208,15 +208,16 @@ def full_span(head: Token, index: DocIndex) -> Span:
     return _contiguous(head, lambda token: index.in_full_span(token, head.i), index)
 
 
-def make_argument(head: Token, ctx: DocContext) -> Argument | None:
+def make_argument(head: Token, ctx: DocContext, count_dropped: bool = True) -> Argument | None:
     """The argument headed by ``head``; None where no argument can stand (relative pronouns,
-    verbs), and in graph mode for pronouns that resolve to nothing."""
+    verbs), and in graph mode for pronouns that resolve to nothing (counted in
+    ``pronouns_dropped`` unless ``count_dropped`` is false)."""
     if head.pos_ == "PRON":
         if head.lower_ in RELATIVE_PRONOUNS:
             return None
         mention = ctx.mentions.resolve_pronoun(head)
         if mention.kind != "entity" and not ctx.open_ie:
-            ctx.dropped_pronouns += 1
+            ctx.dropped_pronouns += count_dropped
             return None
         return Argument(head, head.doc[head.i : head.i + 1], mention)
     if head.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ", "X", "SYM") and not ctx.open_ie:
@@ -708,13 +709,7 @@ def _relative_head(verb: Token) -> Token | None:
 def _named(head: Token | None, ctx: DocContext) -> Argument | None:
     """The argument headed by ``head`` if it names an entity. A possessive pronoun that resolves
     to nothing is not counted as a dropped argument: it only decides whose attribute it is."""
-    if head is None:
-        return None
-    if head.pos_ == "PRON":
-        mention = ctx.mentions.resolve_pronoun(head)
-        return Argument(head, head.doc[head.i : head.i + 1], mention) if (
-            mention.kind == "entity") else None
-    argument = make_argument(head, ctx)
+    argument = make_argument(head, ctx, count_dropped=False) if head is not None else None
     return argument if argument is not None and argument.mention.kind == "entity" else None
 
 
