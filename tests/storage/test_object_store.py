@@ -24,6 +24,7 @@ import pytest
 from kgprep.cli import main
 from tests.conftest import ROOT, sample_pipeline
 from tests.storage.object_store import S3Store, running_store, weed_binary
+from tests.storage.shard_rows import assert_trainer_reads_only_the_shards
 
 WEED = weed_binary()
 if WEED is None:
@@ -142,19 +143,11 @@ def test_the_loader_reads_shards_from_the_store(store: S3Store, reference: Path,
                                                 tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
-    from kgprep.loader import KgprepDataset, KgprepLoader, ShardRows
+    from kgprep.loader import KgprepDataset, KgprepLoader
 
     # A trainer's machine: nothing local but an empty cache.
-    monkeypatch.setenv("KGPREP_MIRROR_DIR", str(tmp_path / "trainer"))
-    remote = ShardRows(f"{s3_run}/shards")
-    local = ShardRows(reference / "shards")
-    assert len(remote) == len(local) > 0
-    for index in range(len(local)):
-        ours, theirs = remote.row(index), local.row(index)
-        assert ours.keys() == theirs.keys()
-        assert all((ours[k] == theirs[k]).all() for k in theirs)
-    (pulled,) = (tmp_path / "trainer").iterdir()
-    assert sorted(p.name for p in (pulled / "work").iterdir()) == ["shards"]
+    rows = assert_trainer_reads_only_the_shards(f"{s3_run}/shards", reference / "shards",
+                                                tmp_path / "trainer", monkeypatch)
 
     # A shuffled epoch through the DataLoader: the same batches in the same order.
     loaders = [KgprepLoader(KgprepDataset(source, batch_size=2, seed=7))
@@ -164,7 +157,7 @@ def test_the_loader_reads_shards_from_the_store(store: S3Store, reference: Path,
         assert ours.keys() == theirs.keys()
         assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
         taken += 1
-    assert taken == -(-len(local) // 2) > 1
+    assert taken == -(-rows // 2) > 1
 
 
 def stage_counts(stdout: str) -> dict[str, dict]:

@@ -8,13 +8,13 @@ import signal
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from kgprep.cli import main
 from kgprep.core.io import LockedError
 from kgprep.storage.remote import Mirror, WorkDirLease
 from tests.conftest import sample_pipeline
+from tests.storage.shard_rows import assert_trainer_reads_only_the_shards
 from tests.test_batch import artifacts, kgprep
 
 
@@ -88,21 +88,12 @@ def test_a_run_killed_mid_extract_resumes_from_the_parts_it_published(tmp_path):
 def test_in_process_memory_filesystem_and_the_loader_reads_urls(sample_run, tmp_path,
                                                                  monkeypatch):
     pytest.importorskip("torch")
-    from kgprep.loader import ShardRows
-
     url = f"memory://kgprep-remote-test/{tmp_path.name}/work"
     pipeline = url_pipeline(tmp_path, url, workers=1)
     assert main(["run", str(pipeline)]) == 0
     # A trainer's machine: the loader pulls only the shards into its own mirror.
-    monkeypatch.setenv("KGPREP_MIRROR_DIR", str(tmp_path / "trainer"))
-    rows = ShardRows(f"{url}/shards")
-    local = ShardRows(sample_run / "shards")
-    assert len(rows) == len(local) > 0
-    for index in range(len(rows)):
-        ours, theirs = rows.row(index), local.row(index)
-        assert all(np.array_equal(ours[k], theirs[k]) for k in theirs)
-    (pulled,) = (tmp_path / "trainer").iterdir()
-    assert sorted(p.name for p in (pulled / "work").iterdir()) == ["shards"]
+    assert_trainer_reads_only_the_shards(f"{url}/shards", sample_run / "shards",
+                                         tmp_path / "trainer", monkeypatch)
 
 
 def test_a_memory_work_dir_needs_one_in_process_worker(tmp_path, capsys):
