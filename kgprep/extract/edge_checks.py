@@ -155,7 +155,7 @@ def possessed_object(head: Token, mention: Mention) -> bool:
 PLACE_PREPS = frozenset({"in", "into", "near", "across", "throughout", "within"})
 
 
-def lone_name(mention: Mention, head: Token, mentions: DocMentions) -> bool:
+def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     """A person known only by one word in this document ("Stevens", "Jane"; or a pronoun
     resolved to such a name): the key cannot say which person, and the graph would merge every
     "stevens" into one node. A short name joined to a full name earlier keys on the full name.

@@ -408,7 +408,7 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:narrowed_name"
         if edge_checks.generic_name(arg.head, arg.mention, written):
             return f"{role}:generic_name"
-        if edge_checks.lone_name(arg.mention, arg.head, mentions):
+        if edge_checks.lone_name(arg.head, arg.mention, mentions):
             return f"{role}:lone_name"
     if edge_checks.narrowed_object(obj.head, obj.mention):
         return "object:narrowed"
