@@ -184,12 +184,12 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
     "[Aston] Martin V8", or one it tagged as a name of the same kind.
     Titles, abbreviations, common words and names of another kind stay out ("President
     Obama", "Sen. John McCain", "Microsoft CEO Satya Nadella")."""
-    if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper():
+    if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or (
+            is_title(tok.text)):
         return False
     if tok.ent_type_:
-        return tok.ent_type_ == label and not is_title(tok.text)
-    return (not tok.text.endswith(".") and not is_title(tok.text)
-            and not is_common_noun(tok.lower_, NAME_WORD_ZIPF))
+        return tok.ent_type_ == label
+    return not tok.text.endswith(".") and not is_common_noun(tok.lower_, NAME_WORD_ZIPF)
 
 
 def name_problem(tokens: list[Token], label: str = "") -> str | None:
