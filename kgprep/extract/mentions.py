@@ -38,6 +38,10 @@ HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince"
                         "sister", "chief", "coach", "professor"})
 # Articles joined to an Arabic surname by a hyphen: "Abu Musab al-Zarqawi" is later "Zarqawi".
 SURNAME_PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ud", "ul"})
+# Sports-club designators: part of the club's name though common or short ("FC Tom Tomsk",
+# "AS Roma", "Real Madrid"); matched as written, so "as" and "real" as words stay out.
+CLUB_DESIGNATORS = frozenset({"FC", "AFC", "CF", "SC", "AC", "AS", "SV", "FK", "NK", "SK", "BK",
+                              "CD", "SD", "UD", "RC", "SSC", "PFC", "Real", "Sporting", "Inter"})
 # Ship prefixes: a later mention of the name alone is the ship ("HMS Hood ... Hood").
 SHIP_PREFIXES = frozenset({"hms", "uss", "css", "sms", "hmas", "hmcs", "hmnzs", "ins", "rms",
                            "ss", "mv", "hmhs", "usns", "usat", "ijn", "hnlms", "fs", "kms"})
@@ -58,6 +62,10 @@ PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "himself", "herse
 THING_PRONOUNS = frozenset({"it", "its", "itself"})
 GROUP_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
 RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
+# Words only people are the subject of, beside the pronouns: a document with "was born in" or
+# "his wife" speaks of people.
+PERSON_WORDS = frozenset({"born", "died", "married", "wife", "husband", "son", "daughter",
+                          "widow", "widower"})
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                           "MISC"})
 GROUP_LABELS = frozenset({"ORG", "NORP"})
@@ -181,12 +189,14 @@ NAME_WORD_ZIPF = 4.0
 
 def _name_word_left_out(tok: Token, label: str) -> bool:
     """A proper-noun word the NER cut from the name it modifies: "[Anders] Osborne",
-    "[Aston] Martin V8", or one it tagged as a name of the same kind.
+    "[Aston] Martin V8", "[FC] Tom Tomsk", or one it tagged as a name of the same kind.
     Titles, abbreviations, common words and names of another kind stay out ("President
     Obama", "Sen. John McCain", "Microsoft CEO Satya Nadella")."""
     if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or (
             is_title(tok.text)):
         return False
+    if tok.text in CLUB_DESIGNATORS:
+        return True
     if tok.ent_type_:
         return tok.ent_type_ == label
     return not tok.text.endswith(".") and not is_common_noun(tok.lower_, NAME_WORD_ZIPF)
@@ -286,8 +296,8 @@ class DocMentions:
     # Lower-cased words of the names the NER gave another type than PERSON: "Java" in "the
     # island of Java" says a lone "Java" elsewhere in the document is no person.
     other_name_words: frozenset[str] = frozenset()
-    # Whether the document speaks of anyone as "he", "she", "him", "her", "his" ...: a sign its
-    # one-word PERSON names are people and not places or products the NER took for people.
+    # Whether the document speaks of anyone as "he", "she", "his" ... or in PERSON_WORDS: a
+    # sign its one-word PERSON names are people, not places or products the NER took for people.
     speaks_of_people: bool = False
 
     @classmethod
@@ -346,7 +356,8 @@ class DocMentions:
         other_name_words = frozenset(t.lower_ for ent in doc.ents if ent.label_ in NAME_LABELS
                                      and ent.label_ != "PERSON" for t in ent if t.is_alpha)
         lowers = doc.to_array(LOWER)
-        person_pronouns = [doc.vocab.strings[p] for p in PERSON_PRONOUNS if p in doc.vocab.strings]
+        person_pronouns = [doc.vocab.strings[p] for p in PERSON_PRONOUNS | PERSON_WORDS
+                           if p in doc.vocab.strings]
         return cls(doc, acronyms, named, [n.start for n in named], entity_of,
                    [s.start for s in doc.sents], subjects=subjects,
                    other_name_words=other_name_words,

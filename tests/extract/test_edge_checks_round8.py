@@ -80,6 +80,11 @@ def test_clock_times_and_ranges_are_no_values(nlp, text, expected):
      [("stevens", "break", "ncaa record", "subject:lone_name")]),
     ("Stevens broke his own NCAA record.",
      [("stevens", "break", "own ncaa record", "subject:lone_name")]),
+    # ... or by words only people are the subject of ("born", "married", "his wife").
+    ("Hofmann was born in Salt Lake City.",
+     [("hofmann", "born in", "salt lake city", "subject:lone_name")]),
+    ("Stevens moved to Ohio with the wife of a banker.",
+     [("stevens", "move to", "ohio", "subject:lone_name")]),
     # With no sign that it is a person the word stands: the small NER calls many one-word
     # places and works people.
     ("Stevens broke the NCAA record.", [("stevens", "break", "ncaa record", None)]),

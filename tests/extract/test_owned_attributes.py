@@ -69,6 +69,12 @@ def test_open_ie_mode_keeps_the_sentence_voice(nlp):
      [("anders osborne", "signed to", "alligator records")]),
     ("The Aston Martin V8 is assembled in Newport Pagnell.",
      [("aston martin v8", "assembled in", "newport pagnell")]),
+    # A club's designator is part of its name, though short or a common word.
+    ("FC Tom Tomsk play in the Russian National Football League.",
+     [("fc tom tomsk", "play in", "russian national football league")]),
+    ("Valery Petrakov manages FC Torpedo Moscow.",
+     [("valery petrakov", "manage", "fc torpedo moscow")]),
+    ("Real Madrid signed Luka Modric.", [("real madrid", "sign", "luka modric")]),
     # Titles and honorifics stay out of the name.
     ("President Barack Obama visited Paris.", [("barack obama", "visit", "paris")]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
