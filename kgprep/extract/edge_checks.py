@@ -339,11 +339,19 @@ def content_in_complement(verb: Token) -> bool:
                for c in verb.children)
 
 
+# Words that cannot open or close the rest of a name: "Screenplay Based [on Material]".
+_CUT_AT = frozenset({"of", "on", "in", "for", "and", "the", "to", "at", "by", "with", "from", "a"})
+
+
 def overlapping_arguments(subject_key: str, object_key: str) -> bool:
-    """One argument's key opens the other's: a title cut in two ("Screenplay Based | based on |
-    Screenplay Based on Material")."""
+    """One argument's key opens the other's and the rest is cut at a function word: a title
+    cut in two ("Screenplay Based | based on | Screenplay Based on Material"). A name built on
+    another stands: "Agra Airport | be in | Agra", "Audi | make | Audi A1"."""
     shorter, longer = sorted((subject_key, object_key), key=len)
-    return longer.startswith(shorter + " ")
+    if not longer.startswith(shorter + " "):
+        return False
+    rest = longer[len(shorter) + 1:].split()
+    return rest[0] in _CUT_AT or rest[-1] in _CUT_AT
 
 
 def placeholder(*keys: str) -> bool:

@@ -408,6 +408,9 @@ def reasons(triples):
      [("mary smith", "ask", "tom brown", "content_lost")]),
     ("The Best Picture Award was based on the Best Picture Award of France.",
      [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
+    # A name built on another is a different thing: the airport in its city, the car its maker.
+    ("Agra Airport is in Agra.", [("agra airport", "be in", "agra", None)]),
+    ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
     # A bare number as the direct object: the counted noun was left out. A value a
     # preposition introduces stands ("fell to 825").
     ("France converted 28 of its ships.",
