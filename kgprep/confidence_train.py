@@ -78,13 +78,15 @@ def _carb_docs(path: Path) -> Iterator[tuple[str, str]]:
 
 # Sampling rounds: (seed, documents per source). The second round was added to keep at least
 # 400 labelled facts once the graph became entity-centric, the third (label round 6) and the
-# fourth (label round 8: the last UD EWT documents of the length bound) to give the confidence
-# model and the held-out figures more facts; a round never re-draws a document.
+# fourth (label round 8: the last UD EWT documents of the length bound) and the fifth (label
+# round 12: the last WikiText-2 paragraphs of the length bound) to give the confidence model and
+# the held-out figures more facts; a round never re-draws a document.
 ROUNDS: tuple[tuple[int, dict[str, int]], ...] = (
     (14, {"wikitext": 130, "ud_ewt": 130, "carb": 480}),
     (15, {"wikitext": 200, "ud_ewt": 170, "carb": 161}),
     (16, {"wikitext": 700, "ud_ewt": 250}),
     (17, {"wikitext": 700, "ud_ewt": 74}),
+    (18, {"wikitext": 1390}),
 )
 
 
