@@ -180,6 +180,16 @@ def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     return mentions.speaks_of_people
 
 
+def lone_owner(head: Token, mention: Mention, mentions: DocMentions) -> bool:
+    """A thing known by whose it is, where the owner is a person known only by one word:
+    "Bobby's father", "Kurt's boss", "Julia's home" say which thing no more than "Bobby" says
+    which person."""
+    if mention.kind != "concept" or "'s " not in mention.key:
+        return False
+    return any(lone_name(child, mentions.mention(child), mentions) for child in head.lefts
+               if child.dep_ == "poss" and child.pos_ != "PRON")
+
+
 # Endings of nouns that name a quality, a state or an act ("satisfaction", "routing",
 # "popularity", "optimism").
 ABSTRACT_SUFFIXES = ("tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ing")

@@ -204,7 +204,8 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
 
 def name_problem(tokens: list[Token], label: str = "") -> str | None:
     """Why a name identifies nothing: cut by an ``<unk>`` marker, a title or a month alone, or
-    two names joined by "and" (or, for people, by a comma: "Bert, Eddie, and Sarah")."""
+    two names joined by "and" (or, for people, by a comma: "Bert, Eddie, and Sarah"); an "and"
+    inside one name ("College of William and Mary") joins nothing."""
     doc = tokens[0].doc
     before = doc[tokens[0].i - 1] if tokens[0].i > 0 else None
     after = doc[tokens[-1].i + 1] if tokens[-1].i + 1 < len(doc) else None
@@ -216,11 +217,21 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
         return "generic"
     if len(words) == 1 and words[0] in MONTH_NAMES:
         return "vague_date"
-    if any(t.dep_ == "cc" or (t.lower_ in ("and", "&") and t.pos_ == "CCONJ") for t in tokens):
+    if any((t.dep_ == "cc" or (t.lower_ in ("and", "&") and t.pos_ == "CCONJ"))
+           and not _joins_within_name(tokens, k, label) for k, t in enumerate(tokens)):
         return "coordinated"
     if label == "PERSON" and any(t.text == "," for t in tokens[1:-1]):
         return "coordinated"
     return None
+
+
+def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:
+    """Whether the conjunction ``tokens[k]`` is a word of one name, not a join of two: after
+    an "of" of the same name, between capitalised words ("College of William and Mary",
+    "Port Authority of New York and New Jersey"). Never for people."""
+    return (label != "PERSON" and 0 < k < len(tokens) - 1
+            and any(t.lower_ == "of" for t in tokens[1:k])
+            and tokens[k - 1].text[:1].isupper() and tokens[k + 1].text[:1].isupper())
 
 
 def _surface(tokens: list[Token]) -> str:

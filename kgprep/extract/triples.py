@@ -410,6 +410,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:generic_name"
         if edge_checks.lone_name(arg.head, arg.mention, mentions):
             return f"{role}:lone_name"
+        if edge_checks.lone_owner(arg.head, arg.mention, mentions):
+            return f"{role}:lone_owner"
     if edge_checks.narrowed_object(obj.head, obj.mention):
         return "object:narrowed"
     if edge_checks.possessed_object(obj.head, obj.mention):
@@ -463,9 +465,10 @@ class _Builder:
             p_start, p_end = _span_record(pred_tokens)
         else:  # an implicit relation ("X, a poet,"): no surface token, an empty span
             p_start = p_end = obj.span.start_char if obj is not None else subj.span.end_char
-        obj_start = obj.span.start_char if obj is not None else -1
-        signature = (subj.key, pred_key, obj and obj.key, p_start, subj.span.start_char,
-                     obj_start)
+        # Mentions, not spans: both conjuncts of a name the NER took as one ("JTWC and
+        # PAGASA") head the same mention, and give one record.
+        signature = (subj.key, pred_key, obj and obj.key, p_start, subj.mention.core,
+                     obj.mention.core if obj is not None else None)
         if signature in self.seen:
             return
         self.seen.add(signature)

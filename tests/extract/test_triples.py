@@ -408,6 +408,12 @@ def reasons(triples):
      [("mary smith", "ask", "tom brown", "content_lost")]),
     ("The Best Picture Award was based on the Best Picture Award of France.",
      [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
+    # An "and" after the "of" of one name joins nothing; two names joined by "and" that the
+    # NER took as one are one refused record, not one per conjunct.
+    ("Baker heads the Kentucky Association of Science Educators and Skeptics.",
+     [("baker", "head", "kentucky association of science educators and skeptics", None)]),
+    ("JTWC and PAGASA monitored the storm.",
+     [("jtwc and pagasa", "monitor", "storm", "subject:coordinated")]),
     # A name built on another is a different thing: the airport in its city, the car its maker.
     ("Agra Airport is in Agra.", [("agra airport", "be in", "agra", None)]),
     ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
