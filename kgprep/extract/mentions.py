@@ -11,6 +11,7 @@ resolution is recorded (``resolution``, ``mention`` as written, ``name`` resolve
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -234,6 +235,25 @@ def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:
             and tokens[k - 1].text[:1].isupper() and tokens[k + 1].text[:1].isupper())
 
 
+def _other_name_words(doc: Doc) -> frozenset[str]:
+    """Words the document uses in names of places, organisations and other things, which a
+    one-word PERSON of the same word is taken for: a word of a longer such name ("University
+    of Kraków"), or a one-word name tagged so more often than as a person. The small NER tags
+    one person's surname now PERSON, now ORG ("Churchill"); that is no sign of a place."""
+    votes: Counter[str] = Counter()
+    words: set[str] = set()
+    for ent in doc.ents:
+        if ent.label_ not in NAME_LABELS:
+            continue
+        alpha = [t.lower_ for t in ent if t.is_alpha]
+        if len(alpha) == 1 and len(ent) == 1:
+            votes[alpha[0]] += -1 if ent.label_ == "PERSON" else 1
+        elif ent.label_ != "PERSON" and not any(
+                t.lower_ in ("and", "&") or t.text == "," for t in ent):
+            words.update(alpha)
+    return frozenset(words | {w for w, vote in votes.items() if vote > 0})
+
+
 def _surface(tokens: list[Token]) -> str:
     doc = tokens[0].doc
     return doc[tokens[0].i : tokens[-1].i + 1].text
@@ -364,8 +384,7 @@ class DocMentions:
         gaps = np.flatnonzero(np.isin(doc.to_array(ORTH), gap_marks)).tolist()
         subjects = sorted({*subjects, *(i for i in gaps if doc[i].head.pos_ in ("VERB", "AUX")
                                         and doc[i].head.i > i)})
-        other_name_words = frozenset(t.lower_ for ent in doc.ents if ent.label_ in NAME_LABELS
-                                     and ent.label_ != "PERSON" for t in ent if t.is_alpha)
+        other_name_words = _other_name_words(doc)
         lowers = doc.to_array(LOWER)
         person_pronouns = [doc.vocab.strings[p] for p in PERSON_PRONOUNS | PERSON_WORDS
                            if p in doc.vocab.strings]

@@ -110,3 +110,31 @@ def test_clock_times_and_ranges_are_no_values(nlp, text, expected):
 ])
 def test_lone_person_name(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+def _with_entities(nlp, text, spans):
+    from spacy.tokens import Span
+
+    doc = nlp(text)
+    doc.ents = [Span(doc, start, end, label=label) for start, end, label in spans]
+    return doc
+
+
+def test_a_surname_the_ner_also_tags_as_an_organisation_is_still_a_person(nlp):
+    from kgprep.extract.mentions import DocMentions
+
+    # "Churchill" PERSON twice and ORG once: the NER's inconsistency, not a place or a firm.
+    doc = _with_entities(nlp, "Churchill spoke . Churchill left . Churchill wrote .",
+                         [(0, 1, "PERSON"), (3, 4, "ORG"), (6, 7, "PERSON")])
+    assert "churchill" not in DocMentions.of(doc).other_name_words
+    # A word of a longer name of a place, or a one-word name tagged mostly as a place, is one.
+    doc = _with_entities(nlp, "Kraków grew . The University of Kraków opened . Kraków rose .",
+                         [(0, 1, "PERSON"), (4, 7, "ORG"), (9, 10, "GPE")])
+    assert "kraków" in DocMentions.of(doc).other_name_words
+    doc = _with_entities(nlp, "Kraków grew . Kraków fell . Kraków rose .",
+                         [(0, 1, "PERSON"), (3, 4, "GPE"), (6, 7, "GPE")])
+    assert "kraków" in DocMentions.of(doc).other_name_words
+    # Two names the NER ran together ("Nick and Kurt") lend neither word to a place.
+    doc = _with_entities(nlp, "Nick and Kurt met . Kurt left .",
+                         [(0, 3, "ORG"), (5, 6, "PERSON")])
+    assert "kurt" not in DocMentions.of(doc).other_name_words
