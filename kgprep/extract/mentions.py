@@ -57,7 +57,12 @@ NON_SPECIFIC = frozenset({
     "great", "high", "low", "long", "short", "early", "late", "final", "initial", "original",
     "recent", "current", "former", "latter", "general", "common", "important", "well", "best",
     "top", "key", "full", "real", "possible", "likely", "following", "above", "below", "each",
-    "every", "all", "both", "either", "any", "no", "one", "two", "three", "four", "five"})
+    "every", "all", "both", "either", "any", "no", "one", "two", "three", "four", "five",
+    # degree and praise: any instance may be called so ("a significant period"); not words
+    # that make terms ("heavy cruiser", "minor planet", "popular vote")
+    "significant", "considerable", "substantial", "strong", "serious", "extensive", "opposing",
+    "ensuing", "subsequent", "remaining", "numerous", "notable", "successful", "famous", "huge",
+    "vast", "enormous", "tiny", "massive"})
 # Possessives ("his", "its", "their") resolve only as the owner of an attribute ("its capital").
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "himself", "herself"})
 THING_PRONOUNS = frozenset({"it", "its", "itself"})
@@ -601,11 +606,11 @@ def _clock_or_range(head: Token) -> bool:
 
 def specific_modifiers(head: Token) -> list[Token]:
     """The modifiers that make a noun phrase specific ("nuclear power plant"), not the ones any
-    instance has ("new", "first", "two", "largest")."""
+    instance has ("new", "first", "two", "largest", "larger")."""
     return [t for t in compact_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PUNCT")
             and any(c.isalnum() for c in t.text)  # not the hyphen of "6-7 typhoons"
             and t.lower_ not in NON_SPECIFIC and t.like_num is False
-            and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
+            and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ not in ("JJS", "JJR")]
 
 
 def _entity_span(head: Token) -> Span | None:

@@ -414,6 +414,14 @@ def reasons(triples):
      [("baker", "head", "kentucky association of science educators and skeptics", None)]),
     ("JTWC and PAGASA monitored the storm.",
      [("jtwc and pagasa", "monitor", "storm", "subject:coordinated")]),
+    # Degree, praise and comparison do not specify a thing; a term's modifier does.
+    ("Hurricane Katrina caused significant damage.",
+     [("hurricane katrina", "cause", "significant damage", "object:generic")]),
+    ("The Royal Navy returned with a larger force.",
+     [("royal navy", "return with", "larger force", "object:generic")]),
+    ("Hurricane Katrina caused structural damage.",
+     [("hurricane katrina", "cause", "structural damage", None)]),
+    ("The Royal Navy sank a heavy cruiser.", [("royal navy", "sink", "heavy cruiser", None)]),
     # A name built on another is a different thing: the airport in its city, the car its maker.
     ("Agra Airport is in Agra.", [("agra airport", "be in", "agra", None)]),
     ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
