@@ -36,6 +36,8 @@ work_dir = "{tmp / 'work'}"
 [input]
 paths = ["{corpus}"]
 part_size = 64
+[graph]
+min_confidence = 0.45  # as pipelines/default.toml sets it for the clean sample corpus
 [subnets]
 domains_file = "{domains}"
 [shards]

@@ -57,6 +57,9 @@ def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: Spa
         features[f"{side}_type={m.ent_type}"] = 1.0
         features[f"{side}_resolution={m.resolution or 'none'}"] = 1.0
         features[f"{side}_len={_length_bucket(m.core[1] - m.core[0])}"] = 1.0
+        # A one-word person is a lone surname, a one-word place is usually enough: the type
+        # decides what a short key is worth.
+        features[f"{side}_type_words={m.ent_type}|{min(len(m.key.split()), 3)}"] = 1.0
         if m.datatype:
             features[f"{side}_datatype={m.datatype}"] = 1.0
     features["sentence_len"] = min(sentence_tokens, 80) / 40.0
