@@ -52,14 +52,15 @@ def build_graph(documents: Path, tmp: Path) -> Path:
 def graph_facts(work: Path, min_confidence: float | None = None
                 ) -> list[tuple[str, str, str, str]]:
     """(subject label, relation label, object label or typed literal, document) for every graph
-    fact, in document and triple order; by default at the default ``graph.min_confidence``, as
-    the graph stage ran in ``build_graph``."""
+    fact, in document and triple order; by default at the ``graph.min_confidence`` the graph
+    stage ran with (its manifest), else the default."""
     import pyarrow as pa
 
     from kgprep.core.config import GraphConfig
 
     if min_confidence is None:
-        min_confidence = GraphConfig().min_confidence
+        manifest = json.loads((work / "graph" / "manifest.json").read_text(encoding="utf-8"))
+        min_confidence = float(manifest.get("min_confidence", GraphConfig().min_confidence))
 
     from kgprep.core.facts import fact_mask
     from kgprep.core.io import read_parquet

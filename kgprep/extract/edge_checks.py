@@ -155,15 +155,20 @@ def possessed_object(head: Token, mention: Mention) -> bool:
 PLACE_PREPS = frozenset({"in", "into", "near", "across", "throughout", "within"})
 
 
+# Verbs whose subject is a person: "Hofmann was born in ...", "Stevens married ...".
+LIFE_EVENTS = frozenset({"born", "died", "dies", "married", "marries"})
+
+
 def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     """A person known only by one word in this document ("Stevens", "Jane"; or a pronoun
     resolved to such a name): the key cannot say which person, and the graph would merge every
     "stevens" into one node. A short name joined to a full name earlier keys on the full name.
-    Only where the document shows it is a person: a title before it ("Captain Hood") or anyone
-    called "he", "she", "him", "her" or "his", or a reference (pronoun, description) the tool
-    resolved to it. The small NER calls many one-word places and products people ("Auron
-    was created by ...", "Kraków lies in ..."), and so does a name after "the" ("the Danube"),
-    after "in" ("landed in Java") or one the document also names as a place or organisation."""
+    Only where the document shows it is a person: a title before it ("Captain Hood"), the name
+    as the subject of "born", "died" or "married", anyone called "he", "she", "him", "her" or
+    "his" or a wife or husband, or a reference (pronoun, description) the tool resolved to it.
+    The small NER calls many one-word places and products people ("Auron was created by ...",
+    "Kraków lies in ..."), and so does a name after "the" ("the Danube"), after "in" ("landed
+    in Java") or one the document also names as a place or organisation."""
     if mention.kind != "entity" or mention.ent_type != "PERSON" or " " in mention.key:
         return False
     if mention.key in mentions.other_name_words:
@@ -173,7 +178,8 @@ def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     doc = head.doc
     start = mention.core[0]
     before = doc[start - 1].lower_ if start > 0 else ""
-    if is_title(before):
+    if is_title(before) or (head.dep_ in ("nsubj", "nsubjpass")
+                            and head.head.lower_ in LIFE_EVENTS):
         return True
     if before == "the" or (head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS):
         return False

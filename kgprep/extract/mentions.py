@@ -58,20 +58,21 @@ NON_SPECIFIC = frozenset({
     "recent", "current", "former", "latter", "general", "common", "important", "well", "best",
     "top", "key", "full", "real", "possible", "likely", "following", "above", "below", "each",
     "every", "all", "both", "either", "any", "no", "one", "two", "three", "four", "five",
-    # degree and praise: any instance may be called so ("a significant period"); not words
-    # that make terms ("heavy cruiser", "minor planet", "popular vote")
-    "significant", "considerable", "substantial", "strong", "serious", "extensive", "opposing",
+    # degree, praise and comparison: any instance may be called so ("a significant period",
+    # "a larger force"); not words that make terms ("heavy cruiser", "strong force", "massive
+    # star", "lower house", "higher education")
+    "significant", "considerable", "substantial", "serious", "extensive", "opposing",
     "ensuing", "subsequent", "remaining", "numerous", "notable", "successful", "famous", "huge",
-    "vast", "enormous", "tiny", "massive"})
+    "vast", "enormous", "tiny", "larger", "greater", "smaller", "bigger", "better", "worse",
+    "stronger", "wider", "older", "newer"})
 # Possessives ("his", "its", "their") resolve only as the owner of an attribute ("its capital").
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "himself", "herself"})
 THING_PRONOUNS = frozenset({"it", "its", "itself"})
 GROUP_PRONOUNS = frozenset({"they", "them", "their", "themselves"})
 RELATIVE_PRONOUNS = frozenset({"which", "that", "who", "whom", "whose", "where"})
-# Words only people are the subject of, beside the pronouns: a document with "was born in" or
-# "his wife" speaks of people.
-PERSON_WORDS = frozenset({"born", "died", "married", "wife", "husband", "son", "daughter",
-                          "widow", "widower"})
+# Nouns only people have, beside the pronouns: a document that speaks of "his wife" speaks of
+# people ("son", "daughter" also name companies and nuclides).
+PERSON_WORDS = frozenset({"wife", "husband", "widow", "widower"})
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
                           "MISC"})
 GROUP_LABELS = frozenset({"ORG", "NORP"})
@@ -232,11 +233,13 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
 
 
 def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:
-    """Whether the conjunction ``tokens[k]`` is a word of one name, not a join of two: after
-    an "of" of the same name, between capitalised words ("College of William and Mary",
-    "Port Authority of New York and New Jersey"). Never for people."""
-    return (label != "PERSON" and 0 < k < len(tokens) - 1
-            and any(t.lower_ == "of" for t in tokens[1:k])
+    """Whether the conjunction ``tokens[k]`` is a word of one name, not a join of two: it
+    joins words after an "of" of the same name, between capitalised words ("College of
+    William and Mary", "Port Authority of New York and New Jersey"), not a name before the
+    "of" to another ("[Duke of York] and [Prince Harry]"). Never for a PERSON entity."""
+    ofs = [t.i for t in tokens[1:k] if t.lower_ == "of"]
+    return (label != "PERSON" and bool(ofs) and k < len(tokens) - 1
+            and tokens[k].head.i > ofs[0]
             and tokens[k - 1].text[:1].isupper() and tokens[k + 1].text[:1].isupper())
 
 
@@ -610,7 +613,7 @@ def specific_modifiers(head: Token) -> list[Token]:
     return [t for t in compact_tokens(head) if t.i != head.i and t.pos_ not in ("DET", "PUNCT")
             and any(c.isalnum() for c in t.text)  # not the hyphen of "6-7 typhoons"
             and t.lower_ not in NON_SPECIFIC and t.like_num is False
-            and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ not in ("JJS", "JJR")]
+            and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
 
 
 def _entity_span(head: Token) -> Span | None:

@@ -335,7 +335,7 @@ class GraphStage(Stage):
             out_dir / "manifest.json",
             {"stage": "graph", "config_hash": config_hash, "extract_manifest_sha256": upstream,
              "nodes": nodes.num_rows, "relations": relations.num_rows, "edges": edges.num_rows,
-             "triple_outcomes": outcomes,
+             "min_confidence": cfg.graph.min_confidence, "triple_outcomes": outcomes,
              "files": {name: sha256_file(out_dir / f"{name}.parquet")
                        for name in ("nodes", "relations", "edges")}},
         )
@@ -351,7 +351,7 @@ class GraphStage(Stage):
             "largest_component": largest,
             "quads": quads,
         }
-        report.details = {"triple_outcomes": outcomes}
+        report.details = {"min_confidence": cfg.graph.min_confidence, "triple_outcomes": outcomes}
         report.rate_count = outcomes["triples"]
         report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
         return report.finish()

@@ -84,6 +84,13 @@ def test_clock_times_and_ranges_are_no_values(nlp, text, expected):
      [("hofmann", "born in", "salt lake city", "subject:lone_name")]),
     ("Stevens moved to Ohio with the wife of a banker.",
      [("stevens", "move to", "ohio", "subject:lone_name")]),
+    # Words said of things as well as people are no sign of a person.
+    ("Kraków lies on the Vistula River. The city's textile industry died after the war.",
+     [("kraków", "lie on", "vistula river", None),
+      ("textile industry", "die after", "war", "subject:concept")]),
+    ("Kraków lies on the Vistula River. Its daughter company opened in 1990.",
+     [("kraków", "lie on", "vistula river", None),
+      ("daughter company", "open in", "1990^^xsd:gYear", "subject:concept")]),
     # A thing known by whose it is says no more than its owner's one-word name.
     ("Donald Sutherland portrays Bobby's father. He is good.",
      [("donald sutherland", "portray", "bobby's father", "object:lone_owner")]),

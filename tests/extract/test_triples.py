@@ -414,6 +414,10 @@ def reasons(triples):
      [("baker", "head", "kentucky association of science educators and skeptics", None)]),
     ("JTWC and PAGASA monitored the storm.",
      [("jtwc and pagasa", "monitor", "storm", "subject:coordinated")]),
+    # ... but an "and" that joins a name before its "of" to another name joins two names.
+    ("The Duke of York and Prince Harry visited Canada.",
+     [("duke of york and prince harry", "visit", "canada", "subject:coordinated"),
+      ("harry", "visit", "canada", "subject:lone_name")]),
     # Degree, praise and comparison do not specify a thing; a term's modifier does.
     ("Hurricane Katrina caused significant damage.",
      [("hurricane katrina", "cause", "significant damage", "object:generic")]),
@@ -422,6 +426,9 @@ def reasons(triples):
     ("Hurricane Katrina caused structural damage.",
      [("hurricane katrina", "cause", "structural damage", None)]),
     ("The Royal Navy sank a heavy cruiser.", [("royal navy", "sink", "heavy cruiser", None)]),
+    ("Murray Gell-Mann studied the strong force.",
+     [("murray gell-mann", "study", "strong force", None)]),
+    ("NASA observed a massive star.", [("nasa", "observe", "massive star", None)]),
     # A name built on another is a different thing: the airport in its city, the car its maker.
     ("Agra Airport is in Agra.", [("agra airport", "be in", "agra", None)]),
     ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
