@@ -344,15 +344,23 @@ def empty_relation(relation: str, obj: Mention) -> bool:
 # Verbs whose object is only the addressee or topic; what was said of it is in a complement:
 # "told Michael [to leave]", "described the song [as a highlight]".
 COMPLEMENT_VERBS = frozenset({"tell", "describe", "instruct", "ask", "consider", "regard",
-                              "urge", "persuade", "advise", "remind", "warn"})
+                              "urge", "persuade", "advise", "remind", "warn", "order", "command",
+                              "classify", "designate", "recognize", "recognise", "identify",
+                              "list", "rank", "use", "organize", "organise", "appoint",
+                              "nominate", "elect", "call", "commend", "praise", "hail", "cite"})
 
 
 def content_in_complement(verb: Token) -> bool:
-    """"X told Y to ..." gives the fact "X tell Y" only, without what was told."""
-    if verb.lemma_.lower() not in COMPLEMENT_VERBS:
-        return False
-    return any(c.dep_ in ("xcomp", "ccomp", "oprd") or (c.dep_ == "prep" and c.lower_ == "as")
-               for c in verb.children)
+    """"X told Y to ...", "X ordered Y to move", "X classified Y as a depression": the fact
+    "X verb Y" would lose what the complement says of Y. For COMPLEMENT_VERBS a clausal
+    complement or an "as" phrase; for any other verb an open complement ("threatened Y to
+    bar ...", "called Y lively"), but not "as", which there mostly says what the subject was
+    ("joined the railway as a clerk") nor a clause of its own ("..., it was announced")."""
+    if verb.lemma_.lower() in COMPLEMENT_VERBS:
+        return any(c.dep_ in ("xcomp", "ccomp", "oprd") or (c.dep_ == "prep"
+                                                           and c.lower_ == "as")
+                   for c in verb.children)
+    return any(c.dep_ in ("xcomp", "oprd") for c in verb.children)
 
 
 # Words that cannot open or close the rest of a name: "Screenplay Based [on Material]".

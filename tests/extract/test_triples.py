@@ -406,6 +406,17 @@ def reasons(triples):
     # Asked to do it is not doing it (object control), and keys that open each other.
     ("Mary Smith asked Tom Brown to visit Paris.",
      [("mary smith", "ask", "tom brown", "content_lost")]),
+    # What an order, a classification or an open complement says of the object is the fact;
+    # an "as" that says what the subject was is not.
+    ("The Eighth Army ordered the 19th Infantry Regiment to move south.",
+     [("eighth army", "order", "19th infantry regiment", "content_lost")]),
+    ("The JMA classified the pressure area as a tropical depression.",
+     [("jma", "classify", "pressure area", "content_lost")]),
+    ("The Far East Command requested the US Navy to join the attack.",
+     [("far east command", "request", "us navy", "content_lost")]),
+    ("Tom Bradley joined the Midland Railway as a junior clerk.",
+     [("tom bradley", "join", "midland railway", None)]),
+    ("Barack Obama visited Paris as president.", [("barack obama", "visit", "paris", None)]),
     ("The Best Picture Award was based on the Best Picture Award of France.",
      [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
     # An "and" after the "of" of one name joins nothing; two names joined by "and" that the
