@@ -332,8 +332,9 @@ class DocMentions:
     resolved: dict[int, tuple[str, str]] = field(default_factory=dict)
     last_subject: dict[str, int] = field(default_factory=dict)  # label group -> token index
     subjects: list[int] = field(default_factory=list)  # every clause subject, in text order
-    # Lower-cased words of the names the NER gave another type than PERSON: "Java" in "the
-    # island of Java" says a lone "Java" elsewhere in the document is no person.
+    # Lower-cased words the document uses in names of another type than PERSON (see
+    # _other_name_words): "Kraków" in "the University of Kraków" says a lone "Kraków"
+    # elsewhere in the document is no person.
     other_name_words: frozenset[str] = frozenset()
     # Whether the document speaks of anyone as "he", "she", "his" ... or in PERSON_WORDS: a
     # sign its one-word PERSON names are people, not places or products the NER took for people.
