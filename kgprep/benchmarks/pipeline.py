@@ -16,7 +16,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: kgprep/benchmarks/ is two down
 CARB_TARGETS = {"f1": 0.48, "auc": 0.28}
-SPEED_TARGET = 0.9  # extract-stage words/s over bare nlp.pipe words/s
+# Extract-stage words/s over bare nlp.pipe words/s: issue #14's bar, which replaced the
+# earlier 0.9 once the stage also resolves references and checks every fact.
+SPEED_TARGET = 0.85
 
 
 def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
