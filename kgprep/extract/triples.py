@@ -240,12 +240,12 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
     for child in verb.children:
         if child.dep_ in SUBJECT_DEPS:
             if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                return [verb.head], "relative"
+                return _described(verb.head, verb, ctx), "relative"
             return _with_conjuncts(child, ctx), "direct"
     if verb.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
         return [], "none"  # "Specialized's attempt to adopt ...": the attempt adopts nothing
     if verb.dep_ == "relcl" or verb.dep_ == "acl":
-        return [verb.head], "relative"
+        return _described(verb.head, verb, ctx), "relative"
     if verb.dep_ in ("conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         heads, _ = _subject_heads(verb.head, ctx)
         return heads, "inherited"
@@ -255,8 +255,40 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
     return [], "none"
 
 
+def _described(noun: Token, clause: Token, ctx: DocContext) -> list[Token]:
+    """What a relative ``clause`` on ``noun`` describes: the subject of an asserted "X is a Y"
+    when ``noun`` is the Y ("Hamlet is a play written by Shakespeare": Shakespeare wrote Hamlet,
+    not "play"), else ``noun`` itself. A relative pronoun after a comma may stand for the whole
+    clause (", which has since become a trend"), so such a clause keeps ``noun``."""
+    copula = noun.head
+    comma_relative = clause.dep_ == "relcl" and any(
+        t.is_punct for t in noun.doc[noun.i + 1 : clause.left_edge.i])
+    if noun.dep_ != "attr" or copula.lemma_ != "be" or _negated(copula) or _modality(copula) or (
+            _assertion(copula, ctx) != (None, None)) or comma_relative:
+        return [noun]
+    subjects = [c for c in copula.children if c.dep_ == "nsubj" and c.lower_ != "there"]
+    if not subjects or subjects[0].lower_ in RELATIVE_PRONOUNS:
+        return [noun]
+    return _with_conjuncts(subjects[0], ctx)
+
+
 def _is_passive(verb: Token) -> bool:
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def _passive_form(verb: Token) -> bool:
+    """A passive clause, a past participle describing the noun it hangs on ("Titanic, directed
+    by James Cameron, ..."), or a bare participle coordinated with either ("was developed by
+    Sonic Team and published by Sega": Sega published it)."""
+    if _is_passive(verb):
+        return True
+    if verb.tag_ != "VBN":
+        return False
+    if verb.dep_ == "acl":
+        return True
+    own_clause = any(c.dep_ in SUBJECT_DEPS or (c.dep_ == "aux" and c.lemma_ == "have")
+                     for c in verb.children)
+    return verb.dep_ == "conj" and not own_clause and _passive_form(verb.head)
 
 
 def _negated(verb: Token) -> bool:
@@ -526,8 +558,7 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     ):
         start -= 1
     tokens = list(doc[start : verb.i + 1])
-    passive = _is_passive(verb) or (verb.tag_ == "VBN" and verb.dep_ == "acl")
-    words = [verb.lower_ if passive else verb.lemma_.lower()]
+    words = [verb.lower_ if _passive_form(verb) else verb.lemma_.lower()]
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == tokens[-1].i + 1:
             tokens.append(child)
@@ -580,7 +611,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
                 obj = make_argument(obj_head, b.ctx)
                 if obj is not None:
                     b.add(rule_svo, subj, base_tokens, " ".join(base_words), obj, verb, preps)
-        elif agent_pairs and _is_passive(verb):
+        elif agent_pairs and _passive_form(verb):
             # Passive with an agent: stated in the active voice, so both voices meet in one edge.
             key = " ".join(_active_phrase(verb))
             for _, agent_head in agent_pairs:

@@ -254,6 +254,72 @@ def test_passive_agent_is_stated_actively_with_the_active_key(nlp):
     assert facts(triples) == [("walt disney productions", "produce", "snow white")]
 
 
+def test_reduced_relative_with_agent_is_stated_actively(nlp):
+    # "Microsoft, founded by Bill Gates, ...": the participle is passive without "was".
+    _, triples, _ = run(nlp, "Microsoft, founded by Bill Gates, is based in Redmond.")
+    assert facts(triples) == [("bill gates", "found", "microsoft"),
+                              ("microsoft", "based in", "redmond")]
+    assert triples[0]["rule"] == "passive_agent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Sonic the Hedgehog was developed by Sonic Team and published by Sega.",
+     "Sonic the Hedgehog is a video game developed by Sonic Team and published by Sega."],
+)
+def test_a_participle_coordinated_with_a_passive_is_passive(nlp, text):
+    # "and published by Sega": Sega published the game; the game published nothing.
+    _, triples, _ = run(nlp, text)
+    assert [k for k in facts(triples) if k[1] != "is a"] == [
+        ("sonic team", "develop", "sonic the hedgehog"),
+        ("sega", "publish", "sonic the hedgehog")]
+
+
+def test_a_participle_with_its_own_perfect_auxiliary_stays_active(nlp):
+    _, triples, _ = run(nlp, "Google was founded by Larry Page and has acquired YouTube.")
+    assert facts(triples) == [("larry page", "found", "google"), ("google", "acquire", "youtube")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Snow White is a film produced by Walt Disney Productions.",
+      [("walt disney productions", "produce", "snow white")]),
+     ("Paris is a city that lies on the Seine.", [("paris", "lie on", "seine")])],
+)
+def test_a_clause_on_the_class_noun_describes_the_subject(nlp, text, expected):
+    # "X is a Y produced by Z": Z produced X; the class noun "film" is no argument.
+    _, triples, _ = run(nlp, text)
+    assert facts(triples) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Snow White is not a film produced by Pixar Animation Studios.",
+     "Snow White might be a film produced by Pixar Animation Studios.",
+     "Smith said that Snow White is a film produced by Pixar Animation Studios."],
+)
+def test_a_denied_or_reported_class_lends_no_subject(nlp, text):
+    _, triples, _ = run(nlp, text)
+    assert ("pixar animation studios", "produce", "snow white") not in keys(triples)
+    assert facts(triples) == []
+
+
+def test_a_relative_pronoun_after_a_comma_does_not_take_the_copula_subject(nlp):
+    # After a comma "which" may stand for the whole clause: Richmond is no industry trend.
+    # (WikiText-2 valid, tokenised as there.)
+    _, triples, _ = run(nlp, "Tim Richmond was one of the first drivers to change from open "
+                             "wheel racing to <unk> stock cars full-time , which has since "
+                             "become an industry trend .")
+    assert [t for t in triples if t["obj"]["key"] == "industry trend"
+            and t["subj"]["key"] == "tim richmond"] == []
+
+
+def test_a_participle_after_a_comma_still_describes_the_copula_subject(nlp):
+    _, triples, _ = run(nlp, "Crybaby is an album by the Melvins, released through Ipecac "
+                             "Recordings in 2000.")
+    assert ("crybaby", "released through", "ipecac recordings") in facts(triples)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [("Smith hoped that Pfizer would buy Seagen.", "hypothetical"),
