@@ -30,7 +30,21 @@ LABELS = ("correct", "useless", "wrong")
 HELD_OUT_TENTHS = 4  # documents whose id hashes to 0-3 (of 10) are held out
 
 
+# Documents that hash to held-out but whose facts were read while a rule was being designed
+# (2026-12-01, sixth session: the guards on a description standing for the name beside it came
+# from these three). They count as train, so that nothing is tuned on the held-out split.
+READ_WHILE_DESIGNING = frozenset({
+    "wikitext-2/test.txt:2648",
+    "ud_english_ewt/en_ewt-ud-test.conllu:"
+    "newsgroup-groups.google.com_hiddennook_88969236563fa748_ENG_20050215_173600",
+    "ud_english_ewt/en_ewt-ud-dev.conllu:"
+    "newsgroup-groups.google.com_eHolistic_b8e32f451114ecc2_ENG_20051118_192000",
+})
+
+
 def split_of(doc_id: str) -> str:
+    if doc_id in READ_WHILE_DESIGNING:
+        return "train"
     digit = int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest(), 16) % 10
     return "heldout" if digit < HELD_OUT_TENTHS else "train"
 

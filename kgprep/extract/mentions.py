@@ -564,6 +564,9 @@ class DocMentions:
         if _is_unknown(compact):
             return Mention("<unk>", _surface(compact), "unknown", "X",
                            (compact[0].i, compact[-1].i + 1))
+        appositive = self._appositive_name(head)
+        if appositive is not None:
+            return appositive
         key = phrase_key(compact)
         start, end = compact[0].i, compact[-1].i + 1
         # A named possessor stays in the key: "Marcos's trial" is not any trial.
@@ -595,6 +598,24 @@ class DocMentions:
         if not determiners and not is_common_noun(head.lemma_.lower()):
             return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
         return Mention(key, _surface(compact), "generic", "CONCEPT", (start, end))
+
+
+    def _appositive_name(self, head: Token) -> Mention | None:
+        """A description that names its referent in an apposition after it: "the company,
+        Caterpillar Inc.,", "the musical artist Andrew Rayel". Not a list of names, nor a name
+        of a type the description cannot refer to ("the film Paris, Texas": not the city)."""
+        labels = DESCRIPTION_TYPES.get(head.lemma_.lower())
+        for child in head.rights:
+            if child.dep_ != "appos" or any(c.dep_ in ("conj", "cc") for c in child.children):
+                continue
+            index = self.entity_of.get(child.i)
+            if index is None or self.named[index].start <= head.i:
+                continue
+            named = self.named[index]
+            if labels is None or named.label in labels:
+                return Mention(named.key, named.name, "entity", named.label,
+                               (named.start, named.end), resolution="appositive")
+        return None
 
 
 def _clock_or_range(head: Token) -> bool:

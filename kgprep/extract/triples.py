@@ -843,28 +843,51 @@ def _bracketed_by_commas(appos: Token) -> bool:
     return appos.dep_ != "conj" and not any(c.dep_ in ("conj", "cc") for c in appos.head.children)
 
 
+def _description_and_name(appos: Token) -> tuple[Token, Token] | None:
+    """(description, name) of an apposition set off by commas, in either order: "Barack Obama,
+    the president of the United States," or "The CEO of Apple, Tim Cook,"."""
+    if not _bracketed_by_commas(appos):
+        return None
+    if appos.pos_ == "NOUN" and not appos.ent_type_:
+        return appos, appos.head
+    description = appos.head
+    # A description first must be determined ("The CEO of Apple", "Sullivan's successor") and
+    # be followed by one name: a bare plural opens a list ("tea extract, CLA, chromium"), and
+    # so do coordinated names ("the two businessmen, A and B").
+    if description.pos_ == "NOUN" and not description.ent_type_ and description.i < appos.i \
+            and not any(c.dep_ in ("conj", "cc") for c in appos.children) \
+            and any(c.dep_ in ("det", "poss") for c in description.children):
+        return description, appos
+    return None
+
+
 def _extract_appositions(sent: Span, b: _Builder) -> None:
-    """Descriptive appositions only: a named head and a common-noun description set off by
-    commas. Commas in lists, dates and places ("Louisville, Kentucky") and parentheses
-    ("Royal Rumble (2003)") are no appositions."""
+    """Descriptive appositions only: a name and a common-noun description set off by commas.
+    Commas in lists, dates and places ("Louisville, Kentucky") and parentheses ("Royal Rumble
+    (2003)") are no appositions."""
     doc = sent.doc
     for tok in (doc[i] for i in _in_sentence(b.ctx.index.appositions, sent)):
-        if tok.pos_ != "NOUN" or tok.ent_type_ or not _bracketed_by_commas(tok):
+        pair = _description_and_name(tok)
+        if pair is None:
             continue
-        subj = make_argument(tok.head, b.ctx)
-        if subj is None or subj.mention.kind != "entity":
-            continue
-        of_objects = [p for p in _noun_preps(tok) if p[0].lower_ in ("of", "for", "at")]
+        description, name = pair
+        subj = make_argument(name, b.ctx)
+        if subj is None or subj.mention.kind != "entity" or (
+                subj.mention.resolution == "appositive"):
+            continue  # a description standing for a name is no name to describe
+        of_objects = [p for p in _noun_preps(description) if p[0].lower_ in ("of", "for", "at")]
         if of_objects:
             prep, pobj_head = of_objects[0]
             obj = make_argument(pobj_head, b.ctx)
             if obj is not None:
-                pred_tokens = _contiguous_range(tok.doc, [*compact_tokens(tok), prep])
-                key = f"{relation_noun(tok)} {prep.lower_}"
+                pred_tokens = _contiguous_range(doc, [*compact_tokens(description), prep])
+                key = f"{relation_noun(description)} {prep.lower_}"
                 b.add("apposition", subj, pred_tokens, key, obj, None)
                 continue
-        obj = make_argument(tok, b.ctx)
-        if obj is not None:
+        obj = make_argument(description, b.ctx)
+        # A description before its name stands for the name ("the company, Acme Corp."): no
+        # "is a" of its own.
+        if obj is not None and obj.mention.resolution != "appositive":
             b.add("apposition", subj, [], "is a", obj, None)
 
 

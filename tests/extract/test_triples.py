@@ -263,6 +263,41 @@ def test_reduced_relative_with_agent_is_stated_actively(nlp):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [("The company, Caterpillar Inc., was founded in California.",
+      [("caterpillar inc.", "founded in", "california")]),
+     ("Armin van Buuren works with the musician Andrew Rayel.",
+      [("armin van buuren", "work with", "andrew rayel")])],
+)
+def test_a_description_stands_for_the_name_beside_it(nlp, text, expected):
+    _, triples, _ = run(nlp, text)
+    assert facts(triples) == expected
+    described = triples[0]["subj"] if "caterpillar" in text.lower() else triples[0]["obj"]
+    assert described["resolution"] == "appositive"
+
+
+def test_a_description_before_its_name_gives_the_apposition_fact(nlp):
+    _, triples, _ = run(nlp, "The CEO of Apple, Tim Cook, lives in California.")
+    assert sorted(facts(triples)) == [("tim cook", "ceo of", "apple"),
+                                      ("tim cook", "live in", "california")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    # A name of another type than the description can refer to: the film, not the city.
+    ["He was inspired by how the film Paris , Texas ( 1984 ) presented America .",
+     # Coordinated names: no "is a", and no one name stands for the description.
+     "The company is funded by the two space businessmen, Walter Kistler and Bob Citron.",
+     # A bare plural before a name opens a list.
+     "Supplements include green tea extract, CLA, chromium and fiber."],
+)
+def test_no_name_stands_for_a_description_of_another_type_or_a_list(nlp, text):
+    _, triples, _ = run(nlp, text)
+    assert all(t["subj"]["resolution"] != "appositive" for t in triples)
+    assert [t for t in triples if t["rule"] == "apposition"] == []
+
+
+@pytest.mark.parametrize(
     "text",
     ["Sonic the Hedgehog was developed by Sonic Team and published by Sega.",
      "Sonic the Hedgehog is a video game developed by Sonic Team and published by Sega."],
