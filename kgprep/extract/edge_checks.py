@@ -367,6 +367,22 @@ def content_in_complement(verb: Token) -> bool:
 _CUT_AT = frozenset({"of", "on", "in", "for", "and", "the", "to", "at", "by", "with", "from", "a"})
 
 
+def _is_marker(tokens: list[Token]) -> bool:
+    return "".join(t.text for t in tokens).lower() in ("<unk>", "unk>", "<unk")
+
+
+def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
+    """An argument written right beside an unknown-word marker: the marker stands for a word
+    of the same phrase, mostly the name itself ("Nazi hunter <unk>", "the turret ship <unk>",
+    "acclaimed theater director <unk> 's film debut"), so the key names a class or half a name.
+    (WikiText-2 and other vocabulary-capped corpora write rare words as "<unk>".)"""
+    if mention.kind not in ("entity", "concept") or mention.resolution is not None:
+        return False
+    start, end = mention.core
+    return _is_marker(list(doc[end : end + 3])) or (
+        start >= 3 and _is_marker(list(doc[start - 3 : start])))
+
+
 def overlapping_arguments(subject_key: str, object_key: str) -> bool:
     """One argument's key opens the other's and the rest is cut at a function word: a title
     cut in two ("Screenplay Based | based on | Screenplay Based on Material"). A name built on
