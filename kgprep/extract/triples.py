@@ -462,6 +462,9 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "empty_relation"
     if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):
         return "content_lost"
+    if verb is not None and rule in ("verb_prep", "verb_date") and (
+            edge_checks.date_without_content(verb, obj.mention)):
+        return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
     if verb is not None and edge_checks.relative_mismatch(verb):

@@ -1,0 +1,38 @@
+"""The sixth session's precision checks on sentences the team wrote, beside the cases they must
+leave alone: an argument written right beside an unknown-word marker ("<unk>", as in WikiText-2:
+``beside_unknown``) names a class or half a name, and a date fact of a verb whose object or
+complement it leaves out is a fragment (``content_lost``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Butler beat the Cinderella team <unk> in the final .",
+     [("butler", "beat", "cinderella team", "object:beside_unknown")]),
+    ("Jim Smith met Nazi hunter <unk> in Vienna .",
+     [("jim smith", "meet", "nazi hunter", "object:beside_unknown")]),
+    # The same argument without the marker stands.
+    ("Jim Smith met Simon Wiesenthal in Vienna .",
+     [("jim smith", "meet", "simon wiesenthal", None)]),
+])
+def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "appointed in 1796" leaves out what he was appointed.
+    ("Rufus King was appointed Ambassador to Great Britain in 1796.",
+     [("rufus king", "appointed in", "1796^^xsd:gYear", "content_lost")]),
+    # Nothing left out: the date is the fact's.
+    ("Rufus King was appointed in 1796.",
+     [("rufus king", "appointed in", "1796^^xsd:gYear", None)]),
+    # A date inside the complement is the complement's own object.
+    ("American Beauty was considered the best film of 1999.",
+     [("american beauty", "considered best film of", "1999^^xsd:gYear", None)]),
+])
+def test_a_date_fact_that_leaves_out_the_complement_gives_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
