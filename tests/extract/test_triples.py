@@ -288,7 +288,7 @@ def test_a_description_before_its_name_gives_the_apposition_fact(nlp):
     ["He was inspired by how the film Paris , Texas ( 1984 ) presented America .",
      # Coordinated names: no "is a", and no one name stands for the description.
      "The company is funded by the two space businessmen, Walter Kistler and Bob Citron.",
-     # A bare plural before a name opens a list.
+     # A list with a name among its items.
      "Supplements include green tea extract, CLA, chromium and fiber."],
 )
 def test_no_name_stands_for_a_description_of_another_type_or_a_list(nlp, text):
