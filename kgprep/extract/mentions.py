@@ -155,8 +155,19 @@ class Mention:
         return self.kind in IDENTIFYING
 
 
+TIME_PREPOSITIONS = frozenset({"since", "until", "till", "during", "throughout"})
+
+
 def _strip_name(tokens: list[Token]) -> list[Token]:
-    """Drop leading determiners and titles and a trailing possessive marker."""
+    """Drop leading determiners and titles, a trailing possessive marker, and a time phrase the
+    NER ran on into that belongs to the clause: "the Mississippi House of Representatives [since
+    Reconstruction]". (Only time prepositions, attached outside the name: the parser attaches
+    the "for" of "Society for the Protection of Birds" to the verb too.)"""
+    span = range(tokens[0].i, tokens[-1].i + 1)
+    for k, tok in enumerate(tokens[1:], start=1):
+        if tok.text in TIME_PREPOSITIONS and tok.head.i not in span:
+            tokens = tokens[:k]
+            break
     while len(tokens) > 1 and (tokens[0].pos_ == "DET" or tokens[0].lower_.rstrip(".") in TITLES
                                or tokens[0].is_punct):
         tokens = tokens[1:]
@@ -301,14 +312,17 @@ def _titlecase_run(head: Token) -> list[Token]:
         return tok.text[:1].isupper() and tok.pos_ in ("PROPN", "NOUN", "PRON", "ADP", "ADJ",
                                                        "VERB", "NUM", "X")
 
+    def joins(word: Token, after: Token) -> bool:
+        # "on" or "in" before a date opens a time phrase: "the Pusan Perimeter [on August 5]".
+        return capital(after) and word.lower_ in ("of", "for", "the", "and", "de", "on", "in") \
+            and not (word.lower_ in ("on", "in") and after.ent_type_ in DATE_LABELS)
+
     start = end = head.i
     while start - 1 >= sent.start and (capital(doc[start - 1]) or (
-            doc[start - 1].lower_ in ("of", "for", "the", "and", "de", "on", "in")
-            and start - 2 >= sent.start and capital(doc[start - 2]))):
+            start - 2 >= sent.start and joins(doc[start - 1], doc[start - 2]))):
         start -= 1
     while end + 1 < sent.end and (capital(doc[end + 1]) or (
-            doc[end + 1].lower_ in ("of", "for", "the", "and", "de", "on", "in")
-            and end + 2 < sent.end and capital(doc[end + 2]))):
+            end + 2 < sent.end and joins(doc[end + 1], doc[end + 2]))):
         end += 1
     while start < head.i and not capital(doc[start]):
         start += 1
@@ -380,7 +394,8 @@ class DocMentions:
             named.append(_Named(tokens[0].i, tokens[-1].i + 1, ent.label_, key, name,
                                  resolution))
             for tok in ent:
-                entity_of[tok.i] = index
+                if tok.i <= tokens[-1].i:  # not a time phrase cut off the name
+                    entity_of[tok.i] = index
         import numpy as np
         from spacy.attrs import DEP, LOWER, ORTH
 

@@ -1,7 +1,8 @@
 """The sixth session's precision checks on sentences the team wrote, beside the cases they must
 leave alone: an argument written right beside an unknown-word marker ("<unk>", as in WikiText-2:
 ``beside_unknown``) names a class or half a name, and a date fact of a verb whose object or
-complement it leaves out is a fragment (``content_lost``)."""
+complement it leaves out is a fragment (``content_lost``); and a time phrase after a name is
+not part of its key."""
 
 from __future__ import annotations
 
@@ -35,4 +36,16 @@ def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
      [("american beauty", "considered best film of", "1999^^xsd:gYear", None)]),
 ])
 def test_a_date_fact_that_leaves_out_the_complement_gives_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # "on" or "in" before a date opens a time phrase, not more of the name.
+    ("The North Koreans approached the Pusan Perimeter on August 5 .",
+     [("north koreans", "approach", "pusan perimeter", None)]),
+    # A time phrase the NER ran on into is cut off the name (WikiText-2 valid).
+    ("Lewis McAllister served in the Mississippi House of Representatives since Reconstruction .",
+     [("lewis mcallister", "serve in", "mississippi house of representatives", None)]),
+])
+def test_a_time_phrase_is_no_part_of_a_name(nlp, text, expected):
     assert reasons(nlp, text) == expected
