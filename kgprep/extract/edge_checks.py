@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc, Token
 
 from kgprep.extract.keys import FIELD_PLURALS
+from kgprep.extract.literals import DATE_DATATYPES
 from kgprep.extract.mentions import (
     QUANTIFIERS,
     Mention,
@@ -38,7 +39,6 @@ PLACEHOLDERS = ("<unk>", "< unk >", "unk>", "<unk", "codice_", "formula_")
 # Names of generic institutions written as names: "the Union", "the Army", "the House".
 # Peoples ("the French", "Americans") are groups, judged by the labellers like names.
 GENERIC_NAME_LABELS = frozenset({"ORG", "MISC", "FAC", "WORK_OF_ART"})
-DATE_TYPES = frozenset({"xsd:date", "xsd:gYearMonth", "xsd:gYear"})
 GENERIC_WORD_ZIPF = 4.0  # "administrative" 4.5, "court" 5.4; "mason" 3.9, "whig" 2.9
 GENERIC_NAME_ZIPF = 4.3  # "army" 5.1, "union" 5.1, "congress" 4.9; "butler" 4.1, "dreamer" 3.3
 
@@ -368,7 +368,7 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
     """A date fact of a verb whose object or complement it leaves out: "named the interchange
     as ... in 2006" -> "named in 2006", "was appointed Ambassador to Great Britain in 1796" ->
     "appointed in 1796". The date belongs to the whole statement, not to the bare verb."""
-    if obj.kind != "literal" or obj.datatype not in DATE_TYPES:
+    if obj.kind != "literal" or obj.datatype not in DATE_DATATYPES:
         return False
     return any(c.dep_ in ("dobj", "dative", "attr", "oprd", "xcomp", "ccomp")
                for c in verb.children)

@@ -25,6 +25,7 @@ SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_
           "trillion": 1_000_000_000_000}
 _RANGE_WORDS = frozenset({"to", "or", "and", "-", "–", "per", "of"})
 CURRENCIES = {"$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY"}
+DATE_DATATYPES = frozenset({"xsd:date", "xsd:gYearMonth", "xsd:gYear"})  # what parse_date gives
 
 _YEAR = r"(?P<year>1\d{3}|20\d{2})"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"

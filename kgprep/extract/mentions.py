@@ -394,7 +394,7 @@ class DocMentions:
             named.append(_Named(tokens[0].i, tokens[-1].i + 1, ent.label_, key, name,
                                  resolution))
             for tok in ent:
-                if tok.i <= tokens[-1].i:  # not a time phrase cut off the name
+                if tok.i <= tokens[-1].i:  # not what was cut off its end (a time phrase)
                     entity_of[tok.i] = index
         import numpy as np
         from spacy.attrs import DEP, LOWER, ORTH
@@ -614,7 +614,6 @@ class DocMentions:
             return Mention(key, _surface(compact), "concept", "CONCEPT", (start, end))
         return Mention(key, _surface(compact), "generic", "CONCEPT", (start, end))
 
-
     def _appositive_name(self, head: Token) -> Mention | None:
         """A description that names its referent in an apposition after it: "the company,
         Caterpillar Inc.,", "the musical artist Andrew Rayel". Not a list of names, nor a name
@@ -624,10 +623,9 @@ class DocMentions:
             if child.dep_ != "appos" or any(c.dep_ in ("conj", "cc") for c in child.children):
                 continue
             index = self.entity_of.get(child.i)
-            if index is None or self.named[index].start <= head.i:
-                continue
-            named = self.named[index]
-            if labels is None or named.label in labels:
+            named = self.named[index] if index is not None else None
+            if named is not None and named.start > head.i and (
+                    labels is None or named.label in labels):
                 return Mention(named.key, named.name, "entity", named.label,
                                (named.start, named.end), resolution="appositive")
         return None
