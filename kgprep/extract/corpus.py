@@ -455,6 +455,30 @@ def _read_disk(path: str, cfg: InputConfig, source: str, start_row: int = 0
                              Location(path, "disk", row_no, row_no))
 
 
+_LINE_END = re.compile(rb"\r\n?|\n")
+
+
+def text_lines(fh: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """The lines of a binary stream, each with its ending: "\\n", "\\r\\n" or a lone "\\r"
+    (old Mac files). Iterating the stream itself splits on "\\n" only, which reads a CR-only
+    file as one line: every paragraph would be "line 1", and a worker re-reading its part
+    would read the rest of the file from there."""
+    buffer = bytearray()
+    searched = 0  # the buffer holds no line end before this
+    while chunk := fh.read(chunk_size):
+        buffer += chunk
+        start = 0
+        for match in _LINE_END.finditer(buffer, searched):
+            if match.group() == b"\r" and match.end() == len(buffer):
+                break  # a "\r" that ends the chunk may be the first half of "\r\n"
+            yield bytes(buffer[start:match.end()])
+            start = match.end()
+        del buffer[:start]
+        searched = max(len(buffer) - 1, 0) if buffer.endswith(b"\r") else len(buffer)
+    if buffer:
+        yield bytes(buffer)
+
+
 def _read_text(path: str, compression: str | None, source: str,
                start: tuple[int, int] = (0, 1)) -> Iterator[Document | Reject]:
     """Plain text: one document per paragraph, paragraphs separated by whitespace-only lines.
@@ -473,7 +497,7 @@ def _read_text(path: str, compression: str | None, source: str,
         offset, first = start
         with open_stream(path, compression) as fh:
             _skip_to(fh, offset)
-            for line_no, raw_line in enumerate(fh, start=first):
+            for line_no, raw_line in enumerate(text_lines(fh), start=first):
                 at = offset
                 offset += len(raw_line)
                 if at == 0 and raw_line.startswith(_BOM):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
+
+import pytest
 
 from kgprep.core.config import InputConfig
 from kgprep.extract.corpus import (
@@ -10,6 +13,7 @@ from kgprep.extract.corpus import (
     iter_parts,
     iter_records,
     normalise_text,
+    text_lines,
 )
 
 
@@ -111,6 +115,15 @@ def test_a_text_line_that_is_not_utf8_is_a_reject_and_reading_goes_on(tmp_path):
     # A form feed splits lines as in datasets' line mode (str.splitlines).
     assert [r.text for r in records if isinstance(r, Document)] == [
         "First para .", "Still second para .", "Third\npara ."]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 1 << 20])
+def test_text_lines_end_at_lf_crlf_or_a_lone_cr_across_chunk_boundaries(chunk_size):
+    data = b"a\r\nb\rc\n\r\rd\r\n\ne\r"
+    lines = list(text_lines(io.BytesIO(data), chunk_size))
+    assert lines == [b"a\r\n", b"b\r", b"c\n", b"\r", b"\r", b"d\r\n", b"\n", b"e\r"]
+    assert list(text_lines(io.BytesIO(b"no end"), chunk_size)) == [b"no end"]
+    assert list(text_lines(io.BytesIO(b""), chunk_size)) == []
 
 
 def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):

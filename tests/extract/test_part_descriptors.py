@@ -76,6 +76,24 @@ def test_text_paragraphs_including_one_that_starts_inside_a_line(tmp_path):
                          "Second paragraph starts here.", "Third one."]
 
 
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_text_paragraphs_are_found_by_their_own_line_whatever_the_line_ending(tmp_path,
+                                                                                 ending):
+    # Old Mac files end lines with a lone CR: each paragraph still has its own line number
+    # and offset, so a worker reads from its paragraph, not from the top of the file.
+    text = "".join(f"Paragraph {i}, line one.{ending}line two.{ending}{ending}" for i in range(7))
+    (tmp_path / "a.txt").write_bytes(text.encode("utf-8"))
+    cfg = InputConfig(paths=[str(tmp_path / "a.txt")], format="text")
+    parts = _assert_workers_read_what_the_driver_read(cfg, tmp_path, part_size=2)
+    documents = [d for p in parts for d in p.documents]
+    assert [d.text for d in documents] == [f"Paragraph {i}, line one.\nline two."
+                                           for i in range(7)]
+    assert [d.position for d in documents] == [f"line {1 + 3 * i}" for i in range(7)]
+    assert [d.location.offset for d in documents] == [
+        len("".join(f"Paragraph {k}, line one.{ending}line two.{ending}{ending}"
+                    for k in range(i)).encode()) for i in range(7)]
+
+
 def test_parquet_from_the_row_group_that_holds_the_part(tmp_path):
     table = pa.table({"id": [r["id"] for r in ROWS], "text": [r["text"] for r in ROWS]})
     pq.write_table(table, tmp_path / "a.parquet", row_group_size=4)
