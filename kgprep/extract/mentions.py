@@ -203,6 +203,8 @@ def is_title(word: str) -> bool:
 # A word at least this common in English is a job or a role before a name ("CEO", "pastor",
 # "detective"), not a word of the name ("Anders" 3.4, "Aston" 3.7).
 NAME_WORD_ZIPF = 4.0
+# A word the tagger calls a noun is a word of the name only when rarer than this.
+NAME_NOUN_ZIPF = 3.0
 
 
 def _name_word_left_out(tok: Token, label: str) -> bool:
@@ -210,9 +212,15 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
     "[Aston] Martin V8", "[FC] Tom Tomsk", or one it tagged as a name of the same kind.
     Titles, abbreviations, common words and names of another kind stay out ("President
     Obama", "Sen. John McCain", "Microsoft CEO Satya Nadella")."""
-    if tok.dep_ != "compound" or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or (
-            is_title(tok.text)):
+    if tok.dep_ != "compound" or tok.pos_ not in ("PROPN", "NOUN") or (
+            not tok.text[:1].isupper() or is_title(tok.text)):
         return False
+    if tok.pos_ == "NOUN":
+        # The tagger takes some rare first names for nouns ("Alfons" NNS); a job before a name
+        # is a noun too, and as rare as many names ("Goalkeeper" 3.8, "Anders" 3.4), so only
+        # a word rarer than any job counts.
+        return not tok.ent_type_ and tok.text[1:].islower() and not is_common_noun(
+            tok.lower_, NAME_NOUN_ZIPF)
     if tok.text in CLUB_DESIGNATORS:
         return True
     if tok.ent_type_:

@@ -78,9 +78,23 @@ def test_open_ie_mode_keeps_the_sentence_voice(nlp):
     # Titles and honorifics stay out of the name.
     ("President Barack Obama visited Paris.", [("barack obama", "visit", "paris")]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
+    # The tagger reads "Alfons" as a plural noun, and the NER tags only "Gorbach".
+    ("Alfons Gorbach was born in Imst.", [("alfons gorbach", "born in", "imst")]),
 ])
 def test_a_proper_noun_the_ner_cut_rejoins_its_name(nlp, text, expected):
     assert edges(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("word", "joins"), [("Alfons", True), ("Hunters", False),
+                                             ("HUNTERS", False), ("Sailors", False)])
+def test_a_word_tagged_as_a_noun_joins_a_name_only_when_rare_and_capitalised(nlp, word, joins):
+    from spacy.tokens import Doc
+
+    from kgprep.extract.mentions import _name_word_left_out
+
+    doc = Doc(nlp.vocab, words=[word, "Gorbach", "left"], pos=["NOUN", "PROPN", "VERB"],
+              deps=["compound", "nsubj", "ROOT"], heads=[1, 2, 2], ents=["O", "B-PERSON", "O"])
+    assert _name_word_left_out(doc[0], "PERSON") is joins
 
 
 @pytest.mark.parametrize(("text", "key"), [
