@@ -38,6 +38,8 @@ _DATE_PATTERNS = [
     re.compile(r"^(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})$"),
 ]
 _NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+# A number with letters run onto it: "10km", "398,487MMBTU", "5x", but also "3Arena", "3D".
+_GLUED = re.compile(r"(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<unit>[a-z]+|[A-Z]+)")
 
 
 def parse_date(text: str) -> tuple[str, str] | None:
@@ -67,6 +69,27 @@ def parse_date(text: str) -> tuple[str, str] | None:
     return None
 
 
+def split_glued_unit(word: str) -> tuple[str, str] | None:
+    """(number, unit) of a measure written as one word: "10km", "2.5kg", "398,487MMBTU". Not a
+    decade or an ordinal ("1990s", "21st"), nor a name ("3Arena"); capitals after a bare
+    integer are a name too ("Team 3D", "3DS"), after a figure with a comma or a decimal point
+    a unit."""
+    match = _GLUED.fullmatch(word)
+    if match is None or match["unit"] in ("st", "nd", "rd", "th", "s"):
+        return None
+    if match["unit"].isupper() and not any(c in match["number"] for c in ",."):
+        return None
+    return match["number"], match["unit"]
+
+
+def _split_words(text: str) -> list[str]:
+    words: list[str] = []
+    for word in text.replace("%", " %").split():
+        glued = split_glued_unit(word)
+        words.extend(glued if glued else [word])
+    return words
+
+
 def _number(word: str) -> Decimal | None:
     word = word.lower()
     if word in NUMBER_WORDS:
@@ -82,7 +105,7 @@ def _number(word: str) -> Decimal | None:
 def parse_quantity(text: str) -> tuple[str, str | None] | None:
     """(decimal value, unit or None) of "2,702.0 metres", "$5 million", "45%", "twelve";
     None when the text holds no single definite number."""
-    words = text.replace("%", " %").split()
+    words = _split_words(text)
     unit_words: list[str] = []
     if words and words[0][:1] in CURRENCIES:
         unit_words.append(CURRENCIES[words[0][0]])

@@ -10,6 +10,7 @@ resolution is recorded (``resolution``, ``mention`` as written, ``name`` resolve
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from kgprep.extract.keys import compact_tokens, find_acronyms, phrase_key
-from kgprep.extract.literals import parse_date, parse_quantity
+from kgprep.extract.literals import parse_date, parse_quantity, split_glued_unit
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
 IDENTIFYING = frozenset({"entity", "concept", "literal"})
 DATE_LABELS = frozenset({"DATE", "TIME"})
 QUANTITY_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+# A word that only a name is written like: digits run into a capitalised word ("3Arena", "3Com").
+NAME_AFTER_DIGITS = re.compile(r"\d+[A-Z][a-z]{2,}[A-Za-z]*")
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
                          "WORK_OF_ART", "LAW", "LANGUAGE"})
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "lady", "rev",
@@ -528,7 +531,13 @@ class DocMentions:
         ent = _entity_span(head)
         if ent is not None and ent.label_ in DATE_LABELS:
             return _literal(ent, parse_date(ent.text), "vague_date")
-        if ent is not None and ent.label_ in QUANTITY_LABELS:
+        glued = parse_quantity(head.text) if split_glued_unit(head.text) else None
+        if glued is not None:  # "398,487MMBTU", whatever the NER took it for
+            return Mention(f"{glued[0]}^^xsd:decimal", head.text, "literal", "QUANTITY",
+                           (head.i, head.i + 1),
+                           value=glued[0], datatype="xsd:decimal", unit=glued[1])
+        if ent is not None and ent.label_ in QUANTITY_LABELS and not (
+                len(ent) == 1 and NAME_AFTER_DIGITS.fullmatch(ent.text)):
             parsed = None if _clock_or_range(head) else parse_quantity(ent.text)
             value = None if parsed is None else (parsed[0], "xsd:decimal")
             return _literal(ent, value, "vague_number", unit=parsed and parsed[1])
@@ -547,7 +556,8 @@ class DocMentions:
         if head.pos_ == "PROPN":
             tokens = _extend_name(_strip_name(_titlecase_run(head)))
             problem = name_problem(tokens)
-            if problem is None and len(tokens) == 1 and not tokens[0].text.isupper():
+            if problem is None and len(tokens) == 1 and not tokens[0].text.isupper() and (
+                    not NAME_AFTER_DIGITS.fullmatch(tokens[0].text)):
                 problem = "partial_name"  # one capitalised word the NER did not take as a name
             if problem:
                 return Mention(name_key(_surface(tokens)), _surface(tokens), problem, "MISC",

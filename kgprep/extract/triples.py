@@ -583,6 +583,8 @@ def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
 
 
 def _extract_verb(verb: Token, b: _Builder) -> None:
+    if any(ch.isdigit() for ch in verb.text):
+        return  # a code the tagger took for a verb: "Kodak AF [5x] OPTICAL LENS"
     heads, _ = _subject_heads(verb, b.ctx)
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
