@@ -616,6 +616,10 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
                 if verb.lemma_ == "have" and _extract_attribute(verb, subj, obj_head, b):
                     continue
                 obj = make_argument(obj_head, b.ctx)
+                if obj is not None and obj.mention.kind == "generic" and not b.ctx.open_ie and (
+                        _extract_verb_noun_prep(verb, subj, obj_head, preps, base_tokens,
+                                                base_words, b)):
+                    continue
                 if obj is not None:
                     b.add(rule_svo, subj, base_tokens, " ".join(base_words), obj, verb, preps)
         elif agent_pairs and _passive_form(verb):
@@ -679,6 +683,34 @@ def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Tok
         if date is not None and date.mention.kind == "literal":
             b.add("verb_date", subj, base_tokens, " ".join([*base_words, date_prep.lower_]),
                   date, verb)
+
+
+def _extract_verb_noun_prep(verb: Token, subj: Argument, noun: Token,
+                            preps: list[tuple[Token, Token]], base_tokens: list[Token],
+                            base_words: list[str], b: _Builder) -> bool:
+    """A verb and a bare noun that together say the relation: "declared war on Serbia",
+    "made his debut for Arsenal", "took part in the Battle of the Somme". The noun alone
+    identifies nothing; the prepositional object after it does. Times, framing phrases and the
+    noun's own "of" are not that object, and the object must be a name: after a bare noun a
+    concept is mostly a fragment ("created a system with exhaust pipes"). A counted noun
+    belongs to no relation ("purchased five guns in Texas", "his first goal"). Returns whether
+    the reading applied."""
+    if any(c.dep_ in ("nummod", "quantmod") or c.ent_type_ in ("ORDINAL", "CARDINAL")
+           for c in noun.children):
+        return False
+    after = [(prep, pobj) for prep, pobj in [*preps, *_noun_preps(noun)]
+             if prep.i > noun.i and prep.lower_ != "of" and not _is_temporal(pobj)
+             and not _is_framing(prep)]
+    if not after:
+        return False
+    prep, pobj_head = min(after, key=lambda pair: pair[0].i)
+    obj = make_argument(pobj_head, b.ctx)
+    if obj is None or obj.mention.kind != "entity":
+        return False
+    tokens = _contiguous_range(verb.doc, [*base_tokens, noun, prep])
+    key = " ".join([*base_words, relation_noun(noun), prep.lower_])
+    b.add("verb_noun_prep", subj, tokens, key, obj, verb)
+    return True
 
 
 def _extract_complement(verb: Token, subj: Argument, complement: Token, base_tokens: list[Token],
