@@ -39,7 +39,9 @@ HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince"
                         "pope", "saint", "st", "emperor", "empress", "president", "senator",
                         "governor", "mayor", "chancellor", "premier", "minister", "judge",
                         "justice", "bishop", "archbishop", "cardinal", "father", "brother",
-                        "sister", "chief", "coach", "professor"})
+                        "sister", "chief", "coach", "professor", "ambassador", "congressman",
+                        "congresswoman", "councilman", "councilwoman", "alderman",
+                        "assemblyman", "rabbi", "reverend"})
 # Articles joined to an Arabic surname by a hyphen: "Abu Musab al-Zarqawi" is later "Zarqawi".
 SURNAME_PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ud", "ul"})
 # Sports-club designators: part of the club's name though common or short ("FC Tom Tomsk",

@@ -78,6 +78,7 @@ def test_open_ie_mode_keeps_the_sentence_voice(nlp):
     # Titles and honorifics stay out of the name.
     ("President Barack Obama visited Paris.", [("barack obama", "visit", "paris")]),
     ("Sheikh Ahmed Yassin founded Hamas.", [("ahmed yassin", "found", "hamas")]),
+    ("Congressman James H. Weaver visited Paris.", [("james h. weaver", "visit", "paris")]),
     # The tagger reads "Alfons" as a plural noun, and the NER tags only "Gorbach".
     ("Alfons Gorbach was born in Imst.", [("alfons gorbach", "born in", "imst")]),
 ])
