@@ -117,6 +117,8 @@ DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
                     ("PRODUCT",)),
 }
 DEFINITE = frozenset({"the", "this", "that"})
+# Participles that give a description its name: "a band called Oasis", "known as ...".
+NAMING_VERBS = frozenset({"call", "name", "know", "dub", "title", "nickname"})
 # Determiners and adjectives that quantify rather than identify: "some Australians".
 QUANTIFIERS = frozenset({"some", "many", "several", "few", "most", "all", "various", "numerous",
                          "multiple", "both", "each", "every", "any", "no", "other", "such",
@@ -599,9 +601,9 @@ class DocMentions:
         if _is_unknown(compact):
             return Mention("<unk>", _surface(compact), "unknown", "X",
                            (compact[0].i, compact[-1].i + 1))
-        appositive = self._appositive_name(head)
-        if appositive is not None:
-            return appositive
+        by_name = self._appositive_name(head) or self._called_name(head)
+        if by_name is not None:
+            return by_name
         key = phrase_key(compact)
         start, end = compact[0].i, compact[-1].i + 1
         # A named possessor stays in the key: "Marcos's trial" is not any trial.
@@ -648,6 +650,26 @@ class DocMentions:
                     labels is None or named.label in labels):
                 return Mention(named.key, named.name, "entity", named.label,
                                (named.start, named.end), resolution="appositive")
+        return None
+
+
+    def _called_name(self, head: Token) -> Mention | None:
+        """A description named by a participle after it: "a band called Oasis", "the ship,
+        named HMS Hood,", "a group known as the Tamil Tigers". The text says outright that the
+        name is the description's, so any type of name will do."""
+        for child in head.rights:
+            if child.dep_ != "acl" or child.tag_ != "VBN" or child.lemma_ not in NAMING_VERBS:
+                continue
+            targets = [c for c in child.children if c.dep_ == "oprd"] + [
+                p for prep in child.children if prep.dep_ == "prep" and prep.lower_ == "as"
+                for p in prep.children if p.dep_ == "pobj"]
+            if len(targets) != 1 or targets[0].pos_ != "PROPN":
+                return None
+            name = self.mention(targets[0])
+            if name.kind != "entity":
+                return None
+            return Mention(name.key, name.name, "entity", name.ent_type, name.core,
+                           resolution="called")
         return None
 
 
