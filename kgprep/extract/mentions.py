@@ -658,11 +658,9 @@ class DocMentions:
         named HMS Hood,", "a group known as the Tamil Tigers". The text says outright that the
         name is the description's, so any type of name will do."""
         for child in head.rights:
-            if child.dep_ != "acl" or child.tag_ != "VBN" or child.lemma_ not in NAMING_VERBS:
+            targets = naming_targets(child)
+            if not targets:
                 continue
-            targets = [c for c in child.children if c.dep_ == "oprd"] + [
-                p for prep in child.children if prep.dep_ == "prep" and prep.lower_ == "as"
-                for p in prep.children if p.dep_ == "pobj"]
             if len(targets) != 1 or targets[0].pos_ != "PROPN":
                 return None
             name = self.mention(targets[0])
@@ -671,6 +669,18 @@ class DocMentions:
             return Mention(name.key, name.name, "entity", name.ent_type, name.core,
                            resolution="called")
         return None
+
+
+def naming_targets(participle: Token) -> list[Token]:
+    """What a participle on a noun names it: "called [Oasis]", "known as [the Tamil Tigers]";
+    none for any other word, nor for "named after Nelson", which relates the noun to another."""
+    # The tagger reads some such participles as past tenses (VBD); "acl" says what they are.
+    if participle.dep_ != "acl" or participle.tag_ not in ("VBN", "VBD") or (
+            participle.lemma_ not in NAMING_VERBS):
+        return []
+    return [c for c in participle.children if c.dep_ == "oprd"] + [
+        pobj for prep in participle.children if prep.dep_ == "prep" and prep.lower_ == "as"
+        for pobj in prep.children if pobj.dep_ == "pobj"]
 
 
 def _clock_or_range(head: Token) -> bool:

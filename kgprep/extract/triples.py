@@ -25,7 +25,7 @@ from kgprep.core.records import ArgumentRecord, ExtraArgumentRecord, TripleRecor
 from kgprep.extract import edge_checks
 from kgprep.extract.confidence import ConfidenceModel, triple_features
 from kgprep.extract.keys import compact_tokens
-from kgprep.extract.mentions import RELATIVE_PRONOUNS, DocMentions, Mention
+from kgprep.extract.mentions import RELATIVE_PRONOUNS, DocMentions, Mention, naming_targets
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
@@ -585,6 +585,8 @@ def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
 def _extract_verb(verb: Token, b: _Builder) -> None:
     if any(ch.isdigit() for ch in verb.text):
         return  # a code the tagger took for a verb: "Kodak AF [5x] OPTICAL LENS"
+    if naming_targets(verb):
+        return  # "a guy named Joe O'Neill in Midland": the name is the noun's, no relation
     heads, _ = _subject_heads(verb, b.ctx)
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:

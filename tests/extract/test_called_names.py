@@ -35,3 +35,18 @@ def test_the_resolution_is_recorded(nlp):
 ])
 def test_a_common_noun_after_called_is_no_name(nlp, text, expected):
     assert expected in reasons(nlp, text)
+
+
+@pytest.mark.parametrize("text", [
+    # Web text from UD English-EWT: the participle names the noun and relates nothing.
+    "It's on loan, by the way, from a guy named Joe O'Neill in Midland, Texas.",
+    "It's a Western scene by a guy named W.H.S. Koerner called 'A Charge to Keep.'",
+])
+def test_the_naming_participle_gives_no_relation_of_its_own(nlp, text):
+    relations = [t[1] for t in reasons(nlp, text)]
+    assert not [r for r in relations if r.split()[0] in ("named", "call", "name", "called")]
+
+
+def test_named_after_relates_the_noun_to_another(nlp):
+    assert ("hms victory", "named after", "nelson", "object:lone_name") in reasons(
+        nlp, "HMS Victory is a ship named after Lord Nelson.")
