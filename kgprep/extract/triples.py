@@ -463,7 +463,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
     if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):
         return "content_lost"
     if verb is not None and rule in ("verb_prep", "verb_date") and (
-            edge_checks.date_without_content(verb, obj.mention)):
+            edge_checks.date_without_content(verb, obj.mention)
+            or edge_checks.adjective_dropped(verb)):
         return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
