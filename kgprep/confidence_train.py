@@ -30,15 +30,28 @@ LABELS = ("correct", "useless", "wrong")
 HELD_OUT_TENTHS = 4  # documents whose id hashes to 0-3 (of 10) are held out
 
 
-# Documents that hash to held-out but whose facts were read while a rule was being designed
-# (2026-12-01, sixth session: the guards on a description standing for the name beside it came
-# from these three). They count as train, so that nothing is tuned on the held-out split.
+# Documents that hash to held-out but whose facts were read while a rule was being designed.
+# They count as train, so that nothing is tuned on the held-out split. Sixth session: the guards
+# on a description standing for the name beside it came from the first three. Seventh session:
+# the adjective check was first seen in a scan over both splits (the WikiText four and Hamas),
+# and a real-use run over UD English-EWT dev showed the facts of the other six EWT documents.
+_EWT_DEV = "ud_english_ewt/en_ewt-ud-dev.conllu:"
 READ_WHILE_DESIGNING = frozenset({
     "wikitext-2/test.txt:2648",
     "ud_english_ewt/en_ewt-ud-test.conllu:"
     "newsgroup-groups.google.com_hiddennook_88969236563fa748_ENG_20050215_173600",
-    "ud_english_ewt/en_ewt-ud-dev.conllu:"
-    "newsgroup-groups.google.com_eHolistic_b8e32f451114ecc2_ENG_20051118_192000",
+    _EWT_DEV + "newsgroup-groups.google.com_eHolistic_b8e32f451114ecc2_ENG_20051118_192000",
+    "wikitext-2/valid.txt:1083",
+    "wikitext-2/valid.txt:1660",
+    "wikitext-2/valid.txt:1695",
+    "wikitext-2/valid.txt:2472",
+    _EWT_DEV + "newsgroup-groups.google.com_hiddennook_5380fdd00f8e5e56_ENG_20050926_194800",
+    _EWT_DEV + "answers-20090605110350AA2V8bW_ans",
+    _EWT_DEV + "newsgroup-groups.google.com_IndiaNewsWindow_434225fff269b2af_ENG_20051109_074500",
+    _EWT_DEV + "newsgroup-groups.google.com_KatrinaAlliance_5aa2d7f53b76354f_ENG_20051125_134100",
+    _EWT_DEV + "weblog-blogspot.com_tacitusproject_20040712123425_ENG_20040712_123425",
+    _EWT_DEV + "weblog-blogspot.com_thelameduck_20041119192207_ENG_20041119_192207",
+    _EWT_DEV + "weblog-juancole.com_juancole_20041120060600_ENG_20041120_060600",
 })
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from kgprep.extract.keys import compact_tokens
 from kgprep.extract.mentions import RELATIVE_PRONOUNS, DocMentions, Mention, naming_targets
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "``", "''"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 # Dependents that are not part of an argument's full span when it is split out: of the head,
 # coordinated, clausal and appositive ones; below the head, clauses and appositions.
@@ -485,6 +487,20 @@ class _Builder:
     keep_features: bool = False
     seen: set[tuple[Any, ...]] = field(default_factory=set)
 
+    @cached_property
+    def quotes(self) -> list[tuple[int, int]]:
+        """The sentence's quoted stretches, (opening mark, closing mark) token indices."""
+        marks = [t.i for t in self.sent if t.text in QUOTE_MARKS]
+        return list(zip(marks[::2], marks[1::2], strict=False))
+
+    def quoted_apart(self, verb: Token, other: Token) -> bool:
+        """Whether quotation marks hold the verb but not ``other``: a verb in a quoted title
+        ("the hits " I Go Crazy " and ...") relates nothing outside the title."""
+        for opening, closing in self.quotes:
+            if opening < verb.i < closing:
+                return not opening < other.i < closing
+        return False
+
     def add(
         self,
         rule: str,
@@ -589,6 +605,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
     if naming_targets(verb):
         return  # "a guy named Joe O'Neill in Midland": the name is the noun's, no relation
     heads, _ = _subject_heads(verb, b.ctx)
+    heads = [h for h in heads if not b.quoted_apart(verb, h)]
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
         return

@@ -1,4 +1,4 @@
-"""The seventh session's precision check on sentences the team wrote, beside the cases it must
+"""The seventh session's precision checks on sentences the team wrote, beside the cases they must
 leave alone: a prepositional fact of a verb whose adjective it leaves out is a fragment, and for
 "be" a falsehood ("Oasis is popular in Brazil" is no "be in Brazil")."""
 
@@ -21,3 +21,17 @@ from tests.extract.outcomes import reasons
 ])
 def test_a_prepositional_fact_that_drops_the_adjective_gives_no_fact(nlp, text, expected):
     assert expected in reasons(nlp, text)
+
+
+def test_a_verb_in_a_quoted_title_relates_nothing_outside_it(nlp):
+    text = ('Paul Davis , a singer-songwriter best known for the pop hits " I Go Crazy " and '
+            '" 65 Love Affair " , was born in Meridian in 1948 .')
+    facts = [t for t in reasons(nlp, text) if t[0] == "paul davis"]
+    assert facts == [("paul davis", "born in", "meridian", None),
+                     ("paul davis", "born in", "1948^^xsd:gYear", None)]
+
+
+def test_a_quoted_clause_keeps_its_own_subject(nlp):
+    # Subject and verb inside the same quotation marks still make a triple.
+    text = 'The critic wrote that " Barack Obama visited Paris " in his review .'
+    assert ("barack obama", "visit", "paris") in [t[:3] for t in reasons(nlp, text)]
