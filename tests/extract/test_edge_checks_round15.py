@@ -1,6 +1,7 @@
 """The seventh session's precision checks on sentences the team wrote, beside the cases they must
 leave alone: a prepositional fact of a verb whose adjective it leaves out is a fragment, and for
-"be" a falsehood ("Oasis is popular in Brazil" is no "be in Brazil")."""
+"be" a falsehood ("Oasis is popular in Brazil" is no "be in Brazil"); a verb inside a quoted
+title relates nothing outside it."""
 
 from __future__ import annotations
 
