@@ -43,7 +43,8 @@ ATTRIBUTION_VERBS = frozenset(
 # Clauses under these verbs are wished, planned or doubted, not asserted.
 HYPOTHETICAL_VERBS = frozenset(
     {"hope", "wish", "want", "plan", "expect", "intend", "imagine", "suppose", "doubt",
-     "predict", "request", "demand", "pray", "dream", "pretend", "hypothesise"}
+     "predict", "request", "demand", "pray", "dream", "pretend", "hypothesise", "recommend",
+     "urge", "advise", "require", "order"}
 )
 QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "investigate", "decide",
                             "know", "determine", "debate", "discuss", "consider"})

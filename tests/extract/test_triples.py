@@ -358,6 +358,7 @@ def test_a_participle_after_a_comma_still_describes_the_copula_subject(nlp):
 @pytest.mark.parametrize(
     ("text", "reason"),
     [("Smith hoped that Pfizer would buy Seagen.", "hypothetical"),
+     ("Smith recommended that Pfizer buy Seagen.", "hypothetical"),
      ("Analysts asked whether Pfizer bought Seagen.", "question"),
      ("If Pfizer buys Seagen, prices will rise.", "conditional"),
      ("Reuters reported that Pfizer bought Seagen.", "reported")],
