@@ -374,17 +374,19 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
                for c in verb.children)
 
 
-# Adjectives that say where, not what: "turns west on Main Street" keeps its meaning without.
-DIRECTION_WORDS = frozenset({"north", "south", "east", "west", "northeast", "northwest",
-                             "southeast", "southwest", "northward", "southward", "eastward",
-                             "westward", "left", "right", "back", "away", "home"})
+# Adjectives that say where, not what: "turns west on Main Street", "has been present in
+# Germany since 1970" keep their meaning without them.
+WHERE_WORDS = frozenset({"north", "south", "east", "west", "northeast", "northwest",
+                         "southeast", "southwest", "northward", "southward", "eastward",
+                         "westward", "left", "right", "back", "away", "home", "present",
+                         "based", "located", "situated", "stationed", "resident"})
 
 
 def adjective_dropped(verb: Token) -> bool:
     """A prepositional fact of a verb whose adjective it leaves out: "Oasis is popular in
     Brazil" -> "be in Brazil" (a place it is not), "Hamas has become rather unpopular in Gaza"
     -> "become in Gaza". The place or time belongs to the adjective's statement."""
-    return any(c.dep_ == "acomp" and c.lower_ not in DIRECTION_WORDS for c in verb.children)
+    return any(c.dep_ == "acomp" and c.lower_ not in WHERE_WORDS for c in verb.children)
 
 
 # Words that cannot open or close the rest of a name: "Screenplay Based [on Material]".

@@ -17,6 +17,8 @@ from tests.extract.outcomes import reasons
     ("Hamas remained active in Gaza until 2009.", ("hamas", "remain in", "gaza", "content_lost")),
     # A direction says where, not what: the fact stands.
     ("Route 29 turns west on Main Street.", ("route 29", "turn on", "main street", None)),
+    ("The Church of Scientology has been present in Germany since 1970.",
+     ("church of scientology", "be in", "germany", None)),
     # No adjective: the fact stands.
     ("Hamas remained in Gaza.", ("hamas", "remain in", "gaza", None)),
 ])
