@@ -19,7 +19,9 @@ from kgprep.extract.mentions import (
     QUANTIFIERS,
     Mention,
     is_common_noun,
+    is_role_word,
     is_title,
+    role_owner,
     specific_modifiers,
 )
 
@@ -52,6 +54,13 @@ def _capital_word(tok: Token) -> bool:
     return tok.i != tok.sent.start or tok.pos_ == "PROPN"
 
 
+def _owns_role(tok: Token) -> bool:
+    """"[Microsoft] CEO Satya Nadella": the name modifies a role before a person's name."""
+    role = tok.head
+    return (is_role_word(role) and role_owner(role) == tok and role.dep_ == "compound"
+            and role.head.ent_type_ == "PERSON")
+
+
 def truncated_name(mention: Mention, doc: Doc) -> bool:
     """A name written as part of a longer one the NER cut: "[Gen-]Probe Inc.",
     "[Business] US 2", "[Australian and] New Zealand Army Corps", "M[-28]",
@@ -67,6 +76,8 @@ def truncated_name(mention: Mention, doc: Doc) -> bool:
     while i >= sent.start and (doc[i].lower_ in _NAME_GLUE or _capital_word(doc[i])
                                or doc[i].like_num or doc[i].ent_type_ == "ORDINAL"):
         tok = doc[i]
+        if mention.ent_type == "PERSON" and is_role_word(tok):
+            break  # "Microsoft CEO Satya Nadella": a role, and its owner, before the name
         if (tok.like_num or tok.ent_type_ == "ORDINAL" or _capital_word(tok)) and any(
                 a.i in core for a in tok.ancestors):
             return True
@@ -85,7 +96,7 @@ def truncated_name(mention: Mention, doc: Doc) -> bool:
             return True
         last = doc[end - 1]
         if last.dep_ in ("compound", "amod") and last.head.i >= end and last.head.pos_ in (
-                "NOUN", "PROPN") and last.head.i < sent.end:
+                "NOUN", "PROPN") and last.head.i < sent.end and not _owns_role(last):
             return True
     return False
 

@@ -212,6 +212,13 @@ def is_title(word: str) -> bool:
 NAME_WORD_ZIPF = 4.0
 # A word the tagger calls a noun is a word of the name only when rarer than this.
 NAME_NOUN_ZIPF = 3.0
+# First words of two-word ranks the NER takes for organisations: "Squadron Leader", "Private
+# First Class", "Wing Commander".
+RANK_FIRST_WORDS = frozenset({"squadron", "wing", "flight", "private", "lance", "staff", "petty",
+                              "warrant", "pilot", "field", "air"})
+# Names that own a role written before a person's name ("Microsoft CEO", "Labour leader"); not
+# peoples: "American poet Allen Ginsberg" says what he is, not whose.
+ROLE_OWNER_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC"})
 
 
 def _name_word_left_out(tok: Token, label: str) -> bool:
@@ -233,6 +240,26 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
     if tok.ent_type_:
         return tok.ent_type_ == label
     return not tok.text.endswith(".") and not is_common_noun(tok.lower_, NAME_WORD_ZIPF)
+
+
+def is_role_word(tok: Token) -> bool:
+    """A job or role a named owner modifies, written before a person's name: "[Microsoft]
+    CEO Satya Nadella", "[Labour] leader Ed Miliband". Without an owner a capitalised word there
+    is as likely a word of a name the NER cut ("Temple Beth Israel", "Camp Zachary Taylor")."""
+    return not tok.ent_type_ and tok.pos_ in ("NOUN", "PROPN") and role_owner(tok) is not None
+
+
+def role_owner(role: Token) -> Token | None:
+    """The name that owns a role before a person's name: "[Microsoft] CEO Satya Nadella",
+    "[Labour] leader Ed Miliband"; None when the role has none."""
+    owners = [c for c in role.lefts if c.dep_ in ("compound", "nmod", "poss", "amod")
+              and c.ent_type_ in ROLE_OWNER_LABELS]
+    if not owners:
+        return None
+    span = _entity_span(owners[-1])
+    if span is not None and span[0].lower_ in RANK_FIRST_WORDS:
+        return None
+    return owners[-1]
 
 
 def name_problem(tokens: list[Token], label: str = "") -> str | None:

@@ -26,7 +26,14 @@ from kgprep.core.records import ArgumentRecord, ExtraArgumentRecord, TripleRecor
 from kgprep.extract import edge_checks
 from kgprep.extract.confidence import ConfidenceModel, triple_features
 from kgprep.extract.keys import compact_tokens
-from kgprep.extract.mentions import RELATIVE_PRONOUNS, DocMentions, Mention, naming_targets
+from kgprep.extract.mentions import (
+    RELATIVE_PRONOUNS,
+    DocMentions,
+    Mention,
+    is_role_word,
+    naming_targets,
+    role_owner,
+)
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "``", "''"})
@@ -951,6 +958,30 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
             b.add("apposition", subj, [], "is a", obj, None)
 
 
+def _extract_roles(sent: Span, b: _Builder) -> None:
+    """A role and its owner written before a person's name: "Microsoft CEO Satya Nadella" ->
+    (Satya Nadella, CEO of, Microsoft), "Labour leader Ed Miliband" -> (Ed Miliband, leader
+    of, Labour). No predicate verb: the role noun is the predicate's token."""
+    for ent in sent.ents:
+        if ent.label_ != "PERSON":
+            continue
+        for role in ent.root.lefts:
+            if role.dep_ != "compound" or role.i >= ent.start or not is_role_word(role):
+                continue
+            owner = role_owner(role)
+            if owner is None:
+                continue
+            subj = make_argument(ent.root, b.ctx)
+            obj = make_argument(owner, b.ctx)
+            if subj is None or obj is None:
+                continue
+            # "Former Apple CEO": "former" stays in the relation, or the fact would be false.
+            words = [c for c in role.lefts if c.dep_ in ("amod", "compound") and c != owner
+                     and not c.ent_type_]
+            key = " ".join([*(w.lower_ for w in words), role.lemma_.lower(), "of"])
+            b.add("role", subj, [*words, role], key, obj, None)
+
+
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 _LIST_WORDS = frozenset({"and", "or", "&", "etc"})
 # What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg",
@@ -1053,6 +1084,7 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
         _extract_appositions(sent, builder)
         if not open_ie:  # open-IE benchmarks count stated relations, not implied places
             _extract_place_chains(sent, builder)
+            _extract_roles(sent, builder)
         # Subjects become antecedents after the sentence, so pronouns resolve backwards.
         for i in _in_sentence(index.subjects, sent):
             ctx.mentions.remember_subject(doc[i])
