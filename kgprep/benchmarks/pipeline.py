@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: kgprep/benchmarks/ is two down
-CARB_TARGETS = {"f1": 0.48, "auc": 0.28}
+# Issue #14 item 9: CaRB dev F1 stays >= 0.50; the AUC bar is the benchmark's own older one.
+CARB_TARGETS = {"f1": 0.50, "auc": 0.28}
 # Extract-stage words/s over bare nlp.pipe words/s: issue #14's bar, which replaced the
 # earlier 0.9 once the stage also resolves references and checks every fact.
 SPEED_TARGET = 0.85
