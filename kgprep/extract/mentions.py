@@ -286,14 +286,25 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
 
 
 def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:
-    """Whether the conjunction ``tokens[k]`` is a word of one name, not a join of two: it
-    joins words after an "of" of the same name, between capitalised words ("College of
-    William and Mary", "Port Authority of New York and New Jersey"), not a name before the
-    "of" to another ("[Duke of York] and [Prince Harry]"). Never for a PERSON entity."""
+    """Whether the conjunction ``tokens[k]`` is a word of one name, not a join of two, between
+    capitalised words and never for a PERSON entity: an ampersand ("Simon & Schuster", "John
+    Brown & Company"); a join after an "of" of the same name ("College of William and Mary",
+    "Port Authority of New York and New Jersey"), not of a name before the "of" to another
+    ("[Duke of York] and [Prince Harry]"); a join of two nouns modifying one head word of the
+    name ("Procter and Gamble Company"), not of two adjectives, which may name two things ("the
+    Provisional and Official IRA")."""
+    if label == "PERSON" or not 0 < k < len(tokens) - 1:
+        return False
+    if not (tokens[k - 1].text[:1].isupper() and tokens[k + 1].text[:1].isupper()):
+        return False
+    if tokens[k].text == "&":
+        return True
     ofs = [t.i for t in tokens[1:k] if t.lower_ == "of"]
-    return (label != "PERSON" and bool(ofs) and k < len(tokens) - 1
-            and tokens[k].head.i > ofs[0]
-            and tokens[k - 1].text[:1].isupper() and tokens[k + 1].text[:1].isupper())
+    if ofs and tokens[k].head.i > ofs[0]:
+        return True
+    first = tokens[k].head  # the first conjunct, which the conjunction hangs from
+    return (first.dep_ in ("compound", "nmod") and first.i < tokens[k].i
+            and tokens[k + 1].i < first.head.i <= tokens[-1].i)
 
 
 def _other_name_words(doc: Doc) -> frozenset[str]:
