@@ -19,7 +19,9 @@ class ArgumentRecord(TypedDict):
     kind: str  # entity | concept | literal, or why it identifies nothing
     mention: str  # the text as written in the sentence
     name: str  # the surface name labels are made of ("Du Fu" for a resolved "he")
-    resolution: str | None  # pronoun | short_name | acronym | description | appositive | called
+    # how the key was found: pronoun | short_name | first_name | acronym | description |
+    # appositive | called
+    resolution: str | None
     value: str | None  # a literal's value
     datatype: str | None  # a literal's XSD datatype ("xsd:gYear")
     unit: str | None  # a quantity's unit

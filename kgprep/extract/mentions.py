@@ -152,7 +152,7 @@ class Mention:
     kind: str  # entity | concept | literal, or why it identifies nothing
     ent_type: str
     core: tuple[int, int]  # token range of the name as written in the sentence
-    resolution: str | None = None  # pronoun | short_name | acronym | description
+    resolution: str | None = None  # pronoun | short_name | first_name | acronym | description ...
     value: str | None = None
     datatype: str | None = None
     unit: str | None = None
@@ -413,6 +413,7 @@ class DocMentions:
         named: list[_Named] = []
         entity_of: dict[int, int] = {}
         short_names: dict[str, set[str]] = {}
+        first_names: dict[str, set[str]] = {}  # a person's first word -> full names
         names_by_key: dict[str, str] = {}
         for ent in doc.ents:
             if ent.label_ not in NAME_LABELS:
@@ -430,10 +431,16 @@ class DocMentions:
             elif len(short_names.get(key, ())) == 1:
                 (key,) = short_names[key]
                 name, resolution = names_by_key[key], "short_name"
+            elif ent.label_ == "PERSON" and key not in short_names and \
+                    len(first_names.get(key, ())) == 1:
+                # "Elliot See ... Elliot died": the one person of the document so called.
+                (key,) = first_names[key]
+                name, resolution = names_by_key[key], "first_name"
             else:
                 names_by_key.setdefault(key, name)
                 if ent.label_ == "PERSON" and len(words) >= 2:
                     short_names.setdefault(words[-1], set()).add(key)
+                    first_names.setdefault(words[0], set()).add(key)
                     particle, hyphen, surname = words[-1].partition("-")
                     if hyphen and particle in SURNAME_PARTICLES:  # "al-Zarqawi ... Zarqawi"
                         short_names.setdefault(surname, set()).add(key)

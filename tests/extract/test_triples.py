@@ -411,6 +411,19 @@ def test_a_surname_after_an_article_particle_joins_the_full_name(nlp):
     assert (subj["key"], subj["resolution"]) == ("abu musab al-zarqawi", "short_name")
 
 
+def test_a_first_name_joins_the_one_full_name_that_starts_with_it(nlp):
+    _, triples, _ = run(nlp, "Elliot See was born in Dallas. Elliot died in St. Louis.")
+    subj = triples[-1]["subj"]
+    assert (subj["key"], subj["mention"], subj["resolution"]) == (
+        "elliot see", "Elliot", "first_name")
+    assert triples[-1]["no_edge_reason"] is None
+    # Two people of the document share the first name: it says neither.
+    _, triples, _ = run(nlp, "George Bush met George Washington in Paris. George died in 1799.")
+    subj = triples[-1]["subj"]
+    assert (subj["key"], subj["resolution"], triples[-1]["no_edge_reason"]) == (
+        "george", None, "subject:lone_name")
+
+
 def test_ambiguous_pronoun_is_not_resolved(nlp):
     _, triples, counters = run(nlp, "Tom Smith met John Brown in Paris. He praised Kunshan.")
     assert facts(triples) == [("tom smith", "meet", "john brown")]
