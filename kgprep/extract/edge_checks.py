@@ -431,6 +431,13 @@ def overlapping_arguments(subject_key: str, object_key: str) -> bool:
     return rest[0] in _CUT_AT or rest[-1] in _CUT_AT
 
 
+def verb_in_name(verb: Token, *mentions: Mention) -> bool:
+    """The relation's verb is a word of an argument's name: the parser read a title as a clause
+    ("their worldwide [Take] Me Home Tour" -> "take"; "Green-Eyed Monster, [Waking] the Dead":
+    "wake")."""
+    return any(m.kind == "entity" and m.core[0] <= verb.i < m.core[1] for m in mentions)
+
+
 def placeholder(*keys: str) -> bool:
     """Corpus placeholders left in a key (WikiText's ``<unk>``, ``codice_13``), or a key cut
     mid-word ("-designated ov-099")."""

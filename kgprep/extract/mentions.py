@@ -178,8 +178,23 @@ def _strip_name(tokens: list[Token]) -> list[Token]:
     while len(tokens) > 1 and (tokens[0].pos_ == "DET" or tokens[0].lower_.rstrip(".") in TITLES
                                or tokens[0].is_punct):
         tokens = tokens[1:]
+    tokens = _with_epithet(tokens)
     while len(tokens) > 1 and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct):
         tokens = tokens[:-1]
+    return tokens
+
+
+def _with_epithet(tokens: list[Token]) -> list[Token]:
+    """A name the NER cut before its epithet ("[John the] Baptist", "Alexander the [Great]")
+    takes the capitalised word after its trailing "the" back."""
+    doc = tokens[0].doc
+    after = tokens[-1].i + 1
+    if tokens[-1].lower_ == "the" and len(tokens) > 1 and tokens[-2].pos_ == "PROPN" and (
+            after < len(doc) and doc[after].text[:1].isupper()
+            and doc[after].pos_ in ("PROPN", "ADJ", "NOUN")
+            and doc[after].head.pos_ == "PROPN"
+            and doc[after].head.i in range(tokens[0].i, after)):
+        return [*tokens, doc[after]]
     return tokens
 
 
@@ -273,6 +288,10 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
             after is not None and after.text in ("<", "<unk>")):
         return "unknown"
     words = [t.lower_.rstrip(".") for t in tokens]
+    if len(tokens) > 1 and tokens[-1].pos_ in ("ADP", "DET", "CCONJ"):
+        # The NER stopped inside the name ("the Boston Celtics of the [NBA]", "Exit Through
+        # [the Gift Shop]"): cutting the last words off would name something else.
+        return "partial_name"
     if len(words) == 1 and (words[0] in TITLES or words[0] in RANKS):
         return "generic"
     if len(words) == 1 and words[0] in MONTH_NAMES:

@@ -433,6 +433,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "placeholder"
     if edge_checks.overlapping_arguments(subj.key, obj.key):
         return "overlapping_arguments"
+    if verb is not None and edge_checks.verb_in_name(verb, subj.mention, obj.mention):
+        return "verb_in_name"
     for role, arg in (("subject", subj), ("object", obj)):
         if edge_checks.quantified_group(arg.head, arg.mention):
             return f"{role}:quantified"

@@ -1,0 +1,39 @@
+"""Where a name ends: the NER now and then stops inside a name ("the Chicago Bulls of the
+[NBA]", "Exit Through [the Gift Shop]") or before an epithet ("John the [Baptist]"). A name
+ending in a preposition, determiner or conjunction is partial and gives no fact (cutting the
+last words off would name something else); an epithet stays in the name; a name cut by a
+corpus gap stays unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Maria Lopez signed with the Chicago Bulls of the NBA in 2010.",
+     [("maria lopez", "sign with", "chicago bulls of the", "object:partial_name"),
+      ("maria lopez", "sign in", "2010^^xsd:gYear", None)]),
+    ("Steven Dean Moore directed the documentary Exit Through the Gift Shop in 2010.",
+     [("steven dean moore", "direct", "exit through", "object:partial_name")]),
+])
+def test_a_name_cut_after_a_function_word_gives_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Mary met John the Baptist in Jerusalem.",
+     ("mary", "meet", "john the baptist", None)),
+    ("Pilgrims honoured John the Baptist at the shrine.",
+     ("pilgrim", "honour", "john the baptist", "subject:concept")),
+])
+def test_an_epithet_after_the_stays_in_the_name(nlp, text, expected):
+    assert expected in reasons(nlp, text)
+
+
+def test_a_name_cut_by_a_gap_stays_unknown(nlp):
+    # Trimming "Against" would make a known-looking name of a cut one.
+    text = "Rabbi Cohen joined the National Religious Campaign Against <unk> in 2008 ."
+    assert reasons(nlp, text) == [
+        ("rabbi cohen", "join", "national religious campaign against", "object:unknown")]
