@@ -53,6 +53,10 @@ SHIP_PREFIXES = frozenset({"hms", "uss", "css", "sms", "hmas", "hmcs", "hmnzs", 
                            "ss", "mv", "hmhs", "usns", "usat", "ijn", "hnlms", "fs", "kms"})
 CORPORATE_SUFFIXES = frozenset({"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "ag",
                                 "gmbh", "sa", "company", "group"})
+# Last words of a company named by the places it joins ("the London, Midland and Scottish
+# Railway Company", "the Atchison, Topeka and Santa Fe Railway").
+LISTED_NAME_NOUNS = frozenset({"railway", "railroad", "company", "canal", "bank", "airways",
+                               "airlines", "line", "railways", "navigation"})
 # Modifiers that do not make a noun phrase specific ("the new film" is still just "film").
 NON_SPECIFIC = frozenset({
     "other", "same", "such", "many", "several", "various", "own", "new", "old", "first", "last",
@@ -318,12 +322,51 @@ def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:
         return False
     if tokens[k].text == "&":
         return True
+    first_part = _entity_span(tokens[0])
+    if first_part is not None and (listed := _listed_name(first_part)) is not None and (
+            listed.end == tokens[-1].i + 1):
+        return True
     ofs = [t.i for t in tokens[1:k] if t.lower_ == "of"]
     if ofs and tokens[k].head.i > ofs[0]:
         return True
     first = tokens[k].head  # the first conjunct, which the conjunction hangs from
     return (first.dep_ in ("compound", "nmod") and first.i < tokens[k].i
             and tokens[k + 1].i < first.head.i <= tokens[-1].i)
+
+
+def _listed_name(ent: Span) -> Span | None:
+    """The whole name when ``ent`` opens a list of places that ends in a company's noun, all
+    after one "the": "the [London], [Midland] and [Scottish Railway Company]" is one railway,
+    not a city, a region and a railway."""
+    doc = ent.doc
+    if ent.start == 0 or doc[ent.start - 1].lower_ != "the" or ent.label_ not in _PLACE:
+        return None
+    conjuncts = [c for c in ent.root.conjuncts if c.i > ent.root.i]
+    if not conjuncts:
+        return None
+    last = max(conjuncts, key=lambda c: c.i)
+    if last.lower_ not in LISTED_NAME_NOUNS or last.ent_type_ not in ("ORG", "FAC"):
+        return None
+    words = doc[ent.start : last.i + 1]
+    if not all(t.text[:1].isupper() or t.text in (",", "&") or t.lower_ == "and"
+               for t in words):
+        return None
+    from spacy.tokens import Span
+
+    return Span(doc, ent.start, last.i + 1, label="ORG")
+
+
+def _merge_listed_names(doc: Doc) -> list[Span]:
+    """``doc.ents`` with each list name of ``_listed_name`` in place of its parts."""
+    merged: list[Span] = []
+    covered_until = -1
+    for ent in doc.ents:
+        if ent.start < covered_until:
+            continue
+        whole = _listed_name(ent)
+        merged.append(whole or ent)
+        covered_until = whole.end if whole is not None else ent.end
+    return merged
 
 
 def _other_name_words(doc: Doc) -> frozenset[str]:
@@ -434,7 +477,7 @@ class DocMentions:
         short_names: dict[str, set[str]] = {}
         first_names: dict[str, set[str]] = {}  # a person's first word -> full names
         names_by_key: dict[str, str] = {}
-        for ent in doc.ents:
+        for ent in _merge_listed_names(doc):
             if ent.label_ not in NAME_LABELS:
                 continue
             tokens = _extend_name(_strip_name(list(ent)))

@@ -34,3 +34,18 @@ def test_people_joined_by_an_ampersand_are_two(nlp):
     assert reasons(nlp, "Sir Jack Hobbs & Herbert Sutcliffe opened for England.") == [
         ("jack hobbs", "open for", "england", None),
         ("herbert sutcliffe", "open for", "england", None)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Places listed after one "the" and ending in a company's noun name one railway.
+    ("Tom Bradley joined the London, Midland and Scottish Railway Company as a junior clerk.",
+     [("tom bradley", "join", "london, midland and scottish railway company", None)]),
+    ("Mary Hill worked for the Atchison, Topeka and Santa Fe Railway.",
+     [("mary hill", "work for", "atchison, topeka and santa fe railway", None)]),
+    # No "the" before the list, or no company's noun at its end: each name is its own.
+    ("John Smith visited London, Paris and the Bank of England.",
+     [("john smith", "visit", "london", None), ("john smith", "visit", "paris", None),
+      ("john smith", "visit", "bank of england", None)]),
+])
+def test_places_listed_before_a_railway_name_one_company(nlp, text, expected):
+    assert reasons(nlp, text) == expected
