@@ -535,8 +535,9 @@ def reasons(triples):
     ("Tom Bradley joined the Midland Railway as a junior clerk.",
      [("tom bradley", "join", "midland railway", None)]),
     ("Barack Obama visited Paris as president.", [("barack obama", "visit", "paris", None)]),
-    ("The Best Picture Award was based on the Best Picture Award of France.",
-     [("best picture award", "based on", "best picture award of", "overlapping_arguments")]),
+    ("The Best Picture Award was based on the Best Picture Award of the Academy.",
+     [("best picture award", "based on", "best picture award of the academy",
+       "overlapping_arguments")]),
     # An "and" after the "of" of one name joins nothing; two names joined by "and" that the
     # NER took as one are one refused record, not one per conjunct.
     ("Baker heads the Kentucky Association of Science Educators and Skeptics.",
