@@ -408,15 +408,33 @@ def _is_marker(tokens: list[Token]) -> bool:
     return "".join(t.text for t in tokens).lower() in ("<unk>", "unk>", "<unk")
 
 
+_JOINS = ("of", "for")
+
+
+def _after_join(doc: Doc, end: int) -> int:
+    """Where the phrase after a name starts once an "of"/"for" (and its "the") is passed:
+    "Battle [of the] <unk>". ``end`` where no such word follows."""
+    if end < len(doc) and doc[end].lower_ in _JOINS:
+        end += 1
+        if end < len(doc) and doc[end].lower_ == "the":
+            end += 1
+    return end
+
+
 def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     """An argument written right beside an unknown-word marker: the marker stands for a word
     of the same phrase, mostly the name itself ("Nazi hunter <unk>", "the turret ship <unk>",
-    "acclaimed theater director <unk> 's film debut"), so the key names a class or half a name.
-    (WikiText-2 and other vocabulary-capped corpora write rare words as "<unk>".)"""
+    "acclaimed theater director <unk> 's film debut"), or ends a name the "of" or "for" after it
+    continues ("the Second Battle of <unk>"), so the key names a class or half a name. After a
+    person's name "of" tells where they are from ("Daniel Parker of <unk>"), and a marker before
+    "of" is mostly a head of its own ("the <unk> of NY 93", "Gustav <unk> of Philadelphia"):
+    both keep the fact. (WikiText-2 and other vocabulary-capped corpora write rare words as
+    "<unk>".)"""
     if mention.kind not in ("entity", "concept") or mention.resolution is not None:
         return False
     start, end = mention.core
-    return _is_marker(list(doc[end : end + 3])) or (
+    after = end if mention.ent_type == "PERSON" else _after_join(doc, end)
+    return _is_marker(list(doc[after : after + 3])) or (
         start >= 3 and _is_marker(list(doc[start - 3 : start])))
 
 

@@ -19,6 +19,16 @@ from tests.extract.outcomes import reasons
     # The same argument without the marker stands.
     ("Jim Smith met Simon Wiesenthal in Vienna .",
      [("jim smith", "meet", "simon wiesenthal", None)]),
+    # A name the marker continues through "of" (eighth session).
+    ("The 2nd Division then took part in the Second Battle of <unk> , beginning on 3 May .",
+     [("2nd division", "take part in", "second battle", "object:beside_unknown")]),
+    ("The 2nd Division then took part in the Second Battle of the Somme , beginning on 3 May .",
+     [("2nd division", "take part in", "second battle of the somme", None)]),
+    # After a person, "of" says where they are from; a marker before "of" heads its own phrase.
+    ("He hired James <unk> of St. Louis , Missouri .",
+     [("st. louis", "located in", "missouri", None)]),
+    ("Daniel Parker of <unk> joined the Continental Army .",
+     [("daniel parker", "join", "continental army", None)]),
 ])
 def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected
