@@ -438,6 +438,23 @@ def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
         start >= 3 and _is_marker(list(doc[start - 3 : start])))
 
 
+_CLAUSE_OPENERS = ("aux", "auxpass", "neg", "advmod")
+
+
+def clause_has_own_subject(verb: Token) -> bool:
+    """A coordinated verb with no subject of its own in the parse, whose clause still opens with
+    a word that can only be its subject or shows it is no clause: an unknown-word marker ("...,
+    and <unk> rushed for 73 yards": the marker did, not the first clause's subject) or a
+    preposition ("wins over ranked Wisconsin": a participle read as a verb)."""
+    opening = [verb, *(c for c in verb.lefts if c.dep_ in _CLAUSE_OPENERS)]
+    first = min(t.i for t in opening)
+    if first == 0:
+        return False
+    doc = verb.doc
+    return (doc[first - 1].pos_ == "ADP" and doc[first - 1].lower_ != "to") or (
+        first >= 3 and _is_marker(list(doc[first - 3 : first])))
+
+
 def overlapping_arguments(subject_key: str, object_key: str) -> bool:
     """One argument's key opens the other's and the rest is cut at a function word: a title
     cut in two ("Screenplay Based | based on | Screenplay Based on Material"). A name built on

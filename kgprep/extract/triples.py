@@ -257,6 +257,8 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
     if verb.dep_ == "relcl" or verb.dep_ == "acl":
         return _described(verb.head, verb, ctx), "relative"
     if verb.dep_ in ("conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
+        if verb.dep_ == "conj" and edge_checks.clause_has_own_subject(verb):
+            return [], "none"
         heads, _ = _subject_heads(verb.head, ctx)
         return heads, "inherited"
     if ctx.open_ie and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX"):
