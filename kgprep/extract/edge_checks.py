@@ -378,11 +378,13 @@ def content_in_complement(verb: Token) -> bool:
 def date_without_content(verb: Token, obj: Mention) -> bool:
     """A date fact of a verb whose object or complement it leaves out: "named the interchange
     as ... in 2006" -> "named in 2006", "was appointed Ambassador to Great Britain in 1796" ->
-    "appointed in 1796". The date belongs to the whole statement, not to the bare verb."""
+    "appointed in 1796". A change of state says what it became with "into" ("came into existence
+    on 1 January 1901", "transformed ... into an enemy in 1796"). The date belongs to the whole
+    statement, not to the bare verb."""
     if obj.kind != "literal" or obj.datatype not in DATE_DATATYPES:
         return False
     return any(c.dep_ in ("dobj", "dative", "attr", "oprd", "xcomp", "ccomp")
-               for c in verb.children)
+               or (c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
 
 
 # Adjectives that say where, not what: "turns west on Main Street", "has been present in

@@ -44,6 +44,14 @@ def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
     # A date inside the complement is the complement's own object.
     ("American Beauty was considered the best film of 1999.",
      [("american beauty", "considered best film of", "1999^^xsd:gYear", None)]),
+    # What a thing changed into is the statement (eighth session) ...
+    ("The Commonwealth of Australia came into existence on 1 January 1901 .",
+     [("commonwealth of australia", "come into", "existence", "object:generic"),
+      ("commonwealth of australia", "come on", "1901-01-01^^xsd:date", "content_lost")]),
+    # ... where a goal is not: he travelled in 1794 wherever he went.
+    ("John Jay traveled to London in 1794 .",
+     [("john jay", "travel to", "london", None),
+      ("john jay", "travel in", "1794^^xsd:gYear", None)]),
 ])
 def test_a_date_fact_that_leaves_out_the_complement_gives_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected
