@@ -170,7 +170,8 @@ TIME_PREPOSITIONS = frozenset({"since", "until", "till", "during", "throughout"}
 
 
 def _strip_name(tokens: list[Token]) -> list[Token]:
-    """Drop leading determiners and titles, a trailing possessive marker, and a time phrase the
+    """Drop leading determiners and titles (a title joined by a hyphen is a word of the name:
+    "Gen - Probe Inc."), a trailing possessive marker, and a time phrase the
     NER ran on into that belongs to the clause: "the Mississippi House of Representatives [since
     Reconstruction]". (Only time prepositions, attached outside the name: the parser attaches
     the "for" of "Society for the Protection of Birds" to the verb too.)"""
@@ -179,8 +180,8 @@ def _strip_name(tokens: list[Token]) -> list[Token]:
         if tok.text in TIME_PREPOSITIONS and tok.head.i not in span:
             tokens = tokens[:k]
             break
-    while len(tokens) > 1 and (tokens[0].pos_ == "DET" or tokens[0].lower_.rstrip(".") in TITLES
-                               or tokens[0].is_punct):
+    while len(tokens) > 1 and (tokens[0].pos_ == "DET" or tokens[0].is_punct or (
+            tokens[0].lower_.rstrip(".") in TITLES and tokens[1].text != "-")):
         tokens = tokens[1:]
     tokens = _with_epithet(tokens)
     while len(tokens) > 1 and (tokens[-1].tag_ == "POS" or tokens[-1].is_punct):

@@ -37,3 +37,15 @@ def test_a_name_cut_by_a_gap_stays_unknown(nlp):
     text = "Rabbi Cohen joined the National Religious Campaign Against <unk> in 2008 ."
     assert reasons(nlp, text) == [
         ("rabbi cohen", "join", "national religious campaign against", "object:unknown")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A title word joined to the next by a hyphen starts the name ...
+    ("Gen - Probe Inc., a biotechnology concern, signed an agreement.",
+     ("gen - probe inc.", "is a", "biotechnology concern", None)),
+    # ... a title before a name does not.
+    ("Gen. Douglas MacArthur commanded the Eighth Army .",
+     ("douglas macarthur", "command", "eighth army", None)),
+])
+def test_a_title_joined_by_a_hyphen_is_part_of_the_name(nlp, text, expected):
+    assert expected in reasons(nlp, text)
