@@ -932,6 +932,22 @@ def _description_and_name(appos: Token) -> tuple[Token, Token] | None:
     return None
 
 
+# Singular nouns that describe several people or things at once.
+_GROUP_NOUNS = frozenset({"couple", "pair", "duo", "trio", "quartet", "team", "partnership",
+                          "twins", "brothers", "sisters"})
+
+
+def _describes_all_conjuncts(description: Token, name: Token) -> bool:
+    """A plural or group description after coordinated names describes them all, not the last
+    one: "Jim Smith and Jim Berkley, a gay couple," (the parser does not always link the "and";
+    while "Obama and Joe Biden, the vice
+    president," describes Biden)."""
+    start = name.left_edge.i
+    coordinated = name.dep_ == "conj" or (start > 0 and name.doc[start - 1].pos_ == "CCONJ")
+    return coordinated and (
+        description.tag_ in ("NNS", "NNPS") or description.lemma_.lower() in _GROUP_NOUNS)
+
+
 def _extract_appositions(sent: Span, b: _Builder) -> None:
     """Descriptive appositions only: a name and a common-noun description set off by commas.
     Commas in lists, dates and places ("Louisville, Kentucky") and parentheses ("Royal Rumble
@@ -942,6 +958,8 @@ def _extract_appositions(sent: Span, b: _Builder) -> None:
         if pair is None:
             continue
         description, name = pair
+        if _describes_all_conjuncts(description, name):
+            continue
         subj = make_argument(name, b.ctx)
         if subj is None or subj.mention.kind != "entity" or (
                 subj.mention.resolution == "appositive"):
