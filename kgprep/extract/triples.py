@@ -53,6 +53,10 @@ HYPOTHETICAL_VERBS = frozenset(
      "predict", "request", "demand", "pray", "dream", "pretend", "hypothesise", "recommend",
      "urge", "advise", "require", "order"}
 )
+# Nouns whose "of" phrase is reported, not asserted: "reports of Australians travelling to
+# Spain", "rumours of the king dying".
+REPORT_NOUNS = frozenset({"report", "rumour", "rumor", "claim", "allegation", "account",
+                          "story", "news", "sighting"})
 QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "investigate", "decide",
                             "know", "determine", "debate", "discuss", "consider"})
 
@@ -252,8 +256,13 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
             if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return _described(verb.head, verb, ctx), "relative"
             return _with_conjuncts(child, ctx), "direct"
-    if verb.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
-        return [], "none"  # "Specialized's attempt to adopt ...": the attempt adopts nothing
+    if verb.dep_ in ("acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to"
+                                             for c in verb.children) and (
+            verb.dep_ == "acl" or verb.head.dep_ != "attr"):
+        # "Specialized's attempt to adopt ...": the attempt adopts nothing; "enlists the Five
+        # Lucky Stars to travel to Japan": an aim. ("the first man to walk on the Moon" after
+        # "is" stays, below.)
+        return [], "none"
     if verb.dep_ == "relcl" or verb.dep_ == "acl":
         return _described(verb.head, verb, ctx), "relative"
     if verb.dep_ in ("conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
@@ -346,6 +355,8 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             return None, "conditional"
         if _infinitive_aim(node):
             return None, "purpose"
+        if _under_report_noun(node):
+            return None, "reported"
         if node.dep_ in ("ccomp", "xcomp") and node.head.pos_ in ("VERB", "AUX"):
             governor = {node.head.lemma_.lower(), node.head.lower_}
             wh_first = next((t.tag_ in WH_TAGS for t in node.subtree), False)
@@ -359,6 +370,14 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             continue
         return None, None
     return None, None
+
+
+def _under_report_noun(verb: Token) -> bool:
+    """A participle on the object of a report noun's "of": "no reports of Australians
+    travelling to Spain" reports (or denies) the travel, it does not assert it."""
+    noun = verb.head
+    return verb.dep_ == "acl" and noun.dep_ == "pobj" and noun.head.lower_ == "of" and (
+        noun.head.head.lemma_.lower() in REPORT_NOUNS)
 
 
 def _infinitive_aim(verb: Token) -> bool:

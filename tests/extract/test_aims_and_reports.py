@@ -1,0 +1,33 @@
+"""Clauses that state an aim or a report, not an event (eighth session): an infinitive on a
+noun ("enlists the Five Lucky Stars to travel to Japan") and a participle under a noun of
+report ("no reports of Australians travelling to Spain")."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # An infinitive hanging on the object names what they are to do: no subject, no fact.
+    ('Officer Muscles Wong enlists his childhood friends, the " Five Lucky Stars ", to travel '
+     "to Japan.",
+     [("muscles wong", "enlist", "childhood friend", "subject:truncated_name"),
+      ("muscles wong", "enlist", "five lucky stars", "subject:truncated_name")]),
+    # After "is", "the first man to walk" is what the subject did.
+    ("Neil Armstrong was the first man to walk on the Moon .",
+     [("neil armstrong", "walk on", "moon", None)]),
+    # A report (here: none) of travelling asserts no travel ...
+    ("The government received no reports of Australians travelling to Spain .",
+     [("government", "receive", "report of australians", "subject:unresolved"),
+      ("australians", "travel to", "spain", "reported")]),
+])
+def test_an_aim_or_a_report_is_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+def test_a_participle_under_another_noun_stands(nlp):
+    # ... while photographs of them travelling show it.
+    text = "The museum keeps photographs of Australians travelling to Spain ."
+    assert ("australians", "travel to", "spain", None) in reasons(nlp, text)
