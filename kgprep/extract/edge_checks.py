@@ -435,7 +435,9 @@ def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     if mention.kind not in ("entity", "concept") or mention.resolution is not None:
         return False
     start, end = mention.core
-    after = end if mention.ent_type == "PERSON" else _after_join(doc, end)
+    # (A one-word "person" is often a misread head: "the Battle of <unk> 's Knoll".)
+    origin = mention.ent_type == "PERSON" and end - start > 1
+    after = end if origin else _after_join(doc, end)
     return _is_marker(list(doc[after : after + 3])) or (
         start >= 3 and _is_marker(list(doc[start - 3 : start])))
 

@@ -24,6 +24,9 @@ from tests.extract.outcomes import reasons
      [("2nd division", "take part in", "second battle", "object:beside_unknown")]),
     ("The 2nd Division then took part in the Second Battle of the Somme , beginning on 3 May .",
      [("2nd division", "take part in", "second battle of the somme", None)]),
+    # The NER calls this "Battle" a person: one word, so no person's origin.
+    ("In late March 1945 , the Australian 7th Brigade had fought the Battle of <unk> 's Knoll .",
+     [("australian 7th brigade", "fight", "battle", "object:beside_unknown")]),
     # After a person, "of" says where they are from; a marker before "of" heads its own phrase.
     ("He hired James <unk> of St. Louis , Missouri .",
      [("st. louis", "located in", "missouri", None)]),
