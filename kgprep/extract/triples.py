@@ -418,6 +418,19 @@ def _is_framing(prep: Token) -> bool:
     return prep.lower_ in FRAMING_PREPS or prep.lemma_.lower() in FRAMING_PREPS
 
 
+# Nouns that with their own "of"/"to"/"with" make a compound preposition: "in favor of", "with
+# the approval of", "in response to", "in compliance with". What they frame is no object.
+FRAMING_NOUNS = frozenset({"favor", "favour", "response", "addition", "approval", "help",
+                           "support", "consent", "permission", "assistance", "compliance",
+                           "honor", "honour", "behalf", "lieu", "accordance", "spite", "aid"})
+
+
+def _frames(prep: Token, pobj: Token) -> bool:
+    """A framing preposition ("according to") or compound preposition ("in favor of")."""
+    return _is_framing(prep) or (pobj.lemma_.lower() in FRAMING_NOUNS and any(
+        c.dep_ == "prep" and c.lower_ in ("of", "to", "with") for c in pobj.children))
+
+
 def _span_record(tokens: list[Token]) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
@@ -710,13 +723,13 @@ def _extract_attribute(verb: Token, subj: Argument, noun: Token, b: _Builder) ->
 
 def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Token]],
                        base_tokens: list[Token], base_words: list[str], b: _Builder) -> None:
-    """"was born in Louisville": the first content prepositional object. Times and framing
-    phrases ("according to", "in addition to") are objects only when nothing else is; a time
+    """"was born in Louisville": the first content prepositional object. Times are objects
+    only when nothing else is, framing phrases ("according to", "in favor of") never; a time
     then becomes a literal if it names a definite date."""
-    content = [p for p in preps if not _is_temporal(p[1]) and not _is_framing(p[0])]
+    content = [p for p in preps if not _is_temporal(p[1]) and not _frames(*p)]
     dates = [p for p in preps if _is_temporal(p[1]) and p not in content]
     if not content:
-        content = [p for p in preps if not _is_framing(p[0])]
+        content = [p for p in preps if not _frames(*p)]
     if not content:
         return
     prep, pobj_head = content[0]
@@ -751,7 +764,7 @@ def _extract_verb_noun_prep(verb: Token, subj: Argument, noun: Token,
         return False
     after = [(prep, pobj) for prep, pobj in [*preps, *_noun_preps(noun)]
              if prep.i > noun.i and prep.lower_ != "of" and not _is_temporal(pobj)
-             and not _is_framing(prep)]
+             and not _frames(prep, pobj)]
     if not after:
         return False
     prep, pobj_head = min(after, key=lambda pair: pair[0].i)
