@@ -73,7 +73,10 @@ NON_SPECIFIC = frozenset({
     "significant", "considerable", "substantial", "serious", "extensive", "opposing",
     "ensuing", "subsequent", "remaining", "numerous", "notable", "successful", "famous", "huge",
     "vast", "enormous", "tiny", "larger", "greater", "smaller", "bigger", "better", "worse",
-    "stronger", "wider", "older", "newer"})
+    "stronger", "wider", "older", "newer",
+    # taste: "an excellent host", "a nice search engine", "a favourite candidate"
+    "excellent", "nice", "favourite", "favorite", "perfect", "wonderful", "fantastic", "amazing",
+    "awesome", "terrible", "horrible", "lovely", "outstanding", "superb", "decent"})
 # Possessives ("his", "its", "their") resolve only as the owner of an attribute ("its capital").
 PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "himself", "herself"})
 THING_PRONOUNS = frozenset({"it", "its", "itself"})

@@ -558,6 +558,8 @@ def reasons(triples):
      [("hurricane katrina", "cause", "significant damage", "object:generic")]),
     ("The Royal Navy returned with a larger force.",
      [("royal navy", "return with", "larger force", "object:generic")]),
+    ("Mary Smith is an excellent host.",
+     [("mary smith", "is a", "excellent host", "object:generic")]),
     ("Hurricane Katrina caused structural damage.",
      [("hurricane katrina", "cause", "structural damage", None)]),
     ("The Royal Navy sank a heavy cruiser.", [("royal navy", "sink", "heavy cruiser", None)]),
