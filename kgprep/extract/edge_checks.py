@@ -438,8 +438,11 @@ def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     # (A one-word "person" is often a misread head: "the Battle of <unk> 's Knoll".)
     origin = mention.ent_type == "PERSON" and end - start > 1
     after = end if origin else _after_join(doc, end)
+    # A marker as the possessor is a word of the name or says whose thing it is: "<unk> 's
+    # Knoll", "<unk> 's wife".
+    before = start - 1 if start >= 1 and doc[start - 1].tag_ == "POS" else start
     return _is_marker(list(doc[after : after + 3])) or (
-        start >= 3 and _is_marker(list(doc[start - 3 : start])))
+        before >= 3 and _is_marker(list(doc[before - 3 : before])))
 
 
 _CLAUSE_OPENERS = ("aux", "auxpass", "neg", "advmod")

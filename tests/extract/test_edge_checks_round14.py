@@ -27,6 +27,9 @@ from tests.extract.outcomes import reasons
     # The NER calls this "Battle" a person: one word, so no person's origin.
     ("In late March 1945 , the Australian 7th Brigade had fought the Battle of <unk> 's Knoll .",
      [("australian 7th brigade", "fight", "battle", "object:beside_unknown")]),
+    # A marker as the possessor is a word of the name.
+    ("The 59th Battalion took over <unk> 's Knoll , replacing the 25th Infantry Battalion .",
+     [("59th battalion", "take over", "knoll", "object:beside_unknown")]),
     # After a person, "of" says where they are from; a marker before "of" heads its own phrase.
     ("He hired James <unk> of St. Louis , Missouri .",
      [("st. louis", "located in", "missouri", None)]),
