@@ -1,5 +1,6 @@
-"""A compound preposition frames a statement and names no object (eighth session): "in favor
-of", "with the approval of", "in response to"."""
+"""Relations that carry no fact (eighth session): a compound preposition frames a statement
+and names no object ("in favor of", "with the approval of", "in response to"), and a bare
+bleached verb says nothing even between two names ("David Letterman | have | Brad Stevens")."""
 
 from __future__ import annotations
 
@@ -19,4 +20,15 @@ from tests.extract.outcomes import reasons
      [("marshall plan", "receive support from", "united states", None)]),
 ])
 def test_a_compound_preposition_names_no_object(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A bare "have" or "take" between two names says nothing (eighth session) ...
+    ("David Letterman had Brad Stevens on his show .",
+     [("david letterman", "have", "brad stevens", "bleached_relation")]),
+    # ... while "make" names a maker.
+    ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
+])
+def test_a_bare_bleached_verb_between_names_is_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected
