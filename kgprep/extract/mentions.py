@@ -300,6 +300,10 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
         # The NER stopped inside the name ("the Boston Celtics of the [NBA]", "Exit Through
         # [the Gift Shop]"): cutting the last words off would name something else.
         return "partial_name"
+    if _quotes(tokens) % 2 and not (before is not None and _quotes([before])):
+        # Cut inside a quoted nickname: 'Michael " Spike [" <unk>]' (not '"Pete" Ingram', whose
+        # first quote was stripped).
+        return "partial_name"
     if len(words) == 1 and (words[0] in TITLES or words[0] in RANKS):
         return "generic"
     if len(words) == 1 and words[0] in MONTH_NAMES:
@@ -310,6 +314,10 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
     if label == "PERSON" and any(t.text == "," for t in tokens[1:-1]):
         return "coordinated"
     return None
+
+
+def _quotes(tokens: list[Token]) -> int:
+    return sum(t.text in ('"', "``", "''") for t in tokens)
 
 
 def _joins_within_name(tokens: list[Token], k: int, label: str) -> bool:

@@ -15,6 +15,8 @@ from tests.extract.outcomes import reasons
     # The framing phrase goes; the place the company moved to stays the object.
     ("Easy Company moved to Bastogne with the approval of Omar Bradley .",
      [("easy company", "move to", "bastogne", None)]),
+    ("Together with the rest of the Philippines , Manila lies within the typhoon belt .",
+     [("manila", "lie within", "typhoon belt", None)]),
     # The same noun without its own preposition is part of the relation.
     ("The Marshall Plan received support from the United States .",
      [("marshall plan", "receive support from", "united states", None)]),
@@ -27,6 +29,8 @@ def test_a_compound_preposition_names_no_object(nlp, text, expected):
     # A bare "have" or "take" between two names says nothing (eighth session) ...
     ("David Letterman had Brad Stevens on his show .",
      [("david letterman", "have", "brad stevens", "bleached_relation")]),
+    ("Venus orbits closer to the Sun than Mercury does to Jupiter .",
+     [("mercury", "do to", "jupiter", "bleached_relation")]),
     # ... while "make" names a maker.
     ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
 ])
