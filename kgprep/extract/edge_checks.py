@@ -395,6 +395,16 @@ WHERE_WORDS = frozenset({"north", "south", "east", "west", "northeast", "northwe
                          "based", "located", "situated", "stationed", "resident"})
 
 
+# Adverbs that take back part of what the verb says: "partially replaced M-12" is no
+# replacement, "nearly captured" no capture.
+PARTIAL_ADVERBS = frozenset({"partially", "partly", "nearly", "almost", "barely", "half"})
+
+
+def partly_stated(verb: Token) -> bool:
+    """The verb holds only in part: "US 2 partially replaced M-12"."""
+    return any(c.dep_ == "advmod" and c.lower_ in PARTIAL_ADVERBS for c in verb.children)
+
+
 def adjective_dropped(verb: Token) -> bool:
     """A prepositional fact of a verb whose adjective it leaves out: "Oasis is popular in
     Brazil" -> "be in Brazil" (a place it is not), "Hamas has become rather unpopular in Gaza"

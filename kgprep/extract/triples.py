@@ -518,6 +518,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             edge_checks.date_without_content(verb, obj.mention)
             or edge_checks.adjective_dropped(verb)):
         return "content_lost"
+    if verb is not None and edge_checks.partly_stated(verb):
+        return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
     if verb is not None and edge_checks.relative_mismatch(verb):
@@ -1086,6 +1088,9 @@ def _in_list(chain: Span, sent: Span, conj_links: int) -> bool:
         return True
     if len(after) == 2 and after[0].text == ",":
         item = after[1]
+        following = doc[item.i + 3] if item.text == "<" and item.i + 3 < sent.end else None
+        if following is not None and (following.lower_ in _LIST_WORDS or following.text == ","):
+            return True  # "Frankfurt, Hamburg, <unk> and elsewhere": a gap is one more item
         if _starts_clause(item, chain):
             return False
         return item.lower_ in (*_LIST_WORDS, "the", "<", "<unk>") or (

@@ -26,6 +26,16 @@ def test_a_prepositional_fact_that_drops_the_adjective_gives_no_fact(nlp, text, 
     assert expected in reasons(nlp, text)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # A verb that holds only in part states no fact (eighth session) ...
+    ("US 2 partially replaced M-12 .", ("us 2", "replace", "m-12", "content_lost")),
+    # ... whole, it does.
+    ("US 2 replaced M-12 .", ("us 2", "replace", "m-12", None)),
+])
+def test_a_verb_held_only_in_part_gives_no_fact(nlp, text, expected):
+    assert expected in reasons(nlp, text)
+
+
 def test_a_verb_in_a_quoted_title_relates_nothing_outside_it(nlp):
     text = ('Paul Davis , a singer-songwriter best known for the pop hits " I Go Crazy " and '
             '" 65 Love Affair " , was born in Meridian in 1948 .')

@@ -37,6 +37,9 @@ def test_each_place_lies_in_the_next_with_no_predicate_token(nlp):
     ("The song charted in Austria, Belgium (Flanders and Wallonia), Denmark and France.", []),
     ("The company has offices in London, Paris, Berlin, Tokyo, Sydney.", []),
     ("He played in Boston, Chicago, New York, etc.", []),
+    # A corpus gap is one more item, even where the parse reads it as the next subject.
+    ("These concerns arose because customers of around 20 after-school <unk> centres operated "
+     "by Scientologists in Frankfurt , Hamburg , <unk> and elsewhere might be unaware.", []),
     # A chain whose names all hang on the first, and one that opens its sentence.
     ("He lives in Austin, Texas, USA.", [("austin", "texas"), ("texas", "usa")]),
     ("In Austin, Texas, the company opened an office.", [("austin", "texas")]),
