@@ -982,9 +982,8 @@ _GROUP_NOUNS = frozenset({"couple", "pair", "duo", "trio", "quartet", "team", "p
 
 def _describes_all_conjuncts(description: Token, name: Token) -> bool:
     """A plural or group description after coordinated names describes them all, not the last
-    one: "Jim Smith and Jim Berkley, a gay couple," (the parser does not always link the "and";
-    while "Obama and Joe Biden, the vice
-    president," describes Biden)."""
+    one: "Jim Smith and Jim Berkley, a gay couple," (the parser does not always link the "and"),
+    while "Obama and Joe Biden, the vice president," describes Biden."""
     start = name.left_edge.i
     coordinated = name.dep_ == "conj" or (start > 0 and name.doc[start - 1].pos_ == "CCONJ")
     return coordinated and (
