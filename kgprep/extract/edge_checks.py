@@ -342,6 +342,12 @@ def bare_count(obj: Mention) -> bool:
     return obj.kind == "literal" and obj.datatype == "xsd:decimal" and not obj.unit
 
 
+def bare_date(obj: Mention) -> bool:
+    """A date as the direct object: a year that modified the real object ("signed 1949 <unk>
+    Trophy winner Leon Hart"); what a verb does to a date is said with a preposition."""
+    return obj.kind == "literal" and obj.datatype in DATE_DATATYPES
+
+
 def empty_relation(relation: str, obj: Mention) -> bool:
     """A relation whose content was lost: "became [a regular] in", "be until 1960", "be for".
     A bare locative "be in Santiago" stands."""
@@ -383,6 +389,9 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
     statement, not to the bare verb."""
     if obj.kind != "literal" or obj.datatype not in DATE_DATATYPES:
         return False
+    preps = {c.lower_ for c in verb.children if c.dep_ == "prep"}
+    if "from" in preps and preps & {"to", "until", "till"}:
+        return True  # half a period: "renovated from 2006 [to 2008]"
     return any(c.dep_ in ("dobj", "dative", "attr", "oprd", "xcomp", "ccomp")
                or (c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
 

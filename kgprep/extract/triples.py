@@ -510,6 +510,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "object:vague_amount"
     if rule == "svo" and edge_checks.bare_count(obj.mention):
         return "object:bare_count"
+    if rule == "svo" and edge_checks.bare_date(obj.mention):
+        return "object:bare_date"
     if edge_checks.empty_relation(relation, obj.mention):
         return "empty_relation"
     if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):

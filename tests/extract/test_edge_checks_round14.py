@@ -54,6 +54,13 @@ def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
     ("The Commonwealth of Australia came into existence on 1 January 1901 .",
      [("commonwealth of australia", "come into", "existence", "object:generic"),
       ("commonwealth of australia", "come on", "1901-01-01^^xsd:date", "content_lost")]),
+    # ... and so is the end of a period the fact would cut in half ...
+    ("The Cathedral of Manila was thoroughly renovated from 2006 to 2008.",
+     [("cathedral of manila", "renovated to", "2008", None),
+      ("cathedral of manila", "renovated from", "2006^^xsd:gYear", "content_lost")]),
+    ("Barack Obama lived in Chicago from 1985 .",
+     [("barack obama", "live in", "chicago", None),
+      ("barack obama", "live from", "1985^^xsd:gYear", None)]),
     # ... where a goal is not: he travelled in 1794 wherever he went.
     ("John Jay traveled to London in 1794 .",
      [("john jay", "travel to", "london", None),
@@ -61,6 +68,13 @@ def test_an_argument_beside_an_unknown_word_gives_no_fact(nlp, text, expected):
 ])
 def test_a_date_fact_that_leaves_out_the_complement_gives_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+def test_a_year_as_the_direct_object_is_no_object(nlp):
+    # The year modified the object the parse lost: "1949 [Heisman] Trophy winner".
+    text = ("the Lions also signed 1949 <unk> Trophy winner Leon Hart , who played the same "
+            "position .")
+    assert ("lions", "sign", "1949^^xsd:gYear", "object:bare_date") in reasons(nlp, text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
