@@ -73,6 +73,7 @@ def _inflections(lemmas: frozenset[str]) -> frozenset[str]:
 
 
 ATTRIBUTION_FORMS = _inflections(ATTRIBUTION_VERBS)
+OBLIGATION_FORMS = _inflections(frozenset({"suppose"}))
 HYPOTHETICAL_FORMS = _inflections(HYPOTHETICAL_VERBS)
 QUESTION_FORMS = _inflections(QUESTION_VERBS)
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
@@ -365,7 +366,10 @@ def _assertion(verb: Token, ctx: DocContext) -> tuple[str | None, str | None]:
             wh_first = next((t.tag_ in WH_TAGS for t in node.subtree), False)
             if governor & ATTRIBUTION_FORMS and node.dep_ == "ccomp":
                 return _speaker(node.head, ctx), "reported"
-            if governor & HYPOTHETICAL_FORMS and node.dep_ == "ccomp":
+            if governor & HYPOTHETICAL_FORMS and (
+                    node.dep_ == "ccomp" or not governor & OBLIGATION_FORMS):
+                # "hoped that ..." and "hopes to turn ...", "wants to drive ...": wished, not
+                # done; "is supposed to be" states what is meant to be so.
                 return None, "hypothetical"
             if marks & {"whether", "if"} or (governor & QUESTION_FORMS and wh_first):
                 return None, "question"

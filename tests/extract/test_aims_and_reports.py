@@ -31,3 +31,18 @@ def test_a_participle_under_another_noun_stands(nlp):
     # ... while photographs of them travelling show it.
     text = "The museum keeps photographs of Australians travelling to Spain ."
     assert ("australians", "travel to", "spain", None) in reasons(nlp, text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A wish or plan with "to" is not done (eighth session) ...
+    ("Israel wants to drive the Palestinians toward civil war.",
+     [("israel", "want to drive", "palestinians", "hypothetical")]),
+    ("Islamic Jihad hopes to turn the Gaza Strip into a vast battlefield.",
+     [("islamic jihad", "hop to turn", "gaza strip", "hypothetical")]),
+    # ... a decision is reported as made.
+    ("The Royal Navy decided to switch to the double-expansion engine in 1871 .",
+     [("royal navy", "decide to switch to", "double expansion engine", None),
+      ("royal navy", "decide to switch in", "1871^^xsd:gYear", None)]),
+])
+def test_a_wish_with_to_is_no_fact(nlp, text, expected):
+    assert reasons(nlp, text) == expected
