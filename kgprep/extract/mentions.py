@@ -206,9 +206,12 @@ def _with_epithet(tokens: list[Token]) -> list[Token]:
     return tokens
 
 
+GENERATION_SUFFIXES = frozenset({"jr.", "jr", "sr.", "sr"})
+
+
 def _extend_name(tokens: list[Token]) -> list[Token]:
     """Numbers, codes and proper-noun words that belong to a name: "17th Army", "2 RAR",
-    "US 258", "[Anders] Osborne"."""
+    "US 258", "[Anders] Osborne", "John Crozier[, Jr.]"."""
     doc = tokens[0].doc
     start, end = tokens[0].i, tokens[-1].i + 1
     while start > 0 and doc[start - 1].head.i in range(start, end) and (
@@ -221,6 +224,8 @@ def _extend_name(tokens: list[Token]) -> list[Token]:
     while end < len(doc) and doc[end].head.i in inside and doc[end].dep_ in (
             "nummod", "appos", "npadvmod") and doc[end].like_num:
         end += 1
+    if end + 1 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in GENERATION_SUFFIXES:
+        end += 2  # "John Crozier, Jr.": the son, not his father
     return list(doc[start:end])
 
 
@@ -311,7 +316,8 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
     if any((t.dep_ == "cc" or (t.lower_ in ("and", "&") and t.pos_ == "CCONJ"))
            and not _joins_within_name(tokens, k, label) for k, t in enumerate(tokens)):
         return "coordinated"
-    if label == "PERSON" and any(t.text == "," for t in tokens[1:-1]):
+    if label == "PERSON" and any(t.text == "," and tokens[k + 1].lower_ not in GENERATION_SUFFIXES
+                                 for k, t in enumerate(tokens[1:-1], start=1)):
         return "coordinated"
     return None
 
@@ -405,9 +411,13 @@ def _surface(tokens: list[Token]) -> str:
     return doc[tokens[0].i : tokens[-1].i + 1].text
 
 
+_SUFFIX_COMMA = re.compile(r"\s*,\s*(jr|sr)\b")
+
+
 def name_key(name: str) -> str:
-    """A name's key: lower-cased with spaces normalised; never lemmatised."""
-    return " ".join(name.lower().split())
+    """A name's key: lower-cased with spaces normalised ("King, Jr." as "King Jr."); never
+    lemmatised."""
+    return " ".join(_SUFFIX_COMMA.sub(r" \1", name.lower()).split())
 
 
 def _is_unknown(tokens: list[Token]) -> bool:

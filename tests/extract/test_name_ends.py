@@ -67,3 +67,12 @@ def test_a_nickname_opening_the_name_stands(nlp):
     # The quote before the name was stripped off it; the name is whole.
     text = '" Pete " Ingram , a Montana cowboy , is buried at Three Rivers .'
     assert ('pete " ingram', "is a", "montana cowboy", None) in reasons(nlp, text)
+
+
+@pytest.mark.parametrize("text", [
+    "His son , John Crozier , Jr. , was an aviation pioneer .",
+    "His son , John Crozier Jr. , was an aviation pioneer .",
+])
+def test_a_generation_suffix_after_a_comma_stays_in_the_name(nlp, text):
+    # "Jr." tells the son from his father; both spellings key alike.
+    assert ("john crozier jr.", "is a", "aviation pioneer", None) in reasons(nlp, text)
