@@ -558,18 +558,22 @@ _PLURAL_FORMS = frozenset({"were", "are", "have", "do"})
 
 
 def relative_mismatch(verb: Token) -> bool:
-    """A relative clause ("which ...", "that ...") whose subject the parser attached to a noun
-    it cannot be: "which" after a person ("a film concentrating on Jinx, which was scheduled
-    for ..."), or a verb whose number disagrees with that noun ("the Beatles and Apple Corps,
-    which was placed in receivership"). The fact then has the wrong subject."""
+    """A relative clause ("which ...", "that ...", "who ...") whose subject the parser attached
+    to a noun it cannot be: "which" after a person ("a film concentrating on Jinx, which was
+    scheduled for ..."), "who" after a place ("headquartered at Victoria Barracks, Sydney who
+    originally enlisted"), or a verb whose number disagrees with that noun ("the Beatles and
+    Apple Corps, which was placed in receivership"). The fact then has the wrong subject."""
     if verb.dep_ != "relcl":
         return False
-    pronouns = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ == "WDT"]
+    pronouns = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")
+                and c.tag_ in ("WDT", "WP")]
     if not pronouns:
         return False
     antecedent = verb.head
     if pronouns[0].lower_ == "which" and antecedent.ent_type_ == "PERSON":
         return True
+    if pronouns[0].lower_ == "who" and antecedent.ent_type_ in ("GPE", "LOC", "FAC"):
+        return True  # "Victoria Barracks, Sydney who originally enlisted": the soldiers did
     finite = [c for c in verb.children if c.dep_ in ("aux", "auxpass")] + [verb]
     forms = {t.lower_ for t in finite[:1]} | {t.tag_ for t in finite[:1]}
     if antecedent.tag_ in ("NNS", "NNPS"):

@@ -55,6 +55,12 @@ def test_name_continues(nlp, text, expected):
     # A singular verb after a plural noun: the clause is about another noun.
     ("He praised the Beatles, which was founded in 1960.",
      [("beatles", "founded in", "1960^^xsd:gYear", "relative_mismatch")]),
+    # "who" does not refer to a place (eighth session).
+    ("The contingent included 50 soldiers headquartered at Victoria Barracks , Sydney who "
+     "originally enlisted for the Second Boer War .",
+     [("contingent", "include", "50 soldier", "subject:unresolved"),
+      ("50 soldier", "headquartered at", "victoria barracks", "subject:generic"),
+      ("sydney", "enlist for", "second boer war", "relative_mismatch")]),
     # Agreement, and "who" after a person, stand.
     ("He praised the Beatles, who were founded in 1960.",
      [("beatles", "founded in", "1960^^xsd:gYear", None)]),
