@@ -477,7 +477,13 @@ def clause_has_own_subject(verb: Token) -> bool:
     if first == 0:
         return False
     doc = verb.doc
-    return (doc[first - 1].pos_ == "ADP" and doc[first - 1].lower_ != "to") or (
+    before = doc[first - 1]
+    # A noun right before the verb that heads no phrase of its own there is the verb's own
+    # subject the parser attached elsewhere ("in the spring of <unk> Du Fu and his family
+    # sailed"); a time phrase's noun is not ("and in 1990 moved").
+    unattached_noun = before.pos_ in ("NOUN", "PROPN", "PRON") and before.dep_ not in (
+        "pobj", "npadvmod", "dobj", "attr", "appos", "poss")
+    return (before.pos_ == "ADP" and before.lower_ != "to") or unattached_noun or (
         first >= 3 and _is_marker(list(doc[first - 3 : first])))
 
 
