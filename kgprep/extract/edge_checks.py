@@ -470,8 +470,9 @@ _CLAUSE_OPENERS = ("aux", "auxpass", "neg", "advmod")
 def clause_has_own_subject(verb: Token) -> bool:
     """A coordinated verb with no subject of its own in the parse, whose clause still opens with
     a word that can only be its subject or shows it is no clause: an unknown-word marker ("...,
-    and <unk> rushed for 73 yards": the marker did, not the first clause's subject) or a
-    preposition ("wins over ranked Wisconsin": a participle read as a verb)."""
+    and <unk> rushed for 73 yards": the marker did, not the first clause's subject), a noun the
+    parser attached elsewhere, or a preposition ("wins over ranked Wisconsin": a participle
+    read as a verb)."""
     opening = [verb, *(c for c in verb.lefts if c.dep_ in _CLAUSE_OPENERS)]
     first = min(t.i for t in opening)
     if first == 0:
