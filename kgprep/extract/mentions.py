@@ -270,11 +270,30 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
     return not tok.text.endswith(".") and not is_common_noun(tok.lower_, NAME_WORD_ZIPF)
 
 
+# Nouns before a name that its owner does not give: a club is no person's job, a draft pick and
+# a colleague are no post of the league or the firm ("Championship club Bolton Wanderers",
+# "NBA Draft pick Glenn Robinson", "WWE colleague Shelton Benjamin").
+NOT_ROLES = frozenset({"club", "team", "side", "pick", "colleague", "teammate", "rival",
+                       "friend", "fan", "native", "resident"})
+# Professions a place does not hold: "New York attorney" is a lawyer who works there, while
+# "U.S. president" and "New York governor" are offices of the place.
+PLACE_BASED_PROFESSIONS = frozenset({
+    "attorney", "lawyer", "businessman", "businesswoman", "entrepreneur", "banker",
+    "architect", "artist", "writer", "author", "novelist", "poet", "painter", "photographer",
+    "musician", "singer", "doctor", "physician", "developer", "publisher"})
+
+
 def is_role_word(tok: Token) -> bool:
     """A job or role a named owner modifies, written before a person's name: "[Microsoft]
     CEO Satya Nadella", "[Labour] leader Ed Miliband". Without an owner a capitalised word there
     is as likely a word of a name the NER cut ("Temple Beth Israel", "Camp Zachary Taylor")."""
-    return not tok.ent_type_ and tok.pos_ in ("NOUN", "PROPN") and role_owner(tok) is not None
+    if tok.ent_type_ or tok.pos_ not in ("NOUN", "PROPN") or tok.lemma_.lower() in NOT_ROLES:
+        return False
+    owner = role_owner(tok)
+    if owner is None:
+        return False
+    return not (owner.ent_type_ in ("GPE", "LOC")
+                and tok.lemma_.lower() in PLACE_BASED_PROFESSIONS)
 
 
 def role_owner(role: Token) -> Token | None:

@@ -18,6 +18,9 @@ from tests.extract.outcomes import reasons
     ("Former Apple CEO John Sculley visited Paris.",
      [("john sculley", "visit", "paris", None),
       ("john sculley", "former ceo of", "apple", None)]),
+    # A place holds an office.
+    ("U.S. District Judge Malcolm F. Marsh spared her .",
+     [("malcolm f. marsh", "district judge of", "u.s.", None)]),
 ])
 def test_a_role_and_its_owner_before_a_name(nlp, text, expected):
     assert reasons(nlp, text) == expected
@@ -29,6 +32,12 @@ def test_a_role_and_its_owner_before_a_name(nlp, text, expected):
     # A two-word rank is no role of an organisation.
     "The squadron was under the command of Squadron Leader Simon Bartlett , and formed part of "
     "No. 96 Wing .",
+    # A club, a draft pick or a colleague is no post its owner gives (eighth session) ...
+    "Ben Amos joined Championship club Bolton Wanderers on loan .",
+    "Michigan signed former first overall NBA Draft pick Glenn Robinson .",
+    "He was roommates with future WWE colleague Shelton Benjamin .",
+    # ... and a place does not hold a profession: the attorney works there.
+    "Mary Smith hired New York attorney Charles Evans Hughes .",
 ])
 def test_no_role_of_a_people_or_a_rank(nlp, text):
     assert [t for t in reasons(nlp, text) if t[1].endswith(" of")] == []
