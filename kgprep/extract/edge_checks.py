@@ -381,6 +381,13 @@ def content_in_complement(verb: Token) -> bool:
     return any(c.dep_ in ("xcomp", "oprd") for c in verb.children)
 
 
+def passive_as_dropped(verb: Token) -> bool:
+    """A passive fact that leaves out its "as" phrase, which there says what the thing acted on
+    became or was taken for: "Manila was reinstated by Marcos [as the capital]" is no
+    "Marcos | reinstate | Manila"."""
+    return any(c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
+
+
 def date_without_content(verb: Token, obj: Mention) -> bool:
     """A date fact of a verb whose object or complement it leaves out: "named the interchange
     as ... in 2006" -> "named in 2006", "was appointed Ambassador to Great Britain in 1796" ->

@@ -520,6 +520,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "empty_relation"
     if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):
         return "content_lost"
+    if verb is not None and rule == "passive_agent" and edge_checks.passive_as_dropped(verb):
+        return "content_lost"
     if verb is not None and rule in ("verb_prep", "verb_date") and (
             edge_checks.date_without_content(verb, obj.mention)
             or edge_checks.adjective_dropped(verb)):

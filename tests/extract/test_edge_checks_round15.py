@@ -36,6 +36,18 @@ def test_a_verb_held_only_in_part_gives_no_fact(nlp, text, expected):
     assert expected in reasons(nlp, text)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # In a passive the "as" phrase says what the thing became: leaving it out loses the fact ...
+    ("In 1976 , Manila was reinstated by Ferdinand Marcos as the capital of the Philippines .",
+     ("ferdinand marcos", "reinstate", "manila", "content_lost")),
+    # ... without one the passive fact stands.
+    ("Sonic the Hedgehog was developed by Sonic Team .",
+     ("sonic team", "develop", "sonic the hedgehog", None)),
+])
+def test_a_passive_fact_that_drops_its_as_phrase_gives_no_fact(nlp, text, expected):
+    assert expected in reasons(nlp, text)
+
+
 def test_a_verb_in_a_quoted_title_relates_nothing_outside_it(nlp):
     text = ('Paul Davis , a singer-songwriter best known for the pop hits " I Go Crazy " and '
             '" 65 Love Affair " , was born in Meridian in 1948 .')
