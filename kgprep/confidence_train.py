@@ -52,6 +52,9 @@ READ_WHILE_DESIGNING = frozenset({
     _EWT_DEV + "weblog-blogspot.com_tacitusproject_20040712123425_ENG_20040712_123425",
     _EWT_DEV + "weblog-blogspot.com_thelameduck_20041119192207_ENG_20041119_192207",
     _EWT_DEV + "weblog-juancole.com_juancole_20041120060600_ENG_20041120_060600",
+    # Eighth session: its held-out score showed the role check refusing "U.S. Attorney Todd
+    # Graves", and the check was then fixed for capitalised offices.
+    "carb/dev.txt:14",
 })
 
 

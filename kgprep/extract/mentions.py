@@ -276,7 +276,7 @@ def _name_word_left_out(tok: Token, label: str) -> bool:
 NOT_ROLES = frozenset({"club", "team", "side", "pick", "colleague", "teammate", "rival",
                        "friend", "fan", "native", "resident"})
 # Professions a place does not hold: "New York attorney" is a lawyer who works there, while
-# "U.S. president" and "New York governor" are offices of the place.
+# "U.S. president", "New York governor" and "U.S. Attorney" are offices of the place.
 PLACE_BASED_PROFESSIONS = frozenset({
     "attorney", "lawyer", "businessman", "businesswoman", "entrepreneur", "banker",
     "architect", "artist", "writer", "author", "novelist", "poet", "painter", "photographer",
@@ -292,7 +292,8 @@ def is_role_word(tok: Token) -> bool:
     owner = role_owner(tok)
     if owner is None:
         return False
-    return not (owner.ent_type_ in ("GPE", "LOC")
+    # A capitalised one is an office's title: "U.S. Attorney Todd Graves".
+    return not (owner.ent_type_ in ("GPE", "LOC") and tok.text.islower()
                 and tok.lemma_.lower() in PLACE_BASED_PROFESSIONS)
 
 

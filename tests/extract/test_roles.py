@@ -21,6 +21,9 @@ from tests.extract.outcomes import reasons
     # A place holds an office.
     ("U.S. District Judge Malcolm F. Marsh spared her .",
      [("malcolm f. marsh", "district judge of", "u.s.", None)]),
+    ("Kit Bond apologized to former U.S. Attorney Todd Graves .",
+     [("kit bond", "apologize to", "todd graves", None),
+      ("todd graves", "former attorney of", "u.s.", None)]),
 ])
 def test_a_role_and_its_owner_before_a_name(nlp, text, expected):
     assert reasons(nlp, text) == expected
