@@ -381,11 +381,20 @@ def content_in_complement(verb: Token) -> bool:
     return any(c.dep_ in ("xcomp", "oprd") for c in verb.children)
 
 
+# Verbs whose "as" phrase sets what the thing becomes or is taken for.
+STATUS_VERBS = frozenset({"reinstate", "appoint", "name", "elect", "designate", "recognise",
+                          "recognize", "select", "choose", "declare", "proclaim", "classify",
+                          "reclassify", "rank", "regard", "consider", "nominate", "install",
+                          "crown", "list"})
+
+
 def passive_as_dropped(verb: Token) -> bool:
-    """A passive fact that leaves out its "as" phrase, which there says what the thing acted on
-    became or was taken for: "Manila was reinstated by Marcos [as the capital]" is no
-    "Marcos | reinstate | Manila"."""
-    return any(c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
+    """A passive fact of a status-setting verb that leaves out its "as" phrase: "Manila was
+    reinstated by Marcos [as the capital]" is no "Marcos | reinstate | Manila". Elsewhere "as"
+    says what the agent or the thing was at the time ("founded by Steve Jobs as a computer
+    company"), and the fact stands."""
+    return verb.lemma_.lower() in STATUS_VERBS and any(
+        c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
 
 
 def date_without_content(verb: Token, obj: Mention) -> bool:
@@ -396,11 +405,34 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
     statement, not to the bare verb."""
     if obj.kind != "literal" or obj.datatype not in DATE_DATATYPES:
         return False
-    preps = {c.lower_ for c in verb.children if c.dep_ == "prep"}
-    if "from" in preps and preps & {"to", "until", "till"}:
-        return True  # half a period: "renovated from 2006 [to 2008]"
+    if _half_period(verb):
+        return True  # "renovated from 2006 [to 2008]"
+    change = verb.lemma_.lower() in CHANGE_VERBS
     return any(c.dep_ in ("dobj", "dative", "attr", "oprd", "xcomp", "ccomp")
-               or (c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
+               or (change and c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
+
+
+# Verbs whose "into" says what a thing became ("came into existence", "transformed into an
+# enemy"), not where it went ("advanced into Poland").
+CHANGE_VERBS = frozenset({"come", "turn", "transform", "merge", "convert", "change", "develop",
+                          "evolve", "erect", "reorganize", "reorganise"})
+
+
+def _is_date_word(tok: Token) -> bool:
+    return tok.ent_type_ in ("DATE", "TIME") or (tok.like_num and len(tok.text) == 4)
+
+
+def _half_period(verb: Token) -> bool:
+    """"from" one date and "to"/"until" another on the same verb: a period, which a date fact
+    cuts in half. Places ("flew from New York to Paris in 1927") are no period."""
+    ends: dict[str, bool] = {}
+    for prep in (c for c in verb.children if c.dep_ == "prep"):
+        dated = any(_is_date_word(o) for o in prep.children if o.dep_ == "pobj")
+        word = "from" if prep.lower_ == "from" else "to" if prep.lower_ in (
+            "to", "until", "till") else ""
+        if word:
+            ends[word] = ends.get(word, False) or dated
+    return ends.get("from", False) and ends.get("to", False)
 
 
 # Adjectives that say where, not what: "turns west on Main Street", "has been present in
@@ -413,7 +445,7 @@ WHERE_WORDS = frozenset({"north", "south", "east", "west", "northeast", "northwe
 
 # Adverbs that take back part of what the verb says: "partially replaced M-12" is no
 # replacement, "nearly captured" no capture.
-PARTIAL_ADVERBS = frozenset({"partially", "partly", "nearly", "almost", "barely", "half"})
+PARTIAL_ADVERBS = frozenset({"partially", "partly", "nearly", "almost", "half"})
 
 
 def partly_stated(verb: Token) -> bool:
@@ -436,12 +468,13 @@ def _is_marker(tokens: list[Token]) -> bool:
     return "".join(t.text for t in tokens).lower() in ("<unk>", "unk>", "<unk")
 
 
-_JOINS = ("of", "for")
+_JOINS = ("of",)
 
 
 def _after_join(doc: Doc, end: int) -> int:
-    """Where the phrase after a name starts once an "of"/"for" (and its "the") is passed:
-    "Battle [of the] <unk>". ``end`` where no such word follows."""
+    """Where the phrase after a name starts once an "of" (and its "the") is passed: "Battle
+    [of the] <unk>". ``end`` where no such word follows. ("for" mostly starts a phrase of the
+    clause: "left London for <unk>".)"""
     if end < len(doc) and doc[end].lower_ in _JOINS:
         end += 1
         if end < len(doc) and doc[end].lower_ == "the":
@@ -452,7 +485,7 @@ def _after_join(doc: Doc, end: int) -> int:
 def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     """An argument written right beside an unknown-word marker: the marker stands for a word
     of the same phrase, mostly the name itself ("Nazi hunter <unk>", "the turret ship <unk>",
-    "acclaimed theater director <unk> 's film debut"), or ends a name the "of" or "for" after it
+    "acclaimed theater director <unk> 's film debut"), or ends a name the "of" after it
     continues ("the Second Battle of <unk>"), so the key names a class or half a name. After a
     person's name "of" tells where they are from ("Daniel Parker of <unk>"), and a marker before
     "of" is mostly a head of its own ("the <unk> of NY 93", "Gustav <unk> of Philadelphia"):
@@ -586,8 +619,12 @@ def relative_mismatch(verb: Token) -> bool:
     antecedent = verb.head
     if pronouns[0].lower_ == "which" and antecedent.ent_type_ == "PERSON":
         return True
-    if pronouns[0].lower_ == "who" and antecedent.ent_type_ in ("GPE", "LOC", "FAC"):
-        return True  # "Victoria Barracks, Sydney who originally enlisted": the soldiers did
+    if pronouns[0].lower_ == "who" and (antecedent.ent_type_ in ("LOC", "FAC") or (
+            antecedent.ent_type_ == "GPE" and antecedent.left_edge.i > 0
+            and verb.doc[antecedent.left_edge.i - 1].text == ",")):
+        # "Victoria Barracks, Sydney who originally enlisted": the soldiers did. A country
+        # after a verb may stand for its team ("Italy beat France, who had won ...").
+        return True
     finite = [c for c in verb.children if c.dep_ in ("aux", "auxpass")] + [verb]
     forms = {t.lower_ for t in finite[:1]} | {t.tag_ for t in finite[:1]}
     if antecedent.tag_ in ("NNS", "NNPS"):

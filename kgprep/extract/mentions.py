@@ -55,8 +55,8 @@ CORPORATE_SUFFIXES = frozenset({"inc", "corp", "corporation", "co", "ltd", "llc"
                                 "gmbh", "sa", "company", "group"})
 # Last words of a company named by the places it joins ("the London, Midland and Scottish
 # Railway Company", "the Atchison, Topeka and Santa Fe Railway").
-LISTED_NAME_NOUNS = frozenset({"railway", "railroad", "company", "canal", "bank", "airways",
-                               "airlines", "line", "railways", "navigation"})
+LISTED_NAME_NOUNS = frozenset({"railway", "railroad", "company", "canal", "line", "railways",
+                               "navigation"})
 # Modifiers that do not make a noun phrase specific ("the new film" is still just "film").
 NON_SPECIFIC = frozenset({
     "other", "same", "such", "many", "several", "various", "own", "new", "old", "first", "last",
@@ -321,7 +321,7 @@ def name_problem(tokens: list[Token], label: str = "") -> str | None:
             after is not None and after.text in ("<", "<unk>")):
         return "unknown"
     words = [t.lower_.rstrip(".") for t in tokens]
-    if len(tokens) > 1 and tokens[-1].pos_ in ("ADP", "DET", "CCONJ"):
+    if len(tokens) > 1 and tokens[-1].pos_ in ("ADP", "DET", "CCONJ") and tokens[-1].tag_ != "RP":
         # The NER stopped inside the name ("the Boston Celtics of the [NBA]", "Exit Through
         # [the Gift Shop]"): cutting the last words off would name something else.
         return "partial_name"

@@ -86,7 +86,7 @@ FRAMING_PREPS = frozenset({"according", "despite", "because", "due", "instead", 
                            "regardless", "except", "besides", "including", "such", "like"})
 # Verbs whose bare relation says nothing even between two names ("Route 29 | have | Route
 # 129", "David Letterman | have | Brad Stevens": 6 train facts, none correct). "make" is a maker.
-BARE_BLEACHED = frozenset({"have", "take", "get", "do", "note", "describe", "say", "put", "give"})
+BARE_BLEACHED = frozenset({"have", "get", "do", "note", "describe", "say", "put"})
 # Verbs whose bare relation says little without what it lost ("have", "take a stance").
 BLEACHED_VERBS = frozenset({"have", "take", "make", "get", "give", "do", "tell", "see", "note",
                             "describe", "say", "put", "keep", "hold"})
@@ -262,7 +262,7 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
             return _with_conjuncts(child, ctx), "direct"
     if verb.dep_ in ("acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to"
                                              for c in verb.children) and (
-            verb.dep_ == "acl" or verb.head.dep_ != "attr"):
+            verb.dep_ == "acl" or not _says_what_it_is(verb.head)):
         # "Specialized's attempt to adopt ...": the attempt adopts nothing; "enlists the Five
         # Lucky Stars to travel to Japan": an aim. ("the first man to walk on the Moon" after
         # "is" stays, below.)
@@ -278,6 +278,14 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
         heads, _ = _subject_heads(verb.head, ctx)
         return heads, "adverbial"
     return [], "none"
+
+
+def _says_what_it_is(noun: Token) -> bool:
+    """A noun after "is" or set beside a name, or ranked ("the first woman to swim the English
+    Channel"): an infinitive on it tells what its referent did, not an aim."""
+    return noun.dep_ in ("attr", "appos") or any(
+        c.dep_ == "amod" and (c.tag_ == "JJS" or c.lower_ in ("first", "last", "only"))
+        for c in noun.children)
 
 
 def _described(noun: Token, clause: Token, ctx: DocContext) -> list[Token]:
@@ -429,7 +437,7 @@ def _is_framing(prep: Token) -> bool:
 # the approval of", "in response to", "in compliance with". What they frame is no object.
 FRAMING_NOUNS = frozenset({"favor", "favour", "response", "addition", "approval", "help",
                            "support", "consent", "permission", "assistance", "compliance",
-                           "honor", "honour", "behalf", "lieu", "accordance", "spite", "aid"})
+                           "behalf", "lieu", "accordance", "spite", "aid"})
 
 
 def _frames(prep: Token, pobj: Token) -> bool:
@@ -526,7 +534,7 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             edge_checks.date_without_content(verb, obj.mention)
             or edge_checks.adjective_dropped(verb)):
         return "content_lost"
-    if verb is not None and edge_checks.partly_stated(verb):
+    if verb is not None and rule in ("svo", "passive_agent") and edge_checks.partly_stated(verb):
         return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
@@ -534,7 +542,10 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "relative_mismatch"
     if verb is not None and edge_checks.reported_indirectly(verb):
         return "reported_indirectly"
-    if relation in BARE_BLEACHED or relation.startswith("do "):
+    words = relation.split()
+    if relation in BARE_BLEACHED or (len(words) == 2 and words[0] == "do" and verb is not None
+                                     and any(c.dep_ == "prep" and c.lower_ == words[1]
+                                             for c in verb.children)):
         # "closer than Mercury does to our Sun": "do" stands for a verb it does not say.
         return "bleached_relation"
     return None

@@ -15,9 +15,12 @@ from tests.extract.outcomes import reasons
      "to Japan.",
      [("muscles wong", "enlist", "childhood friend", "subject:truncated_name"),
       ("muscles wong", "enlist", "five lucky stars", "subject:truncated_name")]),
-    # After "is", "the first man to walk" is what the subject did.
+    # After "is", "the first man to walk" is what the subject did, and so beside a name.
     ("Neil Armstrong was the first man to walk on the Moon .",
      [("neil armstrong", "walk on", "moon", None)]),
+    ("Gertrude Ederle, the first woman to swim the English Channel, died in 2003.",
+     [("gertrude ederle", "swim", "english channel", None),
+      ("gertrude ederle", "die in", "2003^^xsd:gYear", None)]),
     # A report (here: none) of travelling asserts no travel ...
     ("The government received no reports of Australians travelling to Spain .",
      [("government", "receive", "report of australians", "subject:unresolved"),
@@ -37,8 +40,8 @@ def test_a_participle_under_another_noun_stands(nlp):
     # A wish or plan with "to" is not done (eighth session) ...
     ("Israel wants to drive the Palestinians toward civil war.",
      [("israel", "want to drive", "palestinians", "hypothetical")]),
-    ("Islamic Jihad hopes to turn the Gaza Strip into a vast battlefield.",
-     [("islamic jihad", "hop to turn", "gaza strip", "hypothetical")]),
+    ("Islamic Jihad plans to turn the Gaza Strip into a battlefield.",
+     [("islamic jihad", "plan to turn", "gaza strip", "hypothetical")]),
     # ... a decision is reported as made.
     ("The Royal Navy decided to switch to the double-expansion engine in 1871 .",
      [("royal navy", "decide to switch to", "double expansion engine", None),
@@ -46,3 +49,8 @@ def test_a_participle_under_another_noun_stands(nlp):
 ])
 def test_a_wish_with_to_is_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+def test_what_is_supposed_to_be_so_is_no_wish(nlp):
+    text = "Nacho Libre is supposed to star Jack Black ."
+    assert reasons(nlp, text) == [("nacho libre", "supposed to star", "jack black", None)]

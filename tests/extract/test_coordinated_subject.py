@@ -11,8 +11,9 @@ from tests.extract.outcomes import reasons
 
 @pytest.mark.parametrize(("text", "expected"), [
     # The marker, not the first clause's subject, did the second thing.
-    ("The French retreated from Waterloo and <unk> had secured the right flank .",
-     [("french", "retreat from", "waterloo", None)]),
+    ("The French had retreated from the field with a badly <unk> division and <unk> had "
+     "secured the right flank .",
+     [("french", "retreat from", "field", "object:unresolved")]),
     ("Harris was injured in the first half , and <unk> rushed for 73 yards .",
      [("harris", "injured in", "the first half", "object:vague_date")]),
     # "ranked" describes the teams: Michigan ranked nobody.

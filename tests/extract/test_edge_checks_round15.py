@@ -29,8 +29,9 @@ def test_a_prepositional_fact_that_drops_the_adjective_gives_no_fact(nlp, text, 
 @pytest.mark.parametrize(("text", "expected"), [
     # A verb that holds only in part states no fact (eighth session) ...
     ("US 2 partially replaced M-12 .", ("us 2", "replace", "m-12", "content_lost")),
-    # ... whole, it does.
+    # ... whole, it does; "barely" won is won, and a place filmed in partly is a place.
     ("US 2 replaced M-12 .", ("us 2", "replace", "m-12", None)),
+    ("Barack Obama barely won Indiana in 2008.", ("barack obama", "win", "indiana", None)),
 ])
 def test_a_verb_held_only_in_part_gives_no_fact(nlp, text, expected):
     assert expected in reasons(nlp, text)
@@ -40,9 +41,12 @@ def test_a_verb_held_only_in_part_gives_no_fact(nlp, text, expected):
     # In a passive the "as" phrase says what the thing became: leaving it out loses the fact ...
     ("In 1976 , Manila was reinstated by Ferdinand Marcos as the capital of the Philippines .",
      ("ferdinand marcos", "reinstate", "manila", "content_lost")),
-    # ... without one the passive fact stands.
+    # ... without one the passive fact stands, and so it does where "as" says what the thing
+    # was (not a status the verb set).
     ("Sonic the Hedgehog was developed by Sonic Team .",
      ("sonic team", "develop", "sonic the hedgehog", None)),
+    ("Apple was founded by Steve Jobs as a computer company.",
+     ("steve jobs", "found", "apple", None)),
 ])
 def test_a_passive_fact_that_drops_its_as_phrase_gives_no_fact(nlp, text, expected):
     assert expected in reasons(nlp, text)

@@ -61,6 +61,9 @@ def test_name_continues(nlp, text, expected):
      [("contingent", "include", "50 soldier", "subject:unresolved"),
       ("50 soldier", "headquartered at", "victoria barracks", "subject:generic"),
       ("sydney", "enlist for", "second boer war", "relative_mismatch")]),
+    # A country after a verb may stand for its team.
+    ("Italy beat France, who had won the World Cup in 1998.",
+     [("italy", "beat", "france", None), ("france", "win", "world cup", None)]),
     # Agreement, and "who" after a person, stand.
     ("He praised the Beatles, who were founded in 1960.",
      [("beatles", "founded in", "1960^^xsd:gYear", None)]),

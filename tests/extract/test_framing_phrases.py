@@ -15,6 +15,9 @@ from tests.extract.outcomes import reasons
     # The framing phrase goes; the place the company moved to stays the object.
     ("Easy Company moved to Bastogne with the approval of Omar Bradley .",
      [("easy company", "move to", "bastogne", None)]),
+    # "in honour of" after a verb of naming says after whom.
+    ("HMS Nelson was named in honour of Horatio Nelson.",
+     [("hms nelson", "named in", "honour of horatio nelson", None)]),
     ("Together with the rest of the Philippines , Manila lies within the typhoon belt .",
      [("manila", "lie within", "typhoon belt", None)]),
     # The same noun without its own preposition is part of the relation.
@@ -31,8 +34,11 @@ def test_a_compound_preposition_names_no_object(nlp, text, expected):
      [("david letterman", "have", "brad stevens", "bleached_relation")]),
     ("Venus orbits closer to the Sun than Mercury does to Jupiter .",
      [("mercury", "do to", "jupiter", "bleached_relation")]),
-    # ... while "make" names a maker.
+    # ... while "make" names a maker, "take" a capture and "do business with" a relation.
     ("The Audi A1 is made by Audi.", [("audi", "make", "audi a1", None)]),
+    ("Napoleon took Moscow in September 1812.",
+     [("napoleon", "take", "moscow", None)]),
+    ("IBM does business with Apple.", [("ibm", "do business with", "apple", None)]),
 ])
 def test_a_bare_bleached_verb_between_names_is_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected

@@ -17,6 +17,8 @@ from tests.extract.outcomes import reasons
       ("maria lopez", "sign in", "2010^^xsd:gYear", None)]),
     ("Steven Dean Moore directed the documentary Exit Through the Gift Shop in 2010.",
      [("steven dean moore", "direct", "exit through", "object:partial_name")]),
+    # A title may end in a particle.
+    ("Judd Apatow directed Knocked Up in 2007.", [("judd apatow", "direct", "knocked up", None)]),
 ])
 def test_a_name_cut_after_a_function_word_gives_no_fact(nlp, text, expected):
     assert reasons(nlp, text) == expected

@@ -49,3 +49,10 @@ def test_people_joined_by_an_ampersand_are_two(nlp):
 ])
 def test_places_listed_before_a_railway_name_one_company(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+def test_countries_listed_before_a_bank_are_no_one_name(nlp):
+    # Only railway-like names are made of the places they join.
+    text = "The deal involved the Netherlands, Belgium and Barclays Bank."
+    objects = [o for _, _, o, _ in reasons(nlp, text)]
+    assert objects == ["netherlands", "belgium", "barclays bank"]
