@@ -397,6 +397,12 @@ def passive_as_dropped(verb: Token) -> bool:
         c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
 
 
+# Verbs whose "into" says what a thing became ("came into existence", "transformed into an
+# enemy"), not where it went ("advanced into Poland").
+CHANGE_VERBS = frozenset({"come", "turn", "transform", "merge", "convert", "change", "develop",
+                          "evolve", "erect", "reorganize", "reorganise"})
+
+
 def date_without_content(verb: Token, obj: Mention) -> bool:
     """A date fact of a verb whose object or complement it leaves out: "named the interchange
     as ... in 2006" -> "named in 2006", "was appointed Ambassador to Great Britain in 1796" ->
@@ -412,12 +418,6 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
                or (change and c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
 
 
-# Verbs whose "into" says what a thing became ("came into existence", "transformed into an
-# enemy"), not where it went ("advanced into Poland").
-CHANGE_VERBS = frozenset({"come", "turn", "transform", "merge", "convert", "change", "develop",
-                          "evolve", "erect", "reorganize", "reorganise"})
-
-
 def _is_date_word(tok: Token) -> bool:
     return tok.ent_type_ in ("DATE", "TIME") or (tok.like_num and len(tok.text) == 4)
 
@@ -425,14 +425,9 @@ def _is_date_word(tok: Token) -> bool:
 def _half_period(verb: Token) -> bool:
     """"from" one date and "to"/"until" another on the same verb: a period, which a date fact
     cuts in half. Places ("flew from New York to Paris in 1927") are no period."""
-    ends: dict[str, bool] = {}
-    for prep in (c for c in verb.children if c.dep_ == "prep"):
-        dated = any(_is_date_word(o) for o in prep.children if o.dep_ == "pobj")
-        word = "from" if prep.lower_ == "from" else "to" if prep.lower_ in (
-            "to", "until", "till") else ""
-        if word:
-            ends[word] = ends.get(word, False) or dated
-    return ends.get("from", False) and ends.get("to", False)
+    dated = {c.lower_ for c in verb.children if c.dep_ == "prep"
+             and any(_is_date_word(o) for o in c.children if o.dep_ == "pobj")}
+    return "from" in dated and bool(dated & {"to", "until", "till"})
 
 
 # Adjectives that say where, not what: "turns west on Main Street", "has been present in
@@ -453,6 +448,21 @@ def partly_stated(verb: Token) -> bool:
     return any(c.dep_ == "advmod" and c.lower_ in PARTIAL_ADVERBS for c in verb.children)
 
 
+# Verbs whose bare relation says nothing even between two names ("Route 29 | have | Route
+# 129", "David Letterman | have | Brad Stevens": 5 train facts, none correct). "make" names a
+# maker, "take" a capture.
+BARE_BLEACHED = frozenset({"have", "get", "do", "note", "describe", "say", "put"})
+
+
+def bare_bleached(relation: str, verb: Token | None) -> bool:
+    """A bare bleached verb between two names, or a pro-verb "do" with the preposition of the
+    verb it stands for ("closer than Mercury does to our Sun")."""
+    words = relation.split()
+    return relation in BARE_BLEACHED or (
+        len(words) == 2 and words[0] == "do" and verb is not None
+        and any(c.dep_ == "prep" and c.lower_ == words[1] for c in verb.children))
+
+
 def adjective_dropped(verb: Token) -> bool:
     """A prepositional fact of a verb whose adjective it leaves out: "Oasis is popular in
     Brazil" -> "be in Brazil" (a place it is not), "Hamas has become rather unpopular in Gaza"
@@ -466,6 +476,16 @@ _CUT_AT = frozenset({"of", "on", "in", "for", "and", "the", "to", "at", "by", "w
 
 def _is_marker(tokens: list[Token]) -> bool:
     return "".join(t.text for t in tokens).lower() in ("<unk>", "unk>", "<unk")
+
+
+def marker_at(doc: Doc, i: int) -> bool:
+    """An unknown-word marker ("<", "unk", ">") starts at token ``i``."""
+    return _is_marker(list(doc[i : i + 3]))
+
+
+def _marker_before(doc: Doc, i: int) -> bool:
+    """An unknown-word marker ends right before token ``i``."""
+    return i >= 3 and _is_marker(list(doc[i - 3 : i]))
 
 
 _JOINS = ("of",)
@@ -500,8 +520,7 @@ def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     # A marker as the possessor is a word of the name or says whose thing it is: "<unk> 's
     # Knoll", "<unk> 's wife".
     before = start - 1 if start >= 1 and doc[start - 1].tag_ == "POS" else start
-    return _is_marker(list(doc[after : after + 3])) or (
-        before >= 3 and _is_marker(list(doc[before - 3 : before])))
+    return marker_at(doc, after) or _marker_before(doc, before)
 
 
 _CLAUSE_OPENERS = ("aux", "auxpass", "neg", "advmod")
@@ -525,7 +544,7 @@ def clause_has_own_subject(verb: Token) -> bool:
     unattached_noun = before.pos_ in ("NOUN", "PROPN", "PRON") and before.dep_ not in (
         "pobj", "npadvmod", "dobj", "attr", "appos", "poss")
     return (before.pos_ == "ADP" and before.lower_ != "to") or unattached_noun or (
-        first >= 3 and _is_marker(list(doc[first - 3 : first])))
+        _marker_before(doc, first))
 
 
 def overlapping_arguments(subject_key: str, object_key: str) -> bool:

@@ -84,9 +84,6 @@ TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "seaso
 # Prepositional phrases that frame a statement rather than name its object.
 FRAMING_PREPS = frozenset({"according", "despite", "because", "due", "instead", "unlike",
                            "regardless", "except", "besides", "including", "such", "like"})
-# Verbs whose bare relation says nothing even between two names ("Route 29 | have | Route
-# 129", "David Letterman | have | Brad Stevens": 6 train facts, none correct). "make" is a maker.
-BARE_BLEACHED = frozenset({"have", "get", "do", "note", "describe", "say", "put"})
 # Verbs whose bare relation says little without what it lost ("have", "take a stance").
 BLEACHED_VERBS = frozenset({"have", "take", "make", "get", "give", "do", "tell", "see", "note",
                             "describe", "say", "put", "keep", "hold"})
@@ -542,11 +539,7 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "relative_mismatch"
     if verb is not None and edge_checks.reported_indirectly(verb):
         return "reported_indirectly"
-    words = relation.split()
-    if relation in BARE_BLEACHED or (len(words) == 2 and words[0] == "do" and verb is not None
-                                     and any(c.dep_ == "prep" and c.lower_ == words[1]
-                                             for c in verb.children)):
-        # "closer than Mercury does to our Sun": "do" stands for a verb it does not say.
+    if edge_checks.bare_bleached(relation, verb):
         return "bleached_relation"
     return None
 
@@ -1106,8 +1099,9 @@ def _in_list(chain: Span, sent: Span, conj_links: int) -> bool:
         return True
     if len(after) == 2 and after[0].text == ",":
         item = after[1]
-        following = doc[item.i + 3] if item.text == "<" and item.i + 3 < sent.end else None
-        if following is not None and (following.lower_ in _LIST_WORDS or following.text == ","):
+        following = doc[item.i + 3] if item.i + 3 < sent.end else None
+        if following is not None and edge_checks.marker_at(doc, item.i) and (
+                following.lower_ in _LIST_WORDS or following.text == ","):
             return True  # "Frankfurt, Hamburg, <unk> and elsewhere": a gap is one more item
         if _starts_clause(item, chain):
             return False
