@@ -30,6 +30,7 @@ EXIT_CONFIG = 2  # bad command line, pipeline file or config value
 EXIT_INPUT = 3  # missing inputs or upstream artifacts
 EXIT_LOCKED = 4  # another run holds the work directory
 EXIT_REJECTS = 5  # --strict and some input records were rejected
+EXIT_EMPTY = 6  # --strict and a stage's result was empty (its warning says which)
 EXIT_INTERRUPTED = 130
 
 # The one exit-code table: `kgprep --help` prints it and README.md's "Exit codes" table must say
@@ -48,6 +49,9 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
      "directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
+    (EXIT_EMPTY, "--strict, and a stage's result was empty: no triples, no graph edges, no "
+     "edge in a subnetwork or no annotated triple (the 'kgprep: warning:' line says which; "
+     "without --strict the run goes on and exits 0)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
 )
 
@@ -99,6 +103,10 @@ class StrictRejects(RuntimeError):
     """--strict and the extract stage rejected input records."""
 
 
+class StrictEmpty(RuntimeError):
+    """--strict and a stage's result was empty."""
+
+
 class ValidationFailed(RuntimeError):
     """validate found problems (listed on stdout)."""
 
@@ -109,6 +117,14 @@ def emit(event: dict[str, Any], as_json: bool, text: str | None = None) -> None:
         print(json.dumps(event, sort_keys=True), flush=True)
     elif text is not None:
         print(text, flush=True)
+
+
+def warn(message: str, as_json: bool) -> None:
+    """A result a user should look at that is not a failure: one line on stderr."""
+    if as_json:
+        print(json.dumps({"event": "warning", "message": message}), file=sys.stderr, flush=True)
+    else:
+        print(f"kgprep: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
@@ -142,6 +158,10 @@ def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: b
                 raise StrictRejects(
                     f"{report.counts['rejects']} input records were rejected (--strict); "
                     f"see {cfg.work_path / 'extract' / 'rejects.jsonl'}")
+            if strict and report.warnings:  # the error line says it, once
+                raise StrictEmpty(f"{stage}: {'; '.join(report.warnings)} (--strict)")
+            for warning in report.warnings:
+                warn(f"{stage}: {warning}", as_json)
 
 
 def cmd_stage(args: argparse.Namespace) -> int:
@@ -417,7 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "base IRI, domains file, tokenizer, work dir writable), then print what "
                        "would run and what is up to date; change nothing")
         p.add_argument("--strict", action="store_true",
-                       help="exit with code 5 after extract if any input record was rejected")
+                       help="exit with code 5 after extract if any input record was rejected, "
+                       "and with code 6 after a stage whose result is empty (no triples, no "
+                       "graph edges, no edge in a subnetwork, no annotated triple)")
 
     stages = registered()  # the stage commands, from the registry
     stage_parser("run", f"Run every stage in order: {', '.join(s.name for s in stages)}. "
@@ -545,6 +567,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         (FileNotFoundError, EXIT_INPUT, "missing input"),
         (LockedError, EXIT_LOCKED, "locked"),
         (StrictRejects, EXIT_REJECTS, "rejected input"),
+        (StrictEmpty, EXIT_EMPTY, "empty result"),
         (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
         (ValidationFailed, EXIT_FAILED, "validation failed"),
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import re
 import shutil
 import signal
@@ -85,7 +86,7 @@ def readme_exit_codes() -> list[tuple[int, str]]:
 
 def test_readme_and_help_show_the_same_exit_code_table(capsys):
     assert readme_exit_codes() == list(EXIT_CODES)
-    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 130]
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 6, 130]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--help"])
     shown = " ".join(capsys.readouterr().out.split())
@@ -162,6 +163,42 @@ def test_row_5_strict_and_rejected_records(tmp_path, capsys):
     line = one_error_line(capsys.readouterr().err)
     assert "1 input records were rejected (--strict)" in line
     assert (tmp_path / "work" / "extract" / "rejects.jsonl").read_text().count("\n") == 1
+
+
+def _warnings(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("kgprep: warning: ")]
+
+
+def test_row_6_an_empty_result_warns_and_strict_makes_it_exit_6(tmp_path, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "a", "text": "Hello there. Thanks a lot!"}\n', encoding="utf-8")
+    pipeline = sample_pipeline(tmp_path)
+    paths = f'input.paths=["{corpus}"]'
+    assert main(["extract", str(pipeline), "--set", paths]) == 0
+    err = capsys.readouterr().err
+    assert _warnings(err) == ["kgprep: warning: extract: no triples in 1 documents (2 sentences):"
+                              " the graph and the shards' annotations will be empty"]
+    assert "error" not in err
+    # Up to date, the stage still says it; --strict turns it into exit 6 with one error line.
+    assert main(["extract", str(pipeline), "--set", paths, "--strict"]) == 6
+    error = one_error_line(capsys.readouterr().err)
+    assert error.startswith("kgprep: error: extract: no triples in 1 documents")
+
+
+def test_row_6_a_graph_with_every_fact_below_the_threshold(tmp_path, capsys):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "a", "text": "Marie Curie was born in Warsaw."}\n',
+                      encoding="utf-8")
+    pipeline = sample_pipeline(tmp_path)
+    settings = ["--set", f'input.paths=["{corpus}"]', "--set", "graph.min_confidence=1.0"]
+    assert main(["extract", str(pipeline), *settings]) == 0
+    assert _warnings(capsys.readouterr().err) == []
+    assert main(["graph", str(pipeline), *settings, "--strict"]) == 6
+    error = one_error_line(capsys.readouterr().err)
+    assert error.startswith("kgprep: error: graph: the graph has no edges: 1 triples, 0 facts "
+                            "(graph.min_confidence 1.0); no fact: below graph.min_confidence 1")
+    stats = json.loads((tmp_path / "work" / "stats" / "graph.json").read_text())
+    assert error == f"kgprep: error: graph: {stats['warnings'][0]} (--strict)"
 
 
 def test_row_130_interrupted_in_process(tmp_path, monkeypatch, capsys):

@@ -270,6 +270,9 @@ class StageReport:
     details: dict[str, Any] = field(default_factory=dict)  # nested figures for stats/<stage>.json
     # The summary's last line: records read = processed + rejected + skipped (extract).
     conservation: str = ""
+    # An empty result is never a silent success: each line names what came out empty and why.
+    # The CLI prints them on stderr; --strict turns them into exit code 6.
+    warnings: list[str] = field(default_factory=list)
 
     def finish(self) -> StageReport:
         self.seconds = time.perf_counter() - self.started
@@ -287,6 +290,7 @@ class StageReport:
             "outputs": self.outputs,
             **({"details": self.details} if self.details else {}),
             **({"conservation": self.conservation} if self.conservation else {}),
+            **({"warnings": self.warnings} if self.warnings else {}),
         }
 
     def write(self, work_dir: Path) -> None:
@@ -366,6 +370,7 @@ def up_to_date(report: StageReport, work: Path, outputs: tuple[str, ...]) -> Sta
     counts = recorded.get("counts", {})
     report.counts = {"up_to_date": 1, **{k: v for k, v in counts.items() if k != "up_to_date"}}
     report.details = recorded.get("details", {})
+    report.warnings = list(recorded.get("warnings", []))  # still empty, so still said
     report.outputs = {name: str(work / name) for name in outputs}
     return report.finish()
 

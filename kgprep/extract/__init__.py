@@ -423,6 +423,16 @@ def conservation_line(read: int, processed: int, rejected: dict[str, int],
             f" + {term('rejected', rejected)} + {term('skipped', skipped)}")
 
 
+def extract_warnings(totals: dict[str, int]) -> list[str]:
+    """What came out empty: no documents (input.allow_empty), or documents with no triple."""
+    if totals["documents"] == 0:
+        return ["no documents were processed (input.allow_empty): every later stage is empty"]
+    if totals["triples"] == 0:
+        return [f"no triples in {totals['documents']:,} documents ({totals['sentences']:,} "
+                f"sentences): the graph and the shards' annotations will be empty"]
+    return []
+
+
 def _write_jsonl(path: Path, records: list[Reject] | list[Skip]) -> None:
     with atomic_open(path) as fh:
         for record in records:
@@ -605,6 +615,7 @@ class ExtractStage(Stage):
                           "skipped_by_reason": skipped_by_kind}
         report.conservation = conservation_line(tally.read, totals["documents"], rejected_by_kind,
                                                 skipped_by_kind)
+        report.warnings = extract_warnings(totals)
         report.rate_count = words_parsed
         report.outputs = {"parts": str(out_dir), "rejects": str(out_dir / "rejects.jsonl"),
                           "skipped": str(out_dir / "skipped.jsonl")}

@@ -226,6 +226,19 @@ def triple_outcomes(flat: pa.Table) -> dict[str, int]:
     return counts
 
 
+def graph_warnings(outcomes: dict[str, int], edges: int, min_confidence: float) -> list[str]:
+    """An empty graph, with why: no triples, or every triple refused (the main reasons)."""
+    if edges:
+        return []
+    if outcomes["triples"] == 0:
+        return ["the graph has no edges: extract found no triples"]
+    reasons = sorted(((n, k.removeprefix("no fact: ")) for k, n in outcomes.items()
+                      if k.startswith("no fact: ")), key=lambda nk: (-nk[0], nk[1]))
+    shown = ", ".join(f"{reason} {n:,}" for n, reason in reasons[:3])
+    return [f"the graph has no edges: {outcomes['triples']:,} triples, {outcomes['facts']:,} "
+            f"facts (graph.min_confidence {min_confidence}); no fact: {shown or 'none'}"]
+
+
 SPEC = StageSpec(
     "graph", ("extract",), ("graph",), (),
     "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
@@ -352,6 +365,7 @@ class GraphStage(Stage):
             "quads": quads,
         }
         report.details = {"min_confidence": cfg.graph.min_confidence, "triple_outcomes": outcomes}
+        report.warnings = graph_warnings(outcomes, edges.num_rows, cfg.graph.min_confidence)
         report.rate_count = outcomes["triples"]
         report.outputs = {"graph": str(out_dir), "rdf": str(rdf_dir)}
         return report.finish()

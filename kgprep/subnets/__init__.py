@@ -463,6 +463,11 @@ class SubnetsStage(Stage):
             "edges_in_subnets": int((edge_subnet >= 0).sum()),
             "memberships": membership.num_rows,
         }
+        if not report.counts["edges_in_subnets"]:
+            report.warnings = [
+                f"no edge is in a subnetwork ({len(names)} subnetworks from "
+                f"{edges.num_rows:,} edges, {report.counts['domains_without_seeds']} domains "
+                f"without seeds): the shards' subnet annotations will be empty"]
         for step, removed in pruning.items():
             report.counts[f"pruned by {step}: nodes/edges"] = \
                 f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"
