@@ -68,7 +68,7 @@ class GraphConfig:
     # Triples below this confidence stay in the extract records but give no graph fact. The
     # default is the shipped model's recommendation: the threshold with the best F0.5 on
     # out-of-fold labelled train facts (python -m kgprep.confidence_train fit).
-    min_confidence: float = 0.5
+    min_confidence: float = 0.55
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,14 @@
 """Triple confidence: a logistic model over parse features, learned from labelled triples.
 
-The model ships in the package (``kgprep/models/confidence.json``: one weight per feature, a
-bias, and an isotonic calibration table) and is re-trained by ``python -m
-kgprep.confidence_train`` from ``data/labels/``. Applying it needs no scikit-learn: a sum of
-weights, a logistic function and a table look-up.
+The model ships in the package (``kgprep/models/confidence.json``: one weight per feature and a
+bias, Platt-calibrated) and is re-trained by ``python -m kgprep.confidence_train`` from
+``data/labels/``. Applying it needs no scikit-learn: a sum of weights and a logistic function.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -77,41 +75,24 @@ def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: Spa
 
 @dataclass(frozen=True)
 class ConfidenceModel:
+    """A logistic model whose Platt calibration is folded into its weights and bias: the
+    logistic of the weighted sum is already the calibrated probability of a correct fact."""
+
     weights: dict[str, float]
     bias: float
-    # Isotonic calibration: raw probabilities (ascending) -> calibrated values.
-    calibration_x: tuple[float, ...] = ()
-    calibration_y: tuple[float, ...] = ()
     source: str = ""
 
-    def raw(self, features: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(name, 0.0) * v for name, v in features.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
     def confidence(self, features: dict[str, float]) -> float:
-        p = self.raw(features)
-        xs, ys = self.calibration_x, self.calibration_y
-        if xs:
-            i = bisect_right(xs, p)
-            if i == 0:
-                p = ys[0]
-            elif i == len(xs):
-                p = ys[-1]
-            else:  # linear between the calibration points
-                x0, x1, y0, y1 = xs[i - 1], xs[i], ys[i - 1], ys[i]
-                p = y0 + (y1 - y0) * (p - x0) / (x1 - x0) if x1 > x0 else y1
-        return round(float(p), 4)
+        z = self.bias + sum(self.weights.get(name, 0.0) * v for name, v in features.items())
+        return round(1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0))), 4)
 
     def to_json(self) -> dict[str, Any]:
         return {"bias": self.bias, "weights": dict(sorted(self.weights.items())),
-                "calibration": {"x": list(self.calibration_x), "y": list(self.calibration_y)},
                 "source": self.source}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ConfidenceModel:
-        calibration = data.get("calibration", {})
         return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]),
-                   tuple(calibration.get("x", ())), tuple(calibration.get("y", ())),
                    data.get("source", ""))
 
     @classmethod

@@ -10,14 +10,38 @@ from kgprep.confidence_train import LABELS, LABELS_DIR, curve, labelled, read_js
 from kgprep.extract.confidence import ConfidenceModel
 
 
-def test_calibration_interpolates_and_clips():
-    model = ConfidenceModel({"rule=svo": 2.0}, -2.0, (0.2, 0.5, 0.8), (0.1, 0.4, 0.9))
-    assert model.raw({"rule=svo": 1.0}) == pytest.approx(0.5)
-    assert model.confidence({"rule=svo": 1.0}) == pytest.approx(0.4)
-    assert model.confidence({}) == pytest.approx(0.1)  # raw 0.12, below the table: clipped
-    assert model.confidence({"rule=svo": 3.0}) == pytest.approx(0.9)
+def test_confidence_is_the_logistic_of_the_weighted_sum_and_round_trips():
+    model = ConfidenceModel({"rule=svo": 2.0, "sentence_len": -1.0}, -2.0)
+    assert model.confidence({"rule=svo": 1.0}) == pytest.approx(0.5)
+    assert model.confidence({"rule=svo": 1.0, "sentence_len": 2.0}) == pytest.approx(0.1192,
+                                                                                      abs=1e-4)
+    assert model.confidence({"unknown": 1.0}) == pytest.approx(0.1192, abs=1e-4)
     again = ConfidenceModel.from_json(json.loads(json.dumps(model.to_json())))
     assert again == model
+
+
+def test_fit_is_calibrated_out_of_fold_and_recommends_a_cut_only_when_it_ranks():
+    """On rows whose true chance of being correct is known, the fitted confidence matches it:
+    facts given about 0.8 are correct about 80% of the time."""
+    import random
+
+    from kgprep.confidence_train import fit
+
+    rng = random.Random(3)
+    rows = []
+    for n in range(1200):
+        kind = n % 3  # three kinds of fact, correct 20%, 50% and 85% of the time
+        chance = (0.2, 0.5, 0.85)[kind]
+        rows.append({"split": "train", "features": {f"kind={kind}": 1.0},
+                     "label": "correct" if rng.random() < chance else "wrong"})
+    rows.append({"split": "heldout", "features": {"kind=0": 1.0}, "label": "correct"})
+    model, threshold = fit(rows)
+    assert "1200 labelled train-split triples" in model.source
+    for kind, chance in enumerate((0.2, 0.5, 0.85)):
+        assert model.confidence({f"kind={kind}": 1.0}) == pytest.approx(chance, abs=0.06)
+    assert threshold in (0.55, 0.6, 0.65, 0.7, 0.75, 0.8)  # the cut keeps only the 85% kind
+    noise = [{**r, "features": {"same": 1.0}} for r in rows]
+    assert fit(noise)[1] == 0.0  # a model that cannot rank recommends keeping every fact
 
 
 def test_shipped_model_is_fitted_and_sets_the_default_threshold():
@@ -26,8 +50,7 @@ def test_shipped_model_is_fitted_and_sets_the_default_threshold():
     from kgprep.core.config import GraphConfig
 
     model = ConfidenceModel.default()
-    assert "train-split" in model.source and model.calibration_x
-    assert list(model.calibration_y) == sorted(model.calibration_y)  # isotonic
+    assert "train-split" in model.source and "Platt calibration" in model.source
     shipped = json.loads(resources.files("kgprep.models").joinpath("confidence.json").read_text())
     # The config default is the fit's recommendation, never a value read off the held-out set.
     assert GraphConfig().min_confidence == shipped["recommended_min_confidence"]
