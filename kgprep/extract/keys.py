@@ -38,6 +38,26 @@ def token_key(token: Token) -> str:
     return (token.lemma_ or token.text).lower()
 
 
+# "-es" follows these endings ("taxes", "goes", "watches"); after any other, the "e" is the
+# verb's own ("hopes" is "hope" + "s").
+_ES_AFTER = ("s", "x", "z", "sh", "ch", "o")
+# One syllable closed by one consonant: such a verb doubles it before "-ed" ("hop", "hopped"),
+# so a single consonant before "-ed" ("hoped") means the verb ends in a silent "e".
+_CLOSED_SYLLABLE = re.compile(r"[^aeiou]*[aeiou][^aeiouwxy]")
+
+
+def verb_lemma(token: Token) -> str:
+    """A verb's lemma, with the silent "e" the small model's lemmatizer takes off where the
+    shorter verb also exists: "hopes" and "hoped" are "hope", not "hop"; "copes" is "cope"."""
+    lemma = (token.lemma_ or token.text).lower()
+    form = token.lower_
+    if token.tag_ == "VBZ" and form == lemma + "es" and not lemma.endswith(_ES_AFTER):
+        return lemma + "e"
+    if token.tag_ in ("VBD", "VBN") and form == lemma + "ed" and _CLOSED_SYLLABLE.fullmatch(lemma):
+        return lemma + "e"
+    return lemma
+
+
 def compact_tokens(head: Token) -> list[Token]:
     """The head plus its contiguous left modifiers (compounds, adjectives), in text order."""
     chosen = {head.i}

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
 from kgprep.core.records import ArgumentRecord, ExtraArgumentRecord, TripleRecord
 from kgprep.extract import edge_checks
 from kgprep.extract.confidence import ConfidenceModel, triple_features
-from kgprep.extract.keys import compact_tokens
+from kgprep.extract.keys import compact_tokens, verb_lemma
 from kgprep.extract.mentions import (
     RELATIVE_PRONOUNS,
     DocMentions,
@@ -609,7 +609,7 @@ class _Builder:
             "pred": {
                 "start": p_start,
                 "end": p_end,
-                "lemma": verb.lemma_.lower() if verb is not None else pred_key,
+                "lemma": verb_lemma(verb) if verb is not None else pred_key,
                 "key": pred_key,
                 "label": pred_key,
             },
@@ -647,7 +647,7 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     ):
         start -= 1
     tokens = list(doc[start : verb.i + 1])
-    words = [verb.lower_ if _passive_form(verb) else verb.lemma_.lower()]
+    words = [verb.lower_ if _passive_form(verb) else verb_lemma(verb)]
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == tokens[-1].i + 1:
             tokens.append(child)
@@ -657,7 +657,7 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
 
 def _active_phrase(verb: Token) -> list[str]:
     """The key words of the active voice: "was produced by" states (agent, produce, thing)."""
-    return [verb.lemma_.lower(), *(c.lower_ for c in verb.rights if c.dep_ == "prt")]
+    return [verb_lemma(verb), *(c.lower_ for c in verb.rights if c.dep_ == "prt")]
 
 
 def _contiguous_range(doc: Doc, tokens: list[Token]) -> list[Token]:
