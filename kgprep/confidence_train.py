@@ -19,6 +19,7 @@ import random
 import re
 import sys
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +334,30 @@ def curve(rows: list[dict[str, Any]], sentences: int, model: Any
     return out
 
 
+RELIABILITY_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 1.0001)
+
+
+def reliability(rows: list[dict[str, Any]], model: Any
+                ) -> list[tuple[float, float, int, float, float]]:
+    """Calibration by confidence band: (low, high, facts, mean confidence, share correct) for
+    each band that holds facts. Calibrated means the last two agree: facts given about 0.8 are
+    correct about 80% of the time."""
+    scored = [(model.confidence(r["features"]), r["label"] == "correct") for r in rows]
+    out = []
+    for low, high in pairwise(RELIABILITY_BINS):
+        band = [(c, ok) for c, ok in scored if low <= c < high]
+        if band:
+            out.append((low, min(high, 1.0), len(band), sum(c for c, _ in band) / len(band),
+                        sum(ok for _, ok in band) / len(band)))
+    return out
+
+
+def print_reliability(rows: list[dict[str, Any]], model: Any, out: Any) -> None:
+    print("  confidence band  facts  mean confidence  share correct", file=out)
+    for low, high, n, mean, share in reliability(rows, model):
+        print(f"  {low:.2f}-{high:.2f}      {n:5d}  {mean:15.3f}  {share:13.3f}", file=out)
+
+
 def current_heldout(model: str, labels_dir: Path = LABELS_DIR
                     ) -> tuple[list[dict[str, Any]], int, int]:
     """The held-out documents re-extracted by the current code: (labelled facts with the
@@ -370,6 +395,7 @@ def bench_labelled(model: str, threshold: float, out: Any = sys.stdout) -> bool:
     for t, p, y, n in points:
         mark = "  <- graph.min_confidence" if abs(t - threshold) < 1e-9 else ""
         print(f"  {t:9.2f}  {p:9.3f}  {y:14.3f}  {n:5d}{mark}", file=out)
+    print_reliability(rows, ConfidenceModel.default(), out)
     at = next(((p, y) for t, p, y, _ in points if abs(t - threshold) < 1e-9), (0.0, 0.0))
     ok = at[0] >= 0.80 and at[1] >= 0.6
     print(f"  at {threshold}: precision {at[0]:.3f} (target >= 0.80), {at[1]:.3f} facts per "
@@ -418,6 +444,7 @@ def report(rows: list[dict[str, Any]], model: Any, out: Any = sys.stdout) -> int
     print("threshold  precision  facts/sentence  facts", file=out)
     for t, p, y, n in curve(held, sentences, model):
         print(f"{t:9.2f}  {p:9.3f}  {y:14.3f}  {n:5d}", file=out)
+    print_reliability(held, model, out)
     return 0
 
 

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from kgprep.confidence_train import LABELS, LABELS_DIR, curve, labelled, read_jsonl, split_of
+from kgprep.confidence_train import (
+    LABELS,
+    LABELS_DIR,
+    curve,
+    labelled,
+    read_jsonl,
+    reliability,
+    split_of,
+)
 from kgprep.extract.confidence import ConfidenceModel
 
 
@@ -92,3 +100,13 @@ def test_auc_lower_bound_separates_a_ranking_from_noise():
     assert auc_lower_bound(y, ranking) > 0.7
     assert auc_lower_bound(y, noise) <= 0.5
     assert auc_lower_bound(y, ranking) == auc_lower_bound(y, ranking)  # seeded
+
+
+def test_reliability_compares_mean_confidence_with_the_share_correct_per_band():
+    model = ConfidenceModel({"a": 10.0, "b": -10.0}, 0.0)  # 0.9999 and 0.0000
+    rows = [{"features": {"a": 1.0}, "label": "correct"},
+            {"features": {"a": 1.0}, "label": "wrong"},
+            {"features": {"b": 1.0}, "label": "useless"}]
+    assert reliability(rows, model) == [
+        (0.0, 0.5, 1, pytest.approx(0.0), 0.0),
+        (0.8, 1.0, 2, pytest.approx(1.0, abs=1e-3), 0.5)]
