@@ -422,8 +422,13 @@ def _prep_objects(verb: Token, ctx: DocContext) -> list[tuple[Token, Token]]:
     return pairs
 
 
+# Era marks after a year: the small NER often takes "900 BC" for an organisation.
+ERA_MARKS = frozenset({"bc", "b.c.", "bce", "ad", "a.d.", "ce"})
+
+
 def _is_temporal(pobj: Token) -> bool:
-    return pobj.ent_type_ in TEMPORAL_ENTS or pobj.lemma_.lower() in TIME_NOUNS
+    return pobj.ent_type_ in TEMPORAL_ENTS or pobj.lemma_.lower() in TIME_NOUNS or (
+        pobj.lower_ in ERA_MARKS and any(c.dep_ == "nummod" for c in pobj.children))
 
 
 def _is_framing(prep: Token) -> bool:
@@ -696,6 +701,9 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
     agent_pairs = [
         (c, p) for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
     ]
+    # "buried by 900 BC": a time after "by" is when, not who; it is a date phrase like "in".
+    preps += [pair for pair in agent_pairs if _is_temporal(pair[1])]
+    agent_pairs = [pair for pair in agent_pairs if not _is_temporal(pair[1])]
     complements = [c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "NOUN"]
     for subj in subjects:
         if objects:
