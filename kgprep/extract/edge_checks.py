@@ -523,6 +523,13 @@ def beside_unknown_word(mention: Mention, doc: Doc) -> bool:
     return marker_at(doc, after) or _marker_before(doc, before)
 
 
+def unknown_in_relation(relation: str) -> bool:
+    """A relation with an unknown-word marker in it ("is an <unk> organisation of"): the
+    marker hides the word that says what the relation is."""
+    words = relation.split()
+    return "unk" in words or "<unk>" in words
+
+
 _CLAUSE_OPENERS = ("aux", "auxpass", "neg", "advmod")
 
 

@@ -29,11 +29,17 @@ FIELD_PLURALS = frozenset({"physics", "optics", "economics", "politics", "mathem
                            "thermodynamics", "logistics", "aesthetics", "semantics"})
 
 
+# A participle in these roles modifies a noun: it is read as an adjective.
+PARTICIPLE_MODIFIERS = frozenset({"amod", "compound", "nmod"})
+
+
 def token_key(token: Token) -> str:
     """A token's canonical form: the lemma of nouns and verbs; proper nouns, acronyms, modifiers
-    ("largest" is not "large") and fields named like plurals ("optics") as written."""
+    ("largest" is not "large", a "surviving officer" no "survive officer") and fields named like
+    plurals ("optics") as written."""
     if token.pos_ in ("PROPN", "ADJ", "NUM") or token.text.isupper() or (
-            token.lower_ in FIELD_PLURALS):
+            token.lower_ in FIELD_PLURALS) or (
+            token.tag_ in ("VBG", "VBN") and token.dep_ in PARTICIPLE_MODIFIERS):
         return token.text.lower()
     return (token.lemma_ or token.text).lower()
 

@@ -528,6 +528,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "object:bare_date"
     if edge_checks.empty_relation(relation, obj.mention):
         return "empty_relation"
+    if edge_checks.unknown_in_relation(relation):
+        return "relation:beside_unknown"
     if verb is not None and rule == "svo" and edge_checks.content_in_complement(verb):
         return "content_lost"
     if verb is not None and rule == "passive_agent" and edge_checks.passive_as_dropped(verb):
@@ -691,6 +693,8 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
             return
         base_tokens = [*head_tokens, *between, *base_tokens]
         to = ["to"] if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) else []
+        if verb.tag_ == "VBG" and not to:  # "began using": a gerund reads as written
+            base_words = [verb.lower_, *base_words[1:]]
         base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *to,
                       *base_words]
         rule_svo = "xcomp"

@@ -1,5 +1,7 @@
-"""Relation keys read as the verb a person would name: the small model's lemmatizer takes the
-silent "e" off verbs whose shorter form is also a verb ("hopes" -> "hop", "copes" -> "cop")."""
+"""Keys read as a person would write them: the small model's lemmatizer takes the silent "e" off
+verbs whose shorter form is also a verb ("hopes" -> "hop", "copes" -> "cop"), a participle before a
+noun stays as written ("surviving officer"), a gerund after a verb too ("began using"), and a
+relation with an unknown-word marker in it says nothing."""
 
 from __future__ import annotations
 
@@ -35,3 +37,18 @@ def test_verb_lemma(nlp, sentence, verb, lemma):
 
     token = next(t for t in nlp(sentence) if t.text == verb)
     assert verb_lemma(token) == lemma
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Smith, a senior surviving officer, left Paris.",
+     [("smith", "leave", "paris", None), ("smith", "is a", "senior surviving officer", None)]),
+    ("Smith bought a used car.", [("smith", "buy", "used car", None)]),
+    ("In 1988, Operation California began using the name Operation USA.",
+     [("operation california", "begin using", "operation usa", None)]),
+    ("Microsoft began to develop Windows.", [("microsoft", "begin to develop", "windows", None)]),
+    ("The Commonwealth War Graves Commission is an <unk> organisation of six member states.",
+     [("commonwealth war graves commission", "< unk organisation of", "six member state",
+       "relation:beside_unknown")]),
+])
+def test_participles_gerunds_and_markers_in_keys(nlp, text, expected):
+    assert reasons(nlp, text) == expected
