@@ -259,7 +259,7 @@ def fit(rows: list[dict[str, Any]]) -> tuple[Any, float]:
     precision-first). Only train rows are read.
 
     Platt rather than isotonic calibration: in a nested cross-validation on the train split
-    (tenth session) isotonic steps tied distinct scores (AUC 0.699 against 0.711) and were worse
+    (ninth session) isotonic steps tied distinct scores (AUC 0.699 against 0.711) and were worse
     calibrated (Brier 0.2075 against 0.2064, expected calibration error 0.045 against 0.033),
     and each refit moved their steps."""
     import numpy as np
@@ -303,7 +303,7 @@ def recommended_threshold(y: Any, calibrated: Any, auc_low: float) -> tuple[floa
     """(threshold, F0.5): the lowest threshold in 0.05 steps whose F0.5 of the correct facts is
     within MIN_F_GAIN of the best. A higher cut costs facts, so it must buy more than
     noise-sized precision (F0.5 is flat near its best: 0.731, 0.725 and 0.735 at 0.55, 0.60 and
-    0.65 on the tenth session's out-of-fold confidences). Keeping every fact (0.0) where the model
+    0.65 on the ninth session's out-of-fold confidences). Keeping every fact (0.0) where the model
     does not rank: the AUC's bootstrap lower bound ``auc_low`` is at most 0.5."""
     scores: list[tuple[float, float]] = []
     for step in range(20):
