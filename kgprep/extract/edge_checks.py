@@ -252,6 +252,23 @@ def quantified_group(head: Token, mention: Mention) -> bool:
             and (prep.head.lower_ in QUANTIFIERS or prep.head.like_num))
 
 
+# Prepositions that mostly attach a phrase of the clause and seldom join a name's words
+# ("for", "of", "on", "in", "at" do: "Society for the Protection of Birds", "University of
+# California at Berkeley", where the parse may still hang them on the verb).
+_CLAUSE_PREPS = frozenset({"to", "by", "from", "with", "into"})
+
+
+def name_across_phrase(mention: Mention, doc: Doc) -> bool:
+    """A name the NER ran into a phrase of the clause: a preposition inside it hangs on a word
+    outside it ("invited by [Graves to Iceland]": "to Iceland" is where he was invited)."""
+    if mention.kind != "entity" or mention.resolution is not None or mention.ent_type in (
+            "WORK_OF_ART", "MISC"):  # a title may hold any words
+        return False
+    start, end = mention.core
+    return any(t.lower_ in _CLAUSE_PREPS and t.dep_ == "prep" and not start <= t.head.i < end
+               for t in doc[start + 1 : end - 1])
+
+
 def narrowed_name(head: Token, mention: Mention) -> bool:
     """A generic-sounding name narrowed by a place the key lost: "the Administrative Court in
     Berlin". Names that are themselves specific ("University of Iowa") hold the place already;

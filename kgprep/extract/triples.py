@@ -498,6 +498,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
             return f"{role}:name_continues"
         if edge_checks.truncated_name(arg.mention, doc):
             return f"{role}:truncated_name"
+        if edge_checks.name_across_phrase(arg.mention, doc):
+            return f"{role}:name_across_phrase"
         if edge_checks.beside_unknown_word(arg.mention, doc):
             return f"{role}:beside_unknown"
         if edge_checks.split_by_sentence(arg.mention, doc):

@@ -1,4 +1,5 @@
-"""A time after a passive's "by" says when, not who: "buried by 900 BC" has no agent."""
+"""A time after a passive's "by" says when, not who ("buried by 900 BC" has no agent), and a name
+the NER ran into a phrase of the clause ("invited by [Graves to Iceland]") names no one."""
 
 from __future__ import annotations
 
@@ -20,4 +21,16 @@ from tests.extract.outcomes import reasons
      [("shreve, lamb & harmon", "design", "empire state building", None)]),
 ])
 def test_a_time_after_by_is_no_agent(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # The NER ran "Graves to Iceland" into one name; "to Iceland" hangs on "invited".
+    ("After a duel, Bond is invited by Graves to Iceland for a demonstration.",
+     [("graves to iceland", "invite", "bond", "subject:name_across_phrase")]),
+    # A preposition that hangs inside the name is the name's own.
+    ("The Bank of Japan was founded by Matsukata Masayoshi.",
+     [("matsukata masayoshi", "found", "bank of japan", None)]),
+])
+def test_a_name_run_into_a_phrase_of_the_clause(nlp, text, expected):
     assert reasons(nlp, text) == expected
