@@ -583,6 +583,16 @@ class DocMentions:
 
     # -- resolution -------------------------------------------------------------------------
 
+    def _last_word_of_one_name(self, word: Token) -> _Named | None:
+        """The one full name written before ``word`` that ends in it, for a capitalised word
+        the NER left alone ("Amos joined Manchester United ... United lost"); None when no name
+        or several end in it."""
+        lower = word.lower_
+        found = {n.key: n for n in self.named[: bisect_left(self.starts, word.i)]
+                 if n.resolution is None and len(n.key.split()) >= 2
+                 and n.key.split()[-1] == lower}
+        return next(iter(found.values())) if len(found) == 1 else None
+
     def _sentence_start(self, i: int, back: int) -> int:
         pos = bisect_left(self.sentence_starts, i + 1) - 1
         return self.sentence_starts[max(pos - back, 0)]
@@ -712,6 +722,10 @@ class DocMentions:
             if problem is None and len(tokens) == 1 and not tokens[0].text.isupper() and (
                     not NAME_AFTER_DIGITS.fullmatch(tokens[0].text)):
                 problem = "partial_name"  # one capitalised word the NER did not take as a name
+            full = self._last_word_of_one_name(tokens[0]) if problem == "partial_name" else None
+            if full is not None:  # "Manchester United ... United": the one name it ends
+                return Mention(full.key, full.name, "entity", full.label,
+                               (tokens[0].i, tokens[-1].i + 1), resolution="short_name")
             if problem:
                 return Mention(name_key(_surface(tokens)), _surface(tokens), problem, "MISC",
                                (tokens[0].i, tokens[-1].i + 1))

@@ -1,0 +1,33 @@
+"""A capitalised word the NER left alone joins the one full name before it that ends in it:
+"Manchester United ... United", "Jim Webb ... Webb" (Must show 2: a later short name joins its
+full name)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Amos joined Manchester United in 2006. United then lost to Chelsea in the final.",
+     [("amos", "join", "manchester united", None),
+      ("manchester united", "lose to", "chelsea", None)]),
+    # Two names end in it: which one is meant is not known, so it stays a partial name.
+    ("Amos joined Manchester United and Leeds United in 2006. United then lost to Chelsea in "
+     "the final.",
+     [("amos", "join", "manchester united", None), ("amos", "join", "leeds united", None),
+      ("united", "lose to", "chelsea", "subject:partial_name")]),
+])
+def test_a_lone_capitalised_word_joins_the_one_name_it_ends(nlp, text, expected):
+    assert reasons(nlp, text) == expected
+
+
+def test_the_join_is_recorded_as_a_resolution(nlp):
+    from kgprep.extract.triples import extract_triples
+
+    triples, _ = extract_triples(nlp("Amos joined Manchester United in 2006. United then lost "
+                                     "to Chelsea in the final."))
+    subj = triples[-1]["subj"]
+    assert (subj["key"], subj["mention"], subj["resolution"]) == (
+        "manchester united", "United", "short_name")
