@@ -56,6 +56,10 @@ READ_WHILE_DESIGNING = frozenset({
     # Eighth session: its held-out score showed the role check refusing "U.S. Attorney Todd
     # Graves", and the check was then fixed for capitalised offices.
     "carb/dev.txt:14",
+    # Ninth session: label round 20 showed the last-word join taking "Island" of "Sullivan 's
+    # Island" and "Manila" of "<unk> de Manila" for earlier names; the join was then guarded.
+    "wikitext-2/valid.txt:2039",
+    "wikitext-2/test.txt:3200",
 })
 
 

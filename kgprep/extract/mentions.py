@@ -44,6 +44,9 @@ HONORIFICS = frozenset({"sheikh", "imam", "ayatollah", "king", "queen", "prince"
                         "assemblyman", "rabbi", "reverend"})
 # Articles joined to an Arabic surname by a hyphen: "Abu Musab al-Zarqawi" is later "Zarqawi".
 SURNAME_PARTICLES = frozenset({"al", "el", "ad", "ar", "as", "ash", "at", "az", "an", "ud", "ul"})
+# Lower-case words inside names before their last word: "Rio de Janeiro", "Ludwig van Beethoven".
+NAME_JOINERS = frozenset({"de", "da", "do", "dos", "das", "del", "della", "di", "du", "la", "le",
+                          "van", "von", "der", "den", "ter", "y"})
 # Sports-club designators: part of the club's name though common or short ("FC Tom Tomsk",
 # "AS Roma", "Real Madrid"); matched as written, so "as" and "real" as words stay out.
 CLUB_DESIGNATORS = frozenset({"FC", "AFC", "CF", "SC", "AC", "AS", "SV", "FK", "NK", "SK", "BK",
@@ -587,6 +590,10 @@ class DocMentions:
         """The one full name written before ``word`` that ends in it, for a capitalised word
         the NER left alone ("Amos joined Manchester United ... United lost"); None when no name
         or several end in it."""
+        before = word.doc[word.i - 1] if word.i > 0 else None
+        if before is not None and (before.tag_ == "POS" or before.text in (">", "<unk>") or (
+                before.is_lower and before.lower_ in NAME_JOINERS)):
+            return None  # the end of a longer name: "Sullivan 's Island", "<unk> de Manila"
         lower = word.lower_
         found = {n.key: n for n in self.named[: bisect_left(self.starts, word.i)]
                  if n.resolution is None and len(n.key.split()) >= 2

@@ -18,6 +18,21 @@ from tests.extract.outcomes import reasons
      "the final.",
      [("amos", "join", "manchester united", None), ("amos", "join", "leeds united", None),
       ("united", "lose to", "chelsea", "subject:partial_name")]),
+    # The end of a longer name the NER missed: after a possessive, a corpus gap or a particle.
+    ("Moultrie and the 2nd South Carolina Regiment left James Island in 1775. Moultrie and the "
+     "2nd South Carolina Regiment arrived on Sullivan 's Island in March 1776.",
+     [("moultrie", "leave", "james island", "subject:partial_name"),
+      ("2nd south carolina regiment", "leave", "james island", None),
+      ("moultrie", "arrive on", "island", "subject:partial_name"),
+      ("moultrie", "arrive in", "1776-03^^xsd:gYearMonth", "subject:partial_name"),
+      ("2nd south carolina regiment", "arrive on", "island", "object:partial_name"),
+      ("2nd south carolina regiment", "arrive in", "1776-03^^xsd:gYearMonth", None)]),
+    ("The Royal University of Manila is old. It and <unk> de Manila, located just outside the "
+     "walled city, are owned by the city.",
+     [("royal university of manila", "is a", "old", "object:generic"),
+      ("manila", "located outside", "walled city", "subject:partial_name"),
+      ("city", "own", "royal university of manila", "subject:unresolved"),
+      ("city", "own", "manila", "subject:unresolved")]),
 ])
 def test_a_lone_capitalised_word_joins_the_one_name_it_ends(nlp, text, expected):
     assert reasons(nlp, text) == expected
