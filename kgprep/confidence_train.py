@@ -231,9 +231,9 @@ def labelled(labels_dir: Path = LABELS_DIR) -> list[dict[str, Any]]:
 
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
-# A threshold is recommended over a lower one only if it beats it by more than this much
-# out-of-fold F0.5, and only if the model ranks: the lower end of a bootstrap 95% interval of its
-# out-of-fold AUC is above 0.5. A model that does not rank gains noise-sized amounts at any cut,
+# F0.5 within this much of the best counts as the best: the recommended threshold is the lowest
+# such one, and only if the model ranks (the lower end of a bootstrap 95% interval of its
+# out-of-fold AUC is above 0.5). A model that does not rank gains noise-sized amounts at any cut,
 # and such a cut only costs facts.
 MIN_F_GAIN = 0.01
 AUC_BOOTSTRAP = 1000
@@ -258,9 +258,9 @@ def fit(rows: list[dict[str, Any]]) -> tuple[Any, float]:
     """A logistic model on the train rows ("correct" = 1), its regularisation chosen by
     cross-validated AUC and Platt-calibrated on its out-of-fold scores (the calibration, a
     scale and a shift of the log-odds, is folded into the weights and bias); and the
-    recommended ``graph.min_confidence``: the threshold that maximises F0.5 of the correct facts
-    on the out-of-fold confidences (precision weighs twice as much as recall: the graph is
-    precision-first). Only train rows are read.
+    recommended ``graph.min_confidence`` (``recommended_threshold``: by F0.5 of the correct
+    facts on the out-of-fold confidences, precision weighing twice as much as recall: the graph
+    is precision-first). Only train rows are read.
 
     Platt rather than isotonic calibration: in a nested cross-validation on the train split
     (ninth session) isotonic steps tied distinct scores (AUC 0.699 against 0.711) and were worse
@@ -318,6 +318,8 @@ def recommended_threshold(y: Any, calibrated: Any, auc_low: float) -> tuple[floa
             continue
         precision, recall = tp / int(kept.sum()), tp / int(y.sum())
         scores.append((t, 1.25 * precision * recall / (0.25 * precision + recall)))
+    if not scores:  # no cut keeps a correct fact
+        return 0.0, 0.0
     if auc_low <= 0.5:
         return scores[0]
     best = max(f for _, f in scores)

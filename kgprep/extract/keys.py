@@ -52,14 +52,19 @@ _ES_AFTER = ("s", "x", "z", "sh", "ch", "o")
 _CLOSED_SYLLABLE = re.compile(r"[^aeiou]*[aeiou][^aeiouwxy]")
 
 
+# Verbs whose final consonant may stay single before "-ed" ("bused", "gased").
+_SINGLE_BEFORE_ED = frozenset({"bus", "gas"})
+
+
 def verb_lemma(token: Token) -> str:
-    """A verb's lemma, with the silent "e" the small model's lemmatizer takes off where the
-    shorter verb also exists: "hopes" and "hoped" are "hope", not "hop"; "copes" is "cope"."""
+    """A verb's lemma, with the silent "e" the small model's lemmatizer takes off, decided by
+    spelling: "hopes" and "hoped" are "hope", not "hop"; "copes" is "cope"."""
     lemma = (token.lemma_ or token.text).lower()
     form = token.lower_
     if token.tag_ == "VBZ" and form == lemma + "es" and not lemma.endswith(_ES_AFTER):
         return lemma + "e"
-    if token.tag_ in ("VBD", "VBN") and form == lemma + "ed" and _CLOSED_SYLLABLE.fullmatch(lemma):
+    if token.tag_ in ("VBD", "VBN") and form == lemma + "ed" and _CLOSED_SYLLABLE.fullmatch(
+            lemma) and lemma not in _SINGLE_BEFORE_ED:
         return lemma + "e"
     return lemma
 

@@ -452,6 +452,14 @@ def _is_unknown(tokens: list[Token]) -> bool:
                for t in tokens) or not any(c.isalnum() for c in text)
 
 
+def _ends_in_own_word(key: str, word: str) -> bool:
+    """``key`` has two or more words, ends in ``word``, and not after "of", "and" or a particle
+    that would make ``word`` a name of its own ("Bank of England")."""
+    words = key.split()
+    return len(words) >= 2 and words[-1] == word and words[-2] not in (
+        "of", "and", "&", "the", *NAME_JOINERS)
+
+
 @dataclass
 class _Named:
     start: int
@@ -589,15 +597,17 @@ class DocMentions:
     def _last_word_of_one_name(self, word: Token) -> _Named | None:
         """The one full name written before ``word`` that ends in it, for a capitalised word
         the NER left alone ("Amos joined Manchester United ... United lost"); None when no name
-        or several end in it."""
+        or several end in it. Not a place's last word ("New York ... York") nor one joined to
+        the name by "of" or a particle ("Church of England ... England"): those are names of
+        their own."""
         before = word.doc[word.i - 1] if word.i > 0 else None
-        if before is not None and (before.tag_ == "POS" or before.text in (">", "<unk>") or (
-                before.is_lower and before.lower_ in NAME_JOINERS)):
+        if before is not None and (before.tag_ == "POS" or before.text == ">" or (
+                before.lower_ in NAME_JOINERS)):
             return None  # the end of a longer name: "Sullivan 's Island", "<unk> de Manila"
         lower = word.lower_
         found = {n.key: n for n in self.named[: bisect_left(self.starts, word.i)]
-                 if n.resolution is None and len(n.key.split()) >= 2
-                 and n.key.split()[-1] == lower}
+                 if n.resolution is None and n.label not in ("GPE", "LOC")
+                 and _ends_in_own_word(n.key, lower)}
         return next(iter(found.values())) if len(found) == 1 else None
 
     def _sentence_start(self, i: int, back: int) -> int:

@@ -431,6 +431,17 @@ def _is_temporal(pobj: Token) -> bool:
         pobj.lower_ in ERA_MARKS and any(c.dep_ == "nummod" for c in pobj.children))
 
 
+def _time_agent(pobj: Token) -> bool:
+    """A time after a passive's "by" ("by 1932", "by March 1889", "by 900 BC"); a named era is
+    an agent ("inspired by the Age of Enlightenment", "killed by the Ice Age")."""
+    if pobj.lower_ in ERA_MARKS:
+        return _is_temporal(pobj)
+    if pobj.pos_ == "PROPN":
+        return False
+    return pobj.ent_type_ in TEMPORAL_ENTS or (
+        pobj.lemma_.lower() in TIME_NOUNS and not pobj.ent_type_)
+
+
 def _is_framing(prep: Token) -> bool:
     return prep.lower_ in FRAMING_PREPS or prep.lemma_.lower() in FRAMING_PREPS
 
@@ -708,8 +719,8 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
         (c, p) for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"
     ]
     # "buried by 900 BC": a time after "by" is when, not who; it is a date phrase like "in".
-    preps += [pair for pair in agent_pairs if _is_temporal(pair[1])]
-    agent_pairs = [pair for pair in agent_pairs if not _is_temporal(pair[1])]
+    preps += [pair for pair in agent_pairs if _time_agent(pair[1])]
+    agent_pairs = [pair for pair in agent_pairs if not _time_agent(pair[1])]
     complements = [c for c in verb.children if c.dep_ == "oprd" and c.pos_ == "NOUN"]
     for subj in subjects:
         if objects:

@@ -30,6 +30,7 @@ def test_relation_keys_keep_the_silent_e(nlp, text, expected):
     ("Jones watches the game.", "watches", "watch"),
     ("Jones goes home.", "goes", "go"),
     ("Jones opened the door.", "opened", "open"),
+    ("The club bused the players to London.", "bused", "bus"),
     ("Jones stared at the wall.", "stared", "stare"),
 ])
 def test_verb_lemma(nlp, sentence, verb, lemma):

@@ -33,6 +33,12 @@ from tests.extract.outcomes import reasons
       ("manila", "located outside", "walled city", "subject:partial_name"),
       ("city", "own", "royal university of manila", "subject:unresolved"),
       ("city", "own", "manila", "subject:unresolved")]),
+    # A word joined to the name by "of", or a place's last word, is a name of its own.
+    ("The Church of England condemned the law. England then declared war on Spain.",
+     [("church of england", "condemn", "law", "object:unresolved"),
+      ("england", "declare war on", "spain", "subject:partial_name")]),
+    ("He moved to New York in 1990. York has a famous minster.",
+     [("york", "have", "famous minster", "subject:partial_name")]),
 ])
 def test_a_lone_capitalised_word_joins_the_one_name_it_ends(nlp, text, expected):
     assert reasons(nlp, text) == expected

@@ -16,6 +16,9 @@ from tests.extract.outcomes import reasons
      [("romans", "capture", "city", "object:unresolved")]),
     ("The Eiffel Tower was completed by March 1889.",
      [("eiffel tower", "completed by", "1889-03^^xsd:gYearMonth", None)]),
+    # A named era is an agent, not a time.
+    ("The movement was inspired by the Age of Enlightenment.",
+     [("age of enlightenment", "inspire", "movement", "object:unresolved")]),
     # A name after "by" stays the agent.
     ("The Empire State Building was designed by Shreve, Lamb & Harmon.",
      [("shreve, lamb & harmon", "design", "empire state building", None)]),
