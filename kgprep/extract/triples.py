@@ -651,6 +651,12 @@ class _Builder:
 _PHRASE_DEPS = frozenset({"aux", "auxpass", "neg"})
 
 
+def _gerund_complement(verb: Token) -> bool:
+    """A gerund completing another verb ("began using"): read as written, like a participle."""
+    return verb.dep_ == "xcomp" and verb.tag_ == "VBG" and not any(
+        c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
 def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     """The relation's tokens (auxiliaries, negation, verb, particle) and its key words.
 
@@ -667,7 +673,7 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     ):
         start -= 1
     tokens = list(doc[start : verb.i + 1])
-    words = [verb.lower_ if _passive_form(verb) else verb_lemma(verb)]
+    words = [verb.lower_ if _passive_form(verb) or _gerund_complement(verb) else verb_lemma(verb)]
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == tokens[-1].i + 1:
             tokens.append(child)
@@ -706,8 +712,6 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
             return
         base_tokens = [*head_tokens, *between, *base_tokens]
         to = ["to"] if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) else []
-        if verb.tag_ == "VBG" and not to:  # "began using": a gerund reads as written
-            base_words = [verb.lower_, *base_words[1:]]
         base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *to,
                       *base_words]
         rule_svo = "xcomp"
