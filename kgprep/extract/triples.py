@@ -257,8 +257,7 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
             if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
                 return _described(verb.head, verb, ctx), "relative"
             return _with_conjuncts(child, ctx), "direct"
-    if verb.dep_ in ("acl", "relcl") and any(c.dep_ == "aux" and c.lower_ == "to"
-                                             for c in verb.children) and (
+    if verb.dep_ in ("acl", "relcl") and _has_infinitive_to(verb) and (
             verb.dep_ == "acl" or not _says_what_it_is(verb.head)):
         # "Specialized's attempt to adopt ...": the attempt adopts nothing; "enlists the Five
         # Lucky Stars to travel to Japan": an aim. ("the first man to walk on the Moon" after
@@ -392,10 +391,15 @@ def _under_report_noun(verb: Token) -> bool:
         noun.head.head.lemma_.lower() in REPORT_NOUNS)
 
 
+def _has_infinitive_to(verb: Token) -> bool:
+    """The verb is an infinitive with "to" ("to buy")."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
 def _infinitive_aim(verb: Token) -> bool:
     """An aim or a request, not an event: "sold his house to buy shares" (purpose), "asked the
     band to travel to Japan" (the object is to do it: object control)."""
-    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+    if not _has_infinitive_to(verb):
         return False
     if verb.dep_ == "advcl":
         return True
@@ -653,8 +657,7 @@ _PHRASE_DEPS = frozenset({"aux", "auxpass", "neg"})
 
 def _gerund_complement(verb: Token) -> bool:
     """A gerund completing another verb ("began using"): read as written, like a participle."""
-    return verb.dep_ == "xcomp" and verb.tag_ == "VBG" and not any(
-        c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+    return verb.dep_ == "xcomp" and verb.tag_ == "VBG" and not _has_infinitive_to(verb)
 
 
 def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
@@ -711,7 +714,7 @@ def _extract_verb(verb: Token, b: _Builder) -> None:
         if any(t.dep_ not in ("aux", "neg", "advmod") for t in between):
             return
         base_tokens = [*head_tokens, *between, *base_tokens]
-        to = ["to"] if any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children) else []
+        to = ["to"] if _has_infinitive_to(verb) else []
         base_words = [*head_words, *(t.lower_ for t in between if t.dep_ == "aux"), *to,
                       *base_words]
         rule_svo = "xcomp"
