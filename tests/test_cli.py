@@ -14,6 +14,7 @@ import pytest
 
 from kgprep.cli import EXIT_CODES, build_parser, main
 from kgprep.core.io import work_dir_lock
+from kgprep.core.stage import amount
 from tests.conftest import corrupted_copy, one_error_line, sample_pipeline
 
 
@@ -176,13 +177,13 @@ def test_row_6_an_empty_result_warns_and_strict_makes_it_exit_6(tmp_path, capsys
     paths = f'input.paths=["{corpus}"]'
     assert main(["extract", str(pipeline), "--set", paths]) == 0
     err = capsys.readouterr().err
-    assert _warnings(err) == ["kgprep: warning: extract: no triples in 1 documents (2 sentences):"
+    assert _warnings(err) == ["kgprep: warning: extract: no triples in 1 document (2 sentences):"
                               " the graph and the shards' annotations will be empty"]
     assert "error" not in err
     # Up to date, the stage still says it; --strict turns it into exit 6 with one error line.
     assert main(["extract", str(pipeline), "--set", paths, "--strict"]) == 6
     error = one_error_line(capsys.readouterr().err)
-    assert error.startswith("kgprep: error: extract: no triples in 1 documents")
+    assert error.startswith("kgprep: error: extract: no triples in 1 document (2 sentences)")
 
 
 def test_row_6_a_graph_with_every_fact_below_the_threshold(tmp_path, capsys):
@@ -195,7 +196,7 @@ def test_row_6_a_graph_with_every_fact_below_the_threshold(tmp_path, capsys):
     assert _warnings(capsys.readouterr().err) == []
     assert main(["graph", str(pipeline), *settings, "--strict"]) == 6
     error = one_error_line(capsys.readouterr().err)
-    assert error.startswith("kgprep: error: graph: the graph has no edges: 1 triples, 0 facts "
+    assert error.startswith("kgprep: error: graph: the graph has no edges: 1 triple, 0 facts "
                             "(graph.min_confidence 1.0); no fact: below graph.min_confidence 1")
     stats = json.loads((tmp_path / "work" / "stats" / "graph.json").read_text())
     assert error == f"kgprep: error: graph: {stats['warnings'][0]} (--strict)"
@@ -299,3 +300,9 @@ def test_row_3_a_missing_input_path(tmp_path, capsys):
         message = json.loads(err)["message"] if as_json else one_error_line(err)
         assert "input.paths[0]" in message and str(missing) in message
     assert not (tmp_path / "work").exists()
+
+
+@pytest.mark.parametrize(("n", "expected"), [(0, "0 rows"), (1, "1 row"), (2, "2 rows"),
+                                             (12345, "12,345 rows")])
+def test_counts_in_messages_agree_with_their_noun(n, expected):
+    assert amount(n, "row") == expected

@@ -257,6 +257,11 @@ def progress(items: Iterable[T], total: int | None, desc: str) -> Iterator[T]:
     yield from tqdm(items, total=total, desc=desc, unit="part", leave=False)
 
 
+def amount(n: int, noun: str) -> str:
+    """"1 row", "2 rows": a count and its noun for the messages users read."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 @dataclass
 class StageReport:
     stage: str

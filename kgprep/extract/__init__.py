@@ -30,6 +30,7 @@ from kgprep.core.stage import (
     Stage,
     StageReport,
     StageSpec,
+    amount,
     done_record,
     part_ids,
     progress,
@@ -428,8 +429,9 @@ def extract_warnings(totals: dict[str, int]) -> list[str]:
     if totals["documents"] == 0:
         return ["no documents were processed (input.allow_empty): every later stage is empty"]
     if totals["triples"] == 0:
-        return [f"no triples in {totals['documents']:,} documents ({totals['sentences']:,} "
-                f"sentences): the graph and the shards' annotations will be empty"]
+        return [f"no triples in {amount(totals['documents'], 'document')} "
+                f"({amount(totals['sentences'], 'sentence')}): the graph and the shards' "
+                f"annotations will be empty"]
     return []
 
 

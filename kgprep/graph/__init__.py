@@ -29,6 +29,7 @@ from kgprep.core.stage import (
     Stage,
     StageReport,
     StageSpec,
+    amount,
     done_record,
     progress,
     stage_config_hash,
@@ -235,8 +236,9 @@ def graph_warnings(outcomes: dict[str, int], edges: int, min_confidence: float) 
     reasons = sorted(((n, k.removeprefix("no fact: ")) for k, n in outcomes.items()
                       if k.startswith("no fact: ")), key=lambda nk: (-nk[0], nk[1]))
     shown = ", ".join(f"{reason} {n:,}" for n, reason in reasons[:3])
-    return [f"the graph has no edges: {outcomes['triples']:,} triples, {outcomes['facts']:,} "
-            f"facts (graph.min_confidence {min_confidence}); no fact: {shown or 'none'}"]
+    return [f"the graph has no edges: {amount(outcomes['triples'], 'triple')}, "
+            f"{amount(outcomes['facts'], 'fact')} (graph.min_confidence {min_confidence}); "
+            f"no fact: {shown or 'none'}"]
 
 
 SPEC = StageSpec(

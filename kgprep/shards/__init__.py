@@ -34,6 +34,7 @@ from kgprep.core.stage import (
     Stage,
     StageReport,
     StageSpec,
+    amount,
     done_record,
     part_ids,
     progress,
@@ -807,8 +808,9 @@ class ShardsStage(Stage):
         write_json(out_dir / "manifest.json", _dated(out_dir / "manifest.json", manifest_out))
         report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
         if totals["rows"] and not totals["triples"]:
-            report.warnings = [f"no triple annotated in {totals['rows']:,} rows: every token's "
-                               f"role is 0 ({totals['triples_unaligned']:,} unaligned, "
+            report.warnings = [f"no triple annotated in {amount(totals['rows'], 'row')}: "
+                               f"every token's role is 0 "
+                               f"({totals['triples_unaligned']:,} unaligned, "
                                f"{totals['triples_dropped_at_boundary']:,} dropped at a "
                                f"boundary)"]
         report.rate_count = tokens_written

@@ -29,7 +29,14 @@ from kgprep.core.io import (
     write_parquet,
 )
 from kgprep.core.schemas import EDGE_SUBNET_SCHEMA, MEMBERSHIP_SCHEMA, SUBNET_SCHEMA
-from kgprep.core.stage import Stage, StageReport, StageSpec, stage_config_hash, up_to_date
+from kgprep.core.stage import (
+    Stage,
+    StageReport,
+    StageSpec,
+    amount,
+    stage_config_hash,
+    up_to_date,
+)
 from kgprep.graph import build_nx
 from kgprep.graph.ntriples import quote_string
 from kgprep.subnets.prune import prune_graph
@@ -465,9 +472,10 @@ class SubnetsStage(Stage):
         }
         if not report.counts["edges_in_subnets"]:
             report.warnings = [
-                f"no edge is in a subnetwork ({len(names)} subnetworks from "
-                f"{edges.num_rows:,} edges, {report.counts['domains_without_seeds']} domains "
-                f"without seeds): the shards' subnet annotations will be empty"]
+                f"no edge is in a subnetwork ({amount(len(names), 'subnetwork')} from "
+                f"{amount(edges.num_rows, 'edge')}, "
+                f"{amount(report.counts['domains_without_seeds'], 'domain')} without seeds): "
+                f"the shards' subnet annotations will be empty"]
         for step, removed in pruning.items():
             report.counts[f"pruned by {step}: nodes/edges"] = \
                 f"{removed['nodes_removed']:,}/{removed['edges_removed']:,}"
