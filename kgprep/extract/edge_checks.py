@@ -647,6 +647,15 @@ _SINGULAR_FORMS = frozenset({"was", "is", "has", "does"})
 _PLURAL_FORMS = frozenset({"were", "are", "have", "do"})
 
 
+def presentational(verb: Token) -> bool:
+    """"Sara Shackleton here is the ISDA draft for Dynegy": an e-mail's greeting and what it
+    hands over. "here" right before the copula presents the thing after it; the name before is
+    whom the writer addresses, not what the thing is."""
+    before = verb.doc[verb.i - 1] if verb.i > 0 else None
+    return verb.lemma_ == "be" and before is not None and before.lower_ == "here" and (
+        before.head == verb)
+
+
 def relative_mismatch(verb: Token) -> bool:
     """A relative clause ("which ...", "that ...", "who ...") whose subject the parser attached
     to a noun it cannot be: "which" after a person ("a film concentrating on Jinx, which was

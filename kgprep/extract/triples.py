@@ -559,6 +559,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
+    if verb is not None and edge_checks.presentational(verb):
+        return "presentational"
     if verb is not None and edge_checks.relative_mismatch(verb):
         return "relative_mismatch"
     if verb is not None and edge_checks.reported_indirectly(verb):
