@@ -29,6 +29,11 @@ FIELD_PLURALS = frozenset({"physics", "optics", "economics", "politics", "mathem
                            "thermodynamics", "logistics", "aesthetics", "semantics"})
 
 
+# Plurals the small model's lemma table reads as another word's ("graves" as German "graf",
+# "motives" as "motif"): their own singular.
+PLURAL_LEMMA_FIXES = {"graves": "grave", "motives": "motive"}
+
+
 # A participle in these roles modifies a noun: it is read as an adjective.
 PARTICIPLE_MODIFIERS = frozenset({"amod", "compound", "nmod"})
 
@@ -41,6 +46,8 @@ def token_key(token: Token) -> str:
             token.lower_ in FIELD_PLURALS) or (
             token.tag_ in ("VBG", "VBN") and token.dep_ in PARTICIPLE_MODIFIERS):
         return token.text.lower()
+    if token.pos_ == "NOUN" and token.lower_ in PLURAL_LEMMA_FIXES:
+        return PLURAL_LEMMA_FIXES[token.lower_]
     return (token.lemma_ or token.text).lower()
 
 

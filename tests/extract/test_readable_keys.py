@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from kgprep.extract.keys import token_key
 from tests.extract.outcomes import reasons
 
 
@@ -53,3 +54,15 @@ def test_verb_lemma(nlp, sentence, verb, lemma):
 ])
 def test_participles_gerunds_and_markers_in_keys(nlp, text, expected):
     assert reasons(nlp, text) == expected
+
+
+@pytest.mark.parametrize(("sentence", "noun", "key"), [
+    ("The Romans built mass graves near Carthage.", "graves", "grave"),
+    ("Critics questioned the motives of Smith.", "motives", "motive"),
+    # The irregular plurals the lemma table knows stand.
+    ("Wolves hunted near the village.", "Wolves", "wolf"),
+    ("The knives were sharp.", "knives", "knife"),
+])
+def test_plural_nouns_key_on_their_own_singular(nlp, sentence, noun, key):
+    token = next(t for t in nlp(sentence) if t.text == noun)
+    assert token_key(token) == key
