@@ -37,6 +37,7 @@ from kgprep.core.stage import (
     stage_config_hash,
 )
 from kgprep.engines import EngineSpec
+from kgprep.extract import headlines
 from kgprep.extract.corpus import (
     Document,
     NoDocumentsError,
@@ -73,6 +74,8 @@ def load_nlp(model: str) -> Any:
     unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
     if unused:
         nlp.select_pipes(disable=unused)
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe(headlines.COMPONENT, before="parser")
     return nlp
 
 
