@@ -474,7 +474,7 @@ class SubnetsStage(Stage):
             report.warnings = [
                 f"no edge is in a subnetwork ({amount(len(names), 'subnetwork')} from "
                 f"{amount(edges.num_rows, 'edge')}, "
-                f"{amount(report.counts['domains_without_seeds'], 'domain')} without seeds): "
+                f"{amount(int(report.counts['domains_without_seeds']), 'domain')} without seeds): "
                 f"the shards' subnet annotations will be empty"]
         for step, removed in pruning.items():
             report.counts[f"pruned by {step}: nodes/edges"] = \
