@@ -76,6 +76,14 @@ def verb_lemma(token: Token) -> str:
     return lemma
 
 
+def relation_noun(noun: Token) -> str:
+    """A noun in a relation key: modifiers as written, the head's lemma ("rising star", not
+    "rise star")."""
+    tokens = [t for t in compact_tokens(noun) if t.pos_ not in ("DET", "PUNCT", "PRON")]
+    words = [t.lower_ for t in tokens if t.i != noun.i]
+    return " ".join([*words, noun.lemma_.lower()])
+
+
 def compact_tokens(head: Token) -> list[Token]:
     """The head plus its contiguous left modifiers (compounds, adjectives), in text order."""
     chosen = {head.i}

@@ -163,7 +163,7 @@ def test_keys_keep_compounds_and_adjectives_and_drop_determiners(nlp, text, expe
 def _reference_full_span(head) -> tuple[int, int]:
     """full_span's definition on spaCy Tokens: the head's subtree without the excluded
     dependents, the contiguous run around the head, punctuation trimmed at both ends."""
-    from kgprep.extract.triples import SPAN_EXCLUDED, SPAN_EXCLUDED_BELOW
+    from kgprep.extract.arguments import SPAN_EXCLUDED, SPAN_EXCLUDED_BELOW
 
     allowed = set()
 
@@ -188,7 +188,7 @@ def _reference_full_span(head) -> tuple[int, int]:
 
 def test_document_index_matches_token_level_definitions(nlp):
     """The array-built index finds the same tokens and full spans as walking spaCy Tokens."""
-    from kgprep.extract.triples import DocIndex, full_span
+    from kgprep.extract.arguments import DocIndex, full_span
 
     text = ("The Food and Drug Administration (FDA), a US agency, approved the drug, which "
             "doctors and nurses had wanted. It is the capital of France and Spain. "
