@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from kgprep.extract.keys import FIELD_PLURALS, verb_lemma
 from kgprep.extract.literals import DATE_DATATYPES
@@ -645,6 +645,12 @@ def name_continues(mention: Mention, doc: Doc) -> bool:
 # Finite forms that say the relative clause's subject is one thing, or several.
 _SINGULAR_FORMS = frozenset({"was", "is", "has", "does"})
 _PLURAL_FORMS = frozenset({"were", "are", "have", "do"})
+
+
+def verbless(sentence: Span) -> bool:
+    """A sentence with no verb: a title, a list or a note ("OK Food, Slow service", "Cozy, warm
+    atmosphere, great service."), whose commas part items rather than set off an apposition."""
+    return not any(t.pos_ in ("VERB", "AUX") for t in sentence)
 
 
 def presentational(verb: Token) -> bool:
