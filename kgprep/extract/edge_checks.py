@@ -647,6 +647,19 @@ _SINGULAR_FORMS = frozenset({"was", "is", "has", "does"})
 _PLURAL_FORMS = frozenset({"were", "are", "have", "do"})
 
 
+def base_form_with_subject(verb: Token) -> bool:
+    """"Handcrafted Furry Animals Wholesale, Call for a Catalog NOW!": a main verb in the base
+    form with a singular subject of its own and no auxiliary, modal or "to" is an imperative
+    the parser gave a subject; a statement of fact has a tensed verb. A base form under
+    another verb ("helped the district develop") and one after a plural subject the tagger
+    missed ("US 40 and US 50 follow") are no such thing."""
+    if verb.tag_ != "VB" or verb.dep_ != "ROOT" or any(
+            c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return False
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("NN", "NNP")
+               and not any(g.dep_ == "conj" for g in c.children) for c in verb.children)
+
+
 def verbless(sentence: Span) -> bool:
     """A sentence with no verb: a title, a list or a note ("OK Food, Slow service", "Cozy, warm
     atmosphere, great service."), whose commas part items rather than set off an apposition."""

@@ -278,6 +278,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "content_lost"
     if edge_checks.identity_between_names(rule, relation, obj.mention):
         return "identity_between_names"
+    if verb is not None and edge_checks.base_form_with_subject(verb):
+        return "base_form_verb"
     if rule == "apposition" and edge_checks.verbless(subj.head.sent):
         return "verbless"
     if verb is not None and edge_checks.presentational(verb):

@@ -1,0 +1,24 @@
+"""A main verb in the base form after a singular subject ("Handcrafted Furry Animals Wholesale,
+Call for a Catalog NOW!") is an imperative the parser gave a subject: no fact (a wrong train
+fact). A base form under another verb or after a plural subject the tagger missed stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Handcrafted Furry Animals Wholesale, Call for a Catalog NOW!",
+     [("handcrafted furry animals wholesale", "call for", "catalog now", "base_form_verb")]),
+    ("US 40 and US 50 follow the Harding Highway.",
+     [("us 40", "follow", "harding highway", None), ("us 50", "follow", "harding highway", None)]),
+    ("Smith will leave Paris and visit London.",
+     [("smith", "leave", "paris", None), ("smith", "visit", "london", None)]),
+    # Under a verb of wish or demand it is unasserted, as before.
+    ("They demanded that Smith resign from Microsoft.",
+     [("smith", "resign from", "microsoft", "hypothetical")]),
+])
+def test_a_base_form_main_verb_with_a_singular_subject(nlp, text, expected):
+    assert reasons(nlp, text) == expected
