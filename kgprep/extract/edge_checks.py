@@ -40,7 +40,7 @@ LOCATIVE_PREPS = frozenset({"in", "at", "on", "near", "inside", "outside", "with
 PLACEHOLDERS = ("<unk>", "< unk >", "unk>", "<unk", "codice_", "formula_")
 # Names of generic institutions written as names: "the Union", "the Army", "the House".
 # Peoples ("the French", "Americans") are groups, judged by the labellers like names.
-GENERIC_NAME_LABELS = frozenset({"ORG", "MISC", "FAC", "WORK_OF_ART"})
+GENERIC_NAME_LABELS = frozenset({"ORG", "MISC", "FAC", "WORK_OF_ART", "LAW"})
 GENERIC_WORD_ZIPF = 4.0  # "administrative" 4.5, "court" 5.4; "mason" 3.9, "whig" 2.9
 GENERIC_NAME_ZIPF = 4.3  # "army" 5.1, "union" 5.1, "congress" 4.9; "butler" 4.1, "dreamer" 3.3
 
@@ -306,11 +306,12 @@ def generic_name(head: Token, mention: Mention, written: frozenset[int]) -> bool
     if mention.core[0] == head.sent.start and word.isalpha() and (
             head.doc.vocab.strings[word] in written):
         return True
-    # "the Union", "the Army": a common word after "the". Without "the", a frequent word can be
-    # a famous name ("Google", "Microsoft" are as frequent as "army").
+    # "the Union", "the Army": a common word after "the"; "an Article": after "a" or "an",
+    # which no name takes. Without an article, a frequent word can be a famous name ("Google",
+    # "Microsoft" are as frequent as "army").
     start = mention.core[0]
-    after_the = start > 0 and head.doc[start - 1].lower_ == "the"
-    return after_the and is_common_noun(word, GENERIC_NAME_ZIPF)
+    after_article = start > 0 and head.doc[start - 1].lower_ in ("the", "a", "an")
+    return after_article and is_common_noun(word, GENERIC_NAME_ZIPF)
 
 
 def narrowed_object(head: Token, mention: Mention) -> bool:
@@ -649,15 +650,18 @@ _PLURAL_FORMS = frozenset({"were", "are", "have", "do"})
 
 def base_form_with_subject(verb: Token) -> bool:
     """"Handcrafted Furry Animals Wholesale, Call for a Catalog NOW!": a main verb in the base
-    form with a singular subject of its own and no auxiliary, modal or "to" is an imperative
-    the parser gave a subject; a statement of fact has a tensed verb. A base form under
-    another verb ("helped the district develop") and one after a plural subject the tagger
-    missed ("US 40 and US 50 follow") are no such thing."""
-    if verb.tag_ != "VB" or verb.dep_ != "ROOT" or any(
-            c.dep_ in ("aux", "auxpass") for c in verb.children):
+    form right after a comma that follows its singular subject, with no auxiliary, modal or
+    "to", is an imperative after a heading, which the parser took for the subject. Not a
+    base form under another verb ("helped the district develop"), nor after a plural subject
+    the tagger missed ("US 40 and US 50 follow"), nor a past tense spelt like the base form
+    after a clause on the subject ("Eisenhower, who was given command, set up ...")."""
+    doc = verb.doc
+    if verb.tag_ != "VB" or verb.dep_ != "ROOT" or verb.i < 2 or doc[verb.i - 1].text != "," \
+            or any(c.dep_ in ("aux", "auxpass") for c in verb.children):
         return False
-    return any(c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("NN", "NNP")
-               and not any(g.dep_ == "conj" for g in c.children) for c in verb.children)
+    subject = doc[verb.i - 2]
+    return subject.head == verb and subject.dep_ in ("nsubj", "nsubjpass") and (
+        subject.tag_ in ("NN", "NNP")) and not any(c.dep_ == "conj" for c in subject.children)
 
 
 def verbless(sentence: Span) -> bool:

@@ -14,6 +14,11 @@ from tests.extract.outcomes import reasons
      [("handcrafted furry animals wholesale", "call for", "catalog now", "base_form_verb")]),
     ("US 40 and US 50 follow the Harding Highway.",
      [("us 40", "follow", "harding highway", None), ("us 50", "follow", "harding highway", None)]),
+    # A past tense spelt like the base form, after a clause on the subject, is a statement.
+    ("General Dwight D. Eisenhower, who was given command of the operation, set up his "
+     "headquarters in Gibraltar.",
+     [("dwight d. eisenhower", "given", "command", "object:generic"),
+      ("dwight d. eisenhower", "set up headquarters in", "gibraltar", None)]),
     ("Smith will leave Paris and visit London.",
      [("smith", "leave", "paris", None), ("smith", "visit", "london", None)]),
     # Under a verb of wish or demand it is unasserted, as before.

@@ -495,6 +495,9 @@ def reasons(triples):
     # One common word written as a name.
     ("The House adopted the Clean Air Act.",
      [("house", "adopt", "clean air act", "subject:generic_name")]),
+    # ... also after "a" or "an", which no name takes (tenth session).
+    ("I read an Article in Time magazine accusing the Iranian Government of starting a war.",
+     [("article", "accuse", "iranian government", "subject:generic_name")]),
     # Part of a group said of the whole.
     ("Some Australians joined the Royal Navy.",
      [("australians", "join", "royal navy", "subject:quantified")]),
