@@ -656,8 +656,10 @@ def base_form_with_subject(verb: Token) -> bool:
     the tagger missed ("US 40 and US 50 follow"), nor a past tense spelt like the base form
     after a clause on the subject ("Eisenhower, who was given command, set up ...")."""
     doc = verb.doc
-    if verb.tag_ != "VB" or verb.dep_ != "ROOT" or verb.i < 2 or doc[verb.i - 1].text != "," \
-            or any(c.dep_ in ("aux", "auxpass") for c in verb.children):
+    # A main verb: the root, or a verb the parser hung under the next line's verb.
+    if verb.tag_ != "VB" or verb.dep_ not in ("ROOT", "nsubj", "csubj", "dep", "parataxis") or (
+            verb.i < 2 or doc[verb.i - 1].text != ",") or any(
+            c.dep_ in ("aux", "auxpass") for c in verb.children):
         return False
     subject = doc[verb.i - 2]
     return subject.head == verb and subject.dep_ in ("nsubj", "nsubjpass") and (

@@ -12,6 +12,11 @@ from tests.extract.outcomes import reasons
 @pytest.mark.parametrize(("text", "expected"), [
     ("Handcrafted Furry Animals Wholesale, Call for a Catalog NOW!",
      [("handcrafted furry animals wholesale", "call for", "catalog now", "base_form_verb")]),
+    # The same line before the next line's sentence, under whose verb the parser hangs it.
+    ("Handcrafted Furry Animals Wholesale, Call for a Catalog NOW!\n732-657-3416\nhas life like "
+     "animal wholesale figurines made from rabbit and goat fur.",
+     [("handcrafted furry animals wholesale", "call for", "catalog now", "base_form_verb"),
+      ("animal wholesale figurine", "made from", "rabbit", "subject:concept")]),
     ("US 40 and US 50 follow the Harding Highway.",
      [("us 40", "follow", "harding highway", None), ("us 50", "follow", "harding highway", None)]),
     # A past tense spelt like the base form, after a clause on the subject, is a statement.
