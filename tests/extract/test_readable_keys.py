@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgprep.extract.keys import token_key
+from kgprep.extract.keys import token_key, verb_lemma
 from tests.extract.outcomes import reasons
 
 
@@ -35,10 +35,12 @@ def test_relation_keys_keep_the_silent_e(nlp, text, expected):
     ("Jones stared at the wall.", "stared", "stare"),
 ])
 def test_verb_lemma(nlp, sentence, verb, lemma):
-    from kgprep.extract.keys import verb_lemma
+    assert verb_lemma(_word(nlp, sentence, verb)) == lemma
 
-    token = next(t for t in nlp(sentence) if t.text == verb)
-    assert verb_lemma(token) == lemma
+
+def _word(nlp, sentence, text):
+    """The sentence's first token written ``text``."""
+    return next(t for t in nlp(sentence) if t.text == text)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -64,5 +66,4 @@ def test_participles_gerunds_and_markers_in_keys(nlp, text, expected):
     ("The knives were sharp.", "knives", "knife"),
 ])
 def test_plural_nouns_key_on_their_own_singular(nlp, sentence, noun, key):
-    token = next(t for t in nlp(sentence) if t.text == noun)
-    assert token_key(token) == key
+    assert token_key(_word(nlp, sentence, noun)) == key
