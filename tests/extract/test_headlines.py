@@ -25,6 +25,15 @@ def test_a_headline_keeps_its_words_out_of_the_next_name(nlp):
     ("The quick brown fox jumped over the lazy dog while all the\nFrench soldiers watched.", []),
     ("In the end, the soldiers,\nFrench and British, went home.", []),
     ("The match at Leeds\nwas lost.", []),
+    # Prose wrapped at 50-60 columns (a review's cases): several lower-case words, or a line
+    # ending in a word that needs the next.
+    ("Apple was founded in Cupertino by Steve Jobs and\nSteve Wozniak in 1976.", []),
+    ("The Treaty of Versailles was signed on 28 June\n1919 in the Hall of Mirrors.", []),
+    ("Talks with officials at the\nWorld Bank ended.", []),
+    ("Inception is a 2010 film by British\nDirector Christopher Nolan.", []),
+    ("The memo went to Sara Shackleton and Mark\nTaylor on Monday.", []),
+    # A headline with one lower-case word, as reviews and forums write them.
+    ("OK Food, Slow service\nThe food was bland.", ["The"]),
     # After a blank line too; a line of its own ending a sentence needs nothing.
     ("Wei's Magic Cubes\n\n" + BODY, ["Wei"]),
     ("Wei exhibited in Hong Kong.\n" + BODY, []),
