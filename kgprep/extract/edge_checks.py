@@ -666,10 +666,13 @@ def base_form_with_subject(verb: Token) -> bool:
         subject.tag_ in ("NN", "NNP")) and not any(c.dep_ == "conj" for c in subject.children)
 
 
-def verbless(sentence: Span) -> bool:
-    """A sentence with no verb: a title, a list or a note ("OK Food, Slow service", "Cozy, warm
-    atmosphere, great service."), whose commas part items rather than set off an apposition."""
-    return not any(t.pos_ in ("VERB", "AUX") for t in sentence)
+def verbless_list(sentence: Span, description: Token) -> bool:
+    """Items of a title, list or note with no verb ("OK Food, Slow service", "Cozy, warm
+    atmosphere, great service."): the commas part items rather than set off an apposition. A
+    caption's description has its article or an "of" ("Tim Cook, the chief executive of
+    Apple."), which list items lack."""
+    return not any(t.pos_ in ("VERB", "AUX") for t in sentence) and not any(
+        c.dep_ in ("det", "poss") for c in description.children)
 
 
 def presentational(verb: Token) -> bool:
@@ -711,7 +714,7 @@ def relative_mismatch(verb: Token) -> bool:
     return False
 
 
-# Verbs whose clausal complement is what someone says or thinks (beside triples'
+# Verbs whose clausal complement is what someone says or thinks (beside assertion.py's
 # ATTRIBUTION_VERBS, whose check reads only the clause's own chain of clauses).
 SAYING_VERBS = frozenset({"say", "tell", "claim", "report", "state", "write", "announce",
                           "insist", "argue", "believe", "think", "suggest", "allege", "add",

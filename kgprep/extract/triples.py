@@ -280,7 +280,8 @@ def _precision_reason(rule: str, subj: Argument, obj: Argument, relation: str,
         return "identity_between_names"
     if verb is not None and edge_checks.base_form_with_subject(verb):
         return "base_form_verb"
-    if rule == "apposition" and edge_checks.verbless(subj.head.sent):
+    if rule == "apposition" and relation == "is a" and edge_checks.verbless_list(
+            subj.head.sent, obj.head):
         return "verbless"
     if verb is not None and edge_checks.presentational(verb):
         return "presentational"

@@ -13,6 +13,11 @@ from tests.extract.outcomes import reasons
     ("OK Food, Slow service", [("ok food", "is a", "slow service", "verbless")]),
     ("Cozy, warm atmosphere, great service.",
      [("cozy", "is a", "warm atmosphere", "verbless")]),
+    # A caption's description has its article or an "of" (a review's cases).
+    ("Tim Cook, the chief executive of Apple.",
+     [("tim cook", "chief executive of", "apple", None)]),
+    ("Serena Williams, an American tennis player.",
+     [("serena williams", "is a", "american tennis player", None)]),
     # With a verb, the commas set off an apposition.
     ("Barack Obama, the president of the United States, visited Paris.",
      [("barack obama", "visit", "paris", None),
