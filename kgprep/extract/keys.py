@@ -81,7 +81,7 @@ def relation_noun(noun: Token) -> str:
     "rise star")."""
     tokens = [t for t in compact_tokens(noun) if t.pos_ not in ("DET", "PUNCT", "PRON")]
     words = [t.lower_ for t in tokens if t.i != noun.i]
-    return " ".join([*words, noun.lemma_.lower()])
+    return " ".join([*words, PLURAL_LEMMA_FIXES.get(noun.lower_, noun.lemma_.lower())])
 
 
 def compact_tokens(head: Token) -> list[Token]:

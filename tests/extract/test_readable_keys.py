@@ -67,3 +67,8 @@ def test_participles_gerunds_and_markers_in_keys(nlp, text, expected):
 ])
 def test_plural_nouns_key_on_their_own_singular(nlp, sentence, noun, key):
     assert token_key(_word(nlp, sentence, noun)) == key
+
+
+def test_a_plural_in_a_relation_keys_on_its_own_singular(nlp):
+    assert reasons(nlp, "Smith explained the motives behind Brexit.") == [
+        ("smith", "explain motive behind", "brexit", None)]
