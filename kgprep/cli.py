@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from kgprep import __version__
 from kgprep.core.config import ConfigError, MissingInputError, PipelineConfig, load_config
-from kgprep.core.stage import pulled_copy, registered, stage_names
+from kgprep.core.stage import amount, pulled_copy, registered, stage_names
 from kgprep.storage.workdir import local_copy
 
 if sys.version_info >= (3, 11):
@@ -196,7 +196,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = ", ".join(f"{k}={v:,}" for k, v in result.checked.items())
     print(f"{'OK' if result.ok else 'FAILED'}: {args.shards_dir} ({checked})")
     if not result.ok:
-        raise ValidationFailed(f"validate found {len(result.errors):,} problems in "
+        raise ValidationFailed(f"validate found {amount(len(result.errors), 'problem')} in "
                                f"{args.shards_dir} (listed on stdout)")
     return EXIT_OK
 

@@ -125,7 +125,7 @@ def test_row_1_validate_lists_problems_on_stdout_and_ends_in_one_error_line(samp
     assert main(["validate", str(copy / "shards")]) == 1
     captured = capsys.readouterr()
     line = one_error_line(captured.err)
-    assert re.fullmatch(r"kgprep: error: validate found \d+ problems in .* \(listed on stdout\)",
+    assert re.fullmatch(r"kgprep: error: validate found \d+ problems? in .* \(listed on stdout\)",
                         line)
     assert "shard-00000-000.arrow" in captured.out and "FAILED" in captured.out
 

@@ -74,8 +74,8 @@ def load_nlp(model: str) -> Any:
     unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
     if unused:
         nlp.select_pipes(disable=unused)
-    if "parser" in nlp.pipe_names:
-        nlp.add_pipe(headlines.COMPONENT, before="parser")
+    if "parser" in nlp.pipe_names and headlines.COMPONENT not in nlp.pipe_names:
+        nlp.add_pipe(headlines.COMPONENT, before="parser")  # not twice for a saved pipeline
     return nlp
 
 
@@ -448,7 +448,7 @@ def _no_documents(cfg: PipelineConfig, tally: _Tally, rejects: list[Reject],
                   skipped: list[Skip], out_dir: Path) -> NoDocumentsError:
     shown = ", ".join(cfg.input.paths[:3]) + (", ..." if len(cfg.input.paths) > 3 else "")
     return NoDocumentsError(
-        f"no documents read from input.paths ({shown}): {tally.read:,} records read, "
+        f"no documents read from input.paths ({shown}): {amount(tally.read, 'record')} read, "
         f"{len(rejects):,} rejected (see {out_dir / 'rejects.jsonl'}), {len(skipped):,} "
         "skipped; set input.allow_empty = true to accept an empty input")
 

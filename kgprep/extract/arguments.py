@@ -22,11 +22,9 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
-
 # Dependents that are not part of an argument's full span when it is split out: of the head,
 # coordinated, clausal and appositive ones; below the head, clauses and appositions.
 SPAN_EXCLUDED = frozenset({"conj", "cc", "appos", "relcl", "acl", "punct", "advcl", "preconj"})
-
 
 SPAN_EXCLUDED_BELOW = frozenset({"relcl", "acl", "appos"})
 

@@ -19,7 +19,6 @@ ATTRIBUTION_VERBS = frozenset(
      "tell", "write", "add", "note", "explain", "reveal", "admit", "confirm", "recall"}
 )
 
-
 # Clauses under these verbs are wished, planned or doubted, not asserted.
 HYPOTHETICAL_VERBS = frozenset(
     {"hope", "wish", "want", "plan", "expect", "intend", "imagine", "suppose", "doubt",
@@ -27,12 +26,10 @@ HYPOTHETICAL_VERBS = frozenset(
      "urge", "advise", "require", "order"}
 )
 
-
 # Nouns whose "of" phrase is reported, not asserted: "reports of Australians travelling to
 # Spain", "rumours of the king dying".
 REPORT_NOUNS = frozenset({"report", "rumour", "rumor", "claim", "allegation", "account",
                           "story", "news", "sighting"})
-
 
 QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "investigate", "decide",
                             "know", "determine", "debate", "discuss", "consider"})
@@ -48,21 +45,15 @@ def _inflections(lemmas: frozenset[str]) -> frozenset[str]:
                       stem + "ing"})
     return frozenset(forms)
 
-
 ATTRIBUTION_FORMS = _inflections(ATTRIBUTION_VERBS)
-
 
 OBLIGATION_FORMS = _inflections(frozenset({"suppose"}))
 
-
 HYPOTHETICAL_FORMS = _inflections(HYPOTHETICAL_VERBS)
-
 
 QUESTION_FORMS = _inflections(QUESTION_VERBS)
 
-
 WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
-
 
 MODAL_LEMMAS = frozenset({"may", "might", "can", "could", "should", "must", "would", "will",
                           "shall"})

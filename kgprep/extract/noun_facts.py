@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
 
     from kgprep.extract.triples import SentenceBuilder
 
+
 def _is_a(attr: Token) -> str:
     """"is a" for a class ("a Chinese poet"), "is" for an identity ("the capital")."""
     dets = [c.lower_ for c in attr.lefts if c.dep_ == "det"]
@@ -250,8 +251,6 @@ _LIST_WORDS = frozenset({"and", "or", "&", "etc"})
 # What precedes the first item of a list rather than a place name: "cities – Munich, Hamburg",
 # "including London, Paris".
 _LIST_OPENERS = frozenset({",", "–", "—", ":", "among", "including", *_LIST_WORDS})
-
-
 
 
 def _starts_clause(tok: Token, chain: Span) -> bool:
