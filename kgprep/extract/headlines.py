@@ -28,9 +28,8 @@ TITLE_LOWER = frozenset({"a", "an", "the", "and", "or", "of", "in", "on", "at", 
 
 
 def headline_ends(doc: Doc) -> list[int]:
-    """Indices of the tokens that open a line after a headline: the line before has at most
-    ``HEADLINE_MAX_WORDS`` words and no closing punctuation, and this line opens with a capital
-    letter or a digit."""
+    """Indices of the tokens that open a line after a headline: the line before reads as one
+    (``_reads_as_headline``), and this line opens with a capital letter or a digit."""
     starts: list[int] = []
     line_start = 0
     for i, token in enumerate(doc):

@@ -46,9 +46,14 @@ def token_key(token: Token) -> str:
             token.lower_ in FIELD_PLURALS) or (
             token.tag_ in ("VBG", "VBN") and token.dep_ in PARTICIPLE_MODIFIERS):
         return token.text.lower()
-    if token.pos_ == "NOUN" and token.lower_ in PLURAL_LEMMA_FIXES:
-        return PLURAL_LEMMA_FIXES[token.lower_]
+    if token.pos_ == "NOUN":
+        return noun_lemma(token)
     return (token.lemma_ or token.text).lower()
+
+
+def noun_lemma(noun: Token) -> str:
+    """A noun's lemma, its own singular where the lemma table reads another word's."""
+    return PLURAL_LEMMA_FIXES.get(noun.lower_) or (noun.lemma_ or noun.text).lower()
 
 
 # "-es" follows these endings ("taxes", "goes", "watches"); after any other, the "e" is the
@@ -81,7 +86,7 @@ def relation_noun(noun: Token) -> str:
     "rise star")."""
     tokens = [t for t in compact_tokens(noun) if t.pos_ not in ("DET", "PUNCT", "PRON")]
     words = [t.lower_ for t in tokens if t.i != noun.i]
-    return " ".join([*words, PLURAL_LEMMA_FIXES.get(noun.lower_, noun.lemma_.lower())])
+    return " ".join([*words, noun_lemma(noun)])
 
 
 def compact_tokens(head: Token) -> list[Token]:
