@@ -37,7 +37,7 @@ from kgprep.core.stage import (
     stage_config_hash,
 )
 from kgprep.engines import EngineSpec
-from kgprep.extract import headlines
+from kgprep.extract import headlines, lemmas
 from kgprep.extract.corpus import (
     Document,
     NoDocumentsError,
@@ -57,6 +57,14 @@ NEEDED_COMPONENTS = frozenset(
      "parser", "ner", "senter"}
 )
 
+def _add_once(nlp: Any, name: str, **where: str) -> None:
+    """Add one of kgprep's own components, or enable it where a saved pipeline already has it."""
+    if name in nlp.disabled:
+        nlp.enable_pipe(name)
+    elif name not in nlp.component_names:
+        nlp.add_pipe(name, **where)
+
+
 def part_path(out_dir: Path, index: int) -> Path:
     return out_dir / f"part-{index:05d}.parquet"
 
@@ -71,11 +79,14 @@ def load_nlp(model: str) -> Any:
         raise RuntimeError(
             f"spaCy pipeline '{model}' (config key extract.spacy_model) is not installed: {exc}"
         ) from exc
-    unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS]
+    own = {headlines.COMPONENT, lemmas.COMPONENT}
+    unused = [name for name in nlp.pipe_names if name not in NEEDED_COMPONENTS | own]
     if unused:
         nlp.select_pipes(disable=unused)
-    if "parser" in nlp.pipe_names and headlines.COMPONENT not in nlp.pipe_names:
-        nlp.add_pipe(headlines.COMPONENT, before="parser")  # not twice for a saved pipeline
+    if "parser" in nlp.pipe_names:
+        _add_once(nlp, headlines.COMPONENT, before="parser")
+    if "lemmatizer" in nlp.pipe_names:
+        _add_once(nlp, lemmas.COMPONENT, after="lemmatizer")
     return nlp
 
 

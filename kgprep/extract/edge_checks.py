@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
-from kgprep.extract.keys import FIELD_PLURALS, verb_lemma
+from kgprep.extract.keys import FIELD_PLURALS
 from kgprep.extract.literals import DATE_DATATYPES
 from kgprep.extract.mentions import (
     QUANTIFIERS,
@@ -392,7 +392,7 @@ def content_in_complement(verb: Token) -> bool:
     complement or an "as" phrase; for any other verb an open complement ("threatened Y to
     bar ...", "called Y lively"), but not "as", which there mostly says what the subject was
     ("joined the railway as a clerk") nor a clause of its own ("..., it was announced")."""
-    if verb_lemma(verb) in COMPLEMENT_VERBS:
+    if verb.lemma_.lower() in COMPLEMENT_VERBS:
         return any(c.dep_ in ("xcomp", "ccomp", "oprd") or (c.dep_ == "prep"
                                                            and c.lower_ == "as")
                    for c in verb.children)
@@ -411,7 +411,7 @@ def passive_as_dropped(verb: Token) -> bool:
     reinstated by Marcos [as the capital]" is no "Marcos | reinstate | Manila". Elsewhere "as"
     says what the agent or the thing was at the time ("founded by Steve Jobs as a computer
     company"), and the fact stands."""
-    return verb_lemma(verb) in STATUS_VERBS and any(
+    return verb.lemma_.lower() in STATUS_VERBS and any(
         c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
 
 
@@ -431,7 +431,7 @@ def date_without_content(verb: Token, obj: Mention) -> bool:
         return False
     if _half_period(verb):
         return True  # "renovated from 2006 [to 2008]"
-    change = verb_lemma(verb) in CHANGE_VERBS
+    change = verb.lemma_.lower() in CHANGE_VERBS
     return any(c.dep_ in ("dobj", "dative", "attr", "oprd", "xcomp", "ccomp")
                or (change and c.dep_ == "prep" and c.lower_ == "into") for c in verb.children)
 

@@ -29,11 +29,6 @@ FIELD_PLURALS = frozenset({"physics", "optics", "economics", "politics", "mathem
                            "thermodynamics", "logistics", "aesthetics", "semantics"})
 
 
-# Plurals the small model's lemma table reads as another word's ("graves" as German "graf",
-# "motives" as "motif"): their own singular.
-PLURAL_LEMMA_FIXES = {"graves": "grave", "motives": "motive"}
-
-
 # A participle in these roles modifies a noun: it is read as an adjective.
 PARTICIPLE_MODIFIERS = frozenset({"amod", "compound", "nmod"})
 
@@ -46,39 +41,7 @@ def token_key(token: Token) -> str:
             token.lower_ in FIELD_PLURALS) or (
             token.tag_ in ("VBG", "VBN") and token.dep_ in PARTICIPLE_MODIFIERS):
         return token.text.lower()
-    if token.pos_ == "NOUN":
-        return noun_lemma(token)
     return (token.lemma_ or token.text).lower()
-
-
-def noun_lemma(noun: Token) -> str:
-    """A noun's lemma, its own singular where the lemma table reads another word's."""
-    return PLURAL_LEMMA_FIXES.get(noun.lower_) or (noun.lemma_ or noun.text).lower()
-
-
-# "-es" follows these endings ("taxes", "goes", "watches"); after any other, the "e" is the
-# verb's own ("hopes" is "hope" + "s").
-_ES_AFTER = ("s", "x", "z", "sh", "ch", "o")
-# One syllable closed by one consonant: such a verb doubles it before "-ed" ("hop", "hopped"),
-# so a single consonant before "-ed" ("hoped") means the verb ends in a silent "e".
-_CLOSED_SYLLABLE = re.compile(r"[^aeiou]*[aeiou][^aeiouwxy]")
-
-
-# Verbs whose final consonant may stay single before "-ed" ("bused", "gased").
-_SINGLE_BEFORE_ED = frozenset({"bus", "gas"})
-
-
-def verb_lemma(token: Token) -> str:
-    """A verb's lemma, with the silent "e" the small model's lemmatizer takes off, decided by
-    spelling: "hopes" and "hoped" are "hope", not "hop"; "copes" is "cope"."""
-    lemma = (token.lemma_ or token.text).lower()
-    form = token.lower_
-    if token.tag_ == "VBZ" and form == lemma + "es" and not lemma.endswith(_ES_AFTER):
-        return lemma + "e"
-    if token.tag_ in ("VBD", "VBN") and form == lemma + "ed" and _CLOSED_SYLLABLE.fullmatch(
-            lemma) and lemma not in _SINGLE_BEFORE_ED:
-        return lemma + "e"
-    return lemma
 
 
 def relation_noun(noun: Token) -> str:
@@ -86,7 +49,7 @@ def relation_noun(noun: Token) -> str:
     "rise star")."""
     tokens = [t for t in compact_tokens(noun) if t.pos_ not in ("DET", "PUNCT", "PRON")]
     words = [t.lower_ for t in tokens if t.i != noun.i]
-    return " ".join([*words, noun_lemma(noun)])
+    return " ".join([*words, (noun.lemma_ or noun.text).lower()])
 
 
 def compact_tokens(head: Token) -> list[Token]:

@@ -34,7 +34,7 @@ from kgprep.extract.arguments import (
 )
 from kgprep.extract.assertion import assertion_of, has_infinitive_to, is_negated, modality_of
 from kgprep.extract.confidence import ConfidenceModel, triple_features
-from kgprep.extract.keys import compact_tokens, relation_noun, verb_lemma
+from kgprep.extract.keys import compact_tokens, relation_noun
 from kgprep.extract.mentions import (
     RELATIVE_PRONOUNS,
     DocMentions,
@@ -359,7 +359,7 @@ class SentenceBuilder:
             "pred": {
                 "start": p_start,
                 "end": p_end,
-                "lemma": verb_lemma(verb) if verb is not None else pred_key,
+                "lemma": verb.lemma_.lower() if verb is not None else pred_key,
                 "key": pred_key,
                 "label": pred_key,
             },
@@ -402,7 +402,8 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
     ):
         start -= 1
     tokens = list(doc[start : verb.i + 1])
-    words = [verb.lower_ if _passive_form(verb) or _gerund_complement(verb) else verb_lemma(verb)]
+    passive_or_gerund = _passive_form(verb) or _gerund_complement(verb)
+    words = [verb.lower_ if passive_or_gerund else verb.lemma_.lower()]
     for child in verb.rights:
         if child.dep_ == "prt" and child.i == tokens[-1].i + 1:
             tokens.append(child)
@@ -412,7 +413,7 @@ def _verb_phrase(verb: Token) -> tuple[list[Token], list[str]]:
 
 def _active_phrase(verb: Token) -> list[str]:
     """The key words of the active voice: "was produced by" states (agent, produce, thing)."""
-    return [verb_lemma(verb), *(c.lower_ for c in verb.rights if c.dep_ == "prt")]
+    return [verb.lemma_.lower(), *(c.lower_ for c in verb.rights if c.dep_ == "prt")]
 
 
 def _extract_verb(verb: Token, b: SentenceBuilder) -> None:

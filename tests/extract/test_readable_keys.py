@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from kgprep.extract.keys import token_key, verb_lemma
+from kgprep.extract.keys import token_key
+from kgprep.extract.lemmas import corrected_lemma
 from tests.extract.outcomes import reasons
 
 
@@ -34,8 +35,23 @@ def test_relation_keys_keep_the_silent_e(nlp, text, expected):
     ("The club bused the players to London.", "bused", "bus"),
     ("Jones stared at the wall.", "stared", "stare"),
 ])
-def test_verb_lemma(nlp, sentence, verb, lemma):
-    assert verb_lemma(_word(nlp, sentence, verb)) == lemma
+def test_the_pipeline_sets_corrected_verb_lemmas(nlp, sentence, verb, lemma):
+    assert _word(nlp, sentence, verb).lemma_ == lemma
+
+
+@pytest.mark.parametrize(("form", "tag", "table_lemma", "lemma"), [
+    ("hopes", "VBZ", "hop", "hope"),
+    ("hoped", "VBD", "hop", "hope"),
+    ("fined", "VBN", "fin", "fine"),
+    ("taxes", "VBZ", "tax", "tax"),
+    ("visited", "VBD", "visit", "visit"),
+    ("graves", "NNS", "graf", "grave"),
+    # A name is not a plural: "Graves" stays as the lemma table has it.
+    ("graves", "NNP", "graves", "graves"),
+    ("hopes", "NNS", "hope", "hope"),
+])
+def test_corrected_lemma(form, tag, table_lemma, lemma):
+    assert corrected_lemma(form, tag, table_lemma) == lemma
 
 
 def _word(nlp, sentence, text):
@@ -66,9 +82,22 @@ def test_participles_gerunds_and_markers_in_keys(nlp, text, expected):
     ("The knives were sharp.", "knives", "knife"),
 ])
 def test_plural_nouns_key_on_their_own_singular(nlp, sentence, noun, key):
-    assert token_key(_word(nlp, sentence, noun)) == key
+    word = _word(nlp, sentence, noun)
+    assert token_key(word) == key
+    assert word.lemma_ == key  # every reader of the lemma sees the correction
 
 
 def test_a_plural_in_a_relation_keys_on_its_own_singular(nlp):
     assert reasons(nlp, "Smith explained the motives behind Brexit.") == [
         ("smith", "explain motive behind", "brexit", None)]
+
+
+def test_a_saved_pipeline_gets_each_component_once(nlp, tmp_path):
+    from kgprep.extract import load_nlp
+
+    nlp.to_disk(tmp_path / "saved")
+    again = load_nlp(str(tmp_path / "saved"))
+    assert again.pipe_names.count("kgprep_lemmas") == 1
+    assert again.pipe_names.count("kgprep_headlines") == 1
+    assert again.pipe_names.index("kgprep_lemmas") > again.pipe_names.index("lemmatizer")
+    assert [t.lemma_ for t in again("Jones hoped to win.")][1] == "hope"
