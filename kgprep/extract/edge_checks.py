@@ -13,17 +13,10 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc, Span, Token
 
-from kgprep.extract.keys import FIELD_PLURALS
+from kgprep.extract.keys import FIELD_PLURALS, is_common_noun
 from kgprep.extract.literals import DATE_DATATYPES
-from kgprep.extract.mentions import (
-    QUANTIFIERS,
-    Mention,
-    is_common_noun,
-    is_role_word,
-    is_title,
-    role_owner,
-    specific_modifiers,
-)
+from kgprep.extract.mentions import QUANTIFIERS, Mention, specific_modifiers
+from kgprep.extract.names import is_role_word, is_title, role_owner
 
 if TYPE_CHECKING:
     from kgprep.extract.mentions import DocMentions

@@ -2,13 +2,15 @@
 
 A concept key is the lower-cased lemma sequence of a compact noun phrase (compounds and adjectives
 kept, determiners and possessives dropped); names of entities key on their surface form instead
-(``kgprep.extract.mentions``). Acronyms defined in a document, as in "the Food and Drug
-Administration (FDA)", map to the long form's key so that both spellings meet in one node.
+(``kgprep.extract.names``). Acronyms defined in a document, as in "the Food and Drug
+Administration (FDA)", map to the long form's key so that both spellings meet in one node. A
+bare noun as common as "film" names a class, not a concept (``is_common_noun``).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +29,19 @@ FIELD_PLURALS = frozenset({"physics", "optics", "economics", "politics", "mathem
                            "genetics", "linguistics", "ethics", "statistics", "electronics",
                            "acoustics", "athletics", "aeronautics", "robotics", "mechanics",
                            "thermodynamics", "logistics", "aesthetics", "semantics"})
+
+
+# A bare noun at least this common in English (wordfreq's Zipf scale: 4 = ten per million
+# words) names a class ("film", "time", "number"); a rarer one names a specific substance,
+# object or idea ("penicillin", "polonium", "telescope").
+GENERIC_ZIPF = 4.3
+
+
+@lru_cache(maxsize=65_536)
+def is_common_noun(lemma: str, zipf: float = GENERIC_ZIPF) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(lemma, "en") >= zipf
 
 
 # A participle in these roles modifies a noun: it is read as an adjective.
@@ -105,7 +120,7 @@ def find_acronyms(doc: Doc) -> dict[str, str]:
         long_form: Span = doc[start:end]
         initials = [t.text[0] for t in long_form if t.text[:1].isupper()]
         if initials == letters:
-            # The long form's name key (see kgprep.extract.mentions.name_key): names are never
+            # The long form's name key (see kgprep.extract.names.name_key): names are never
             # lemmatised, so "and" and plurals stay.
             found[acronym.lower()] = " ".join(long_form.text.lower().split())
     return found

@@ -23,7 +23,7 @@ from kgprep.extract.arguments import (
     with_conjuncts,
 )
 from kgprep.extract.keys import compact_tokens, relation_noun
-from kgprep.extract.mentions import is_role_word, role_owner
+from kgprep.extract.names import is_role_word, role_owner
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Span, Token

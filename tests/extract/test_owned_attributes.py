@@ -91,11 +91,11 @@ def test_a_proper_noun_the_ner_cut_rejoins_its_name(nlp, text, expected):
 def test_a_word_tagged_as_a_noun_joins_a_name_only_when_rare_and_capitalised(nlp, word, joins):
     from spacy.tokens import Doc
 
-    from kgprep.extract.mentions import _name_word_left_out
+    from kgprep.extract.names import name_word_left_out
 
     doc = Doc(nlp.vocab, words=[word, "Gorbach", "left"], pos=["NOUN", "PROPN", "VERB"],
               deps=["compound", "nsubj", "ROOT"], heads=[1, 2, 2], ents=["O", "B-PERSON", "O"])
-    assert _name_word_left_out(doc[0], "PERSON") is joins
+    assert name_word_left_out(doc[0], "PERSON") is joins
 
 
 @pytest.mark.parametrize(("text", "key"), [
