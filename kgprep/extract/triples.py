@@ -35,6 +35,7 @@ from kgprep.extract.arguments import (
 from kgprep.extract.assertion import assertion_of, has_infinitive_to, is_negated, modality_of
 from kgprep.extract.confidence import ConfidenceModel, triple_features
 from kgprep.extract.keys import compact_tokens, relation_noun
+from kgprep.extract.lifespans import extract_lifespans
 from kgprep.extract.mentions import (
     RELATIVE_PRONOUNS,
     DocMentions,
@@ -608,6 +609,7 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
         if not open_ie:  # open-IE benchmarks count stated relations, not implied places
             extract_place_chains(sent, builder)
             extract_roles(sent, builder)
+            extract_lifespans(sent, builder)
         # Subjects become antecedents after the sentence, so pronouns resolve backwards.
         for i in in_sentence(index.subjects, sent):
             ctx.mentions.remember_subject(doc[i])
