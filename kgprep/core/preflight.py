@@ -129,7 +129,7 @@ def check_inputs(cfg: PipelineConfig) -> Outcome:
             problems += [Problem(INPUT, f"input.paths[{index}]: cannot read directory {bad}")
                          for bad in _unreadable_dirs(raw)]
     try:
-        files = expand_inputs(cfg.input)
+        files = expand_inputs(cfg.input, leave_out=(cfg.work_dir,))
     except ConfigError as exc:  # e.g. a format that cannot be told from the file name
         return Outcome(problems=[*problems, Problem(CONFIG, one_line(exc))])
     except OSError as exc:

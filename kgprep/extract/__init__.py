@@ -492,7 +492,8 @@ class ExtractStage(Stage):
         self._worker: dict[str, Any] = {}
 
     def input_parts(self, cfg: PipelineConfig, inputs: _Inputs) -> Iterator[Part]:
-        return iter_parts(inputs.tally.count(iter_records(cfg.input, cfg.base_dir)),
+        records = iter_records(cfg.input, cfg.base_dir, leave_out=(cfg.work_dir,))
+        return iter_parts(inputs.tally.count(records),
                           cfg.input.part_size, inputs.rejects, inputs.skipped)
 
     def parts(self, cfg: PipelineConfig) -> Iterator[Part]:

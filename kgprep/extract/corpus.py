@@ -22,7 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import IO, Any, NamedTuple
@@ -230,10 +230,27 @@ def _selected(relative: str, cfg: InputConfig) -> bool:
     return not any(matches(p) for p in cfg.exclude)
 
 
+def _find_local(fs: Any, root: str, seen: set[str]) -> list[str]:
+    """Files below the local directory ``root``, following symbolic links to directories (a
+    corpus tree is often built of links), each directory once (a link back to one already
+    searched is not followed again)."""
+    found: list[str] = []
+    for path in fs.find(root):
+        if not os.path.isdir(path):
+            found.append(path)
+            continue
+        real = os.path.realpath(path)  # a link to a directory: fs.find lists it as a file
+        if real not in seen:
+            seen.add(real)
+            found += _find_local(fs, path, seen)
+    return found
+
+
 def _walk(fs: Any, root: str) -> list[tuple[str, bool]]:
     """(path, is_dataset_dir) under ``root``, sorted: files, and save_to_disk directories
     standing for everything below them."""
-    files = sorted(fs.find(root))
+    local = _is_local(fs)
+    files = sorted(_find_local(fs, root, {os.path.realpath(root)}) if local else fs.find(root))
     datasets_dirs = sorted({str(PurePosixPath(f).parent) for f in files
                             if PurePosixPath(f).name in _DATASET_MARKERS})
     # The outermost dataset directory wins: a DatasetDict's splits are directories too.
@@ -245,12 +262,25 @@ def _walk(fs: Any, root: str) -> list[tuple[str, bool]]:
     return sorted(entries)
 
 
-def expand_inputs(cfg: InputConfig) -> list[tuple[str, str]]:
+def _is_local(fs: Any) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocols
+
+
+def _inside(path: str, directories: list[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == d or real.startswith(d + os.sep) for d in directories)
+
+
+def expand_inputs(cfg: InputConfig, leave_out: Sequence[str] = ()) -> list[tuple[str, str]]:
     """Input files and dataset directories (local paths or filesystem URLs) with their formats,
     in a stable order. A file found in a directory whose format its name does not tell gets
-    format "unknown" (read as a reject); a named file of unknown format is a config error."""
+    format "unknown" (read as a reject); a named file of unknown format is a config error.
+    Local directories in ``leave_out`` (the run's work dir) are not searched: a work dir kept
+    beside the data would otherwise be read back as input, more of it on every rerun."""
     import fsspec
 
+    left_out = [os.path.realpath(d) for d in leave_out if not is_url(d)]
     out: list[tuple[str, str]] = []
     for i, raw in enumerate(cfg.paths):
         fs, root = fsspec.core.url_to_fs(raw)
@@ -268,7 +298,8 @@ def expand_inputs(cfg: InputConfig) -> list[tuple[str, str]]:
             relative = str(PurePosixPath(child).relative_to(PurePosixPath(root)))
             if any(part.startswith(".") for part in PurePosixPath(relative).parts):
                 continue
-            if not _selected(relative, cfg):
+            if not _selected(relative, cfg) or (
+                    left_out and not is_url(raw) and _inside(child, left_out)):
                 continue
             name = fs.unstrip_protocol(child) if is_url(raw) else child
             if is_dataset:
@@ -660,10 +691,12 @@ def text_key(text: str, window: int = 1 << 20) -> bytes:
     return digest.digest()[:16]
 
 
-def iter_records(cfg: InputConfig, base_dir: str) -> Iterator[Record]:
-    """Every input record in input order: a Document, a Reject, or a Skip."""
+def iter_records(cfg: InputConfig, base_dir: str, leave_out: Sequence[str] = ()
+                 ) -> Iterator[Record]:
+    """Every input record in input order: a Document, a Reject, or a Skip; nothing from the
+    directories ``leave_out`` (see ``expand_inputs``)."""
     screen = Screen(cfg)
-    for path, fmt in expand_inputs(cfg):
+    for path, fmt in expand_inputs(cfg, leave_out):
         source = path if is_url(path) else os.path.relpath(path, base_dir)
         for record in _read_file(path, fmt, cfg, source):
             yield screen.check(record) if isinstance(record, Document) else record

@@ -13,7 +13,7 @@ import pytest
 from kgprep.cli import main
 from kgprep.core.config import ConfigError, InputConfig, load_config
 from kgprep.extract.corpus import Document, Reject, iter_parts, iter_records
-from tests.conftest import ROOT, input_pipeline
+from tests.conftest import ROOT, input_pipeline, write_pipeline
 from tests.test_batch import artifacts
 
 SAMPLE = [json.loads(line) for line in
@@ -128,3 +128,40 @@ def test_adding_and_inserting_small_files_then_rerunning_equals_a_clean_run(tmp_
     shutil.copytree(data, clean / "data")
     assert main(["run", str(_pipeline(clean, [clean / "data"], part_size=8))]) == 0
     assert artifacts(tmp_path / "inc" / "work") == artifacts(clean / "work")
+
+
+def _records_read(work: Path) -> dict[str, int]:
+    counts = json.loads((work / "stats" / "extract.json").read_text())["counts"]
+    return {key: counts[key] for key in ("records_read", "documents", "rejects", "skipped")}
+
+
+def test_a_work_dir_inside_the_input_directory_is_not_read_back(tmp_path):
+    data = tmp_path / "data"
+    _small_files(data, ["a.jsonl"], per_file=6)
+    pipeline = write_pipeline(tmp_path, f"""
+name = "nested"
+work_dir = "{data / 'work'}"
+[input]
+paths = ["{data}"]
+part_size = 4
+[run]
+workers = 1
+""")
+    assert main(["extract", str(pipeline)]) == 0
+    first = _records_read(data / "work")
+    assert first == {"records_read": 6, "documents": 6, "rejects": 0, "skipped": 0}
+    # A changed setting reruns extract over the same directory, its parts now inside it.
+    assert main(["extract", str(pipeline), "--set", "input.part_size=3"]) == 0
+    assert _records_read(data / "work") == first
+
+
+def test_a_linked_directory_inside_the_input_directory_is_searched(tmp_path):
+    data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    _small_files(data, ["a.jsonl"], per_file=2)
+    elsewhere.mkdir()
+    (elsewhere / "b.jsonl").write_text("".join(json.dumps(d) + "\n" for d in SAMPLE[10:13]))
+    (data / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(data, target_is_directory=True)  # searched once
+    records = list(iter_records(InputConfig(paths=[str(data)]), str(tmp_path)))
+    assert all(isinstance(r, Document) for r in records)
+    assert [r.source for r in records] == ["data/a.jsonl"] * 2 + ["data/linked/b.jsonl"] * 3
