@@ -70,6 +70,10 @@ READ_WHILE_DESIGNING = frozenset({
     # Tenth session: the rebuilt pool showed the first base-form check refusing a held-out
     # fact ("Eisenhower, who ..., set up his headquarters"); the check was then narrowed.
     "wikitext-2/test.txt:4128",
+    # Eleventh session: a scan of the pool for quote marks in keys, made while the nickname
+    # key was designed, showed the facts of these two.
+    "carb/dev.txt:283",
+    "wikitext-2/valid.txt:1262",
 })
 
 

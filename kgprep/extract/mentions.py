@@ -264,7 +264,7 @@ class DocMentions:
             if name_problem(tokens, ent.label_):
                 continue  # the argument's own mention reports why
             name = surface(tokens)
-            key = name_key(name)
+            key = name_key(name, person=ent.label_ == "PERSON")
             resolution = None
             words = key.split()
             if key in acronyms:
@@ -457,8 +457,9 @@ class DocMentions:
                            (named.start, named.end), resolution=named.resolution)
         if ent is not None and ent.label_ in NAME_LABELS:  # a name left out of the registry
             tokens = extend_name(strip_name(list(ent)))
-            return Mention(name_key(surface(tokens)), surface(tokens),
-                           name_problem(tokens, ent.label_) or "generic", ent.label_,
+            return Mention(name_key(surface(tokens), person=ent.label_ == "PERSON"),
+                           surface(tokens), name_problem(tokens, ent.label_) or "generic",
+                           ent.label_,
                            (tokens[0].i, tokens[-1].i + 1))
         if head.pos_ == "PROPN":
             tokens = extend_name(strip_name(_titlecase_run(head)))

@@ -335,10 +335,24 @@ def surface(tokens: list[Token]) -> str:
 _SUFFIX_COMMA = re.compile(r"\s*,\s*(jr|sr)\b")
 
 
-def name_key(name: str) -> str:
-    """A name's key: lower-cased with spaces normalised ("King, Jr." as "King Jr."); never
-    lemmatised."""
-    return " ".join(_SUFFIX_COMMA.sub(r" \1", name.lower()).split())
+_QUOTES = "\"“”„`'‘’"
+# Double quote marks at a word's edge ('Pete " Ingram', '"Alabama" Davey Shows'). Single ones
+# stay: WikiText writes possessives apart ("people 's army", "Railways ' station").
+_EDGE_QUOTES = re.compile(r"(?:(?<=\s)|^)[\"“”„`]+|[\"“”„`]+(?=\s|$)")
+# A nickname quoted between given names and the surname: 'Bradley Kent "Brad" Stevens'.
+_NICKNAME = re.compile(rf"^[^{_QUOTES}]+?\s[{_QUOTES}]+\s*(?P<nick>[^{_QUOTES}]+?)\s*"
+                       rf"[{_QUOTES}]+\s(?P<surname>[^{_QUOTES}]+)$")
+
+
+def name_key(name: str, person: bool = False) -> str:
+    """A name's key: lower-cased with spaces normalised ("King, Jr." as "King Jr.") and double
+    quote marks dropped; never lemmatised. A person's quoted nickname and surname are the name the
+    world uses, so 'Bradley Kent "Brad" Stevens' keys as a later "Brad Stevens" does."""
+    text = _SUFFIX_COMMA.sub(r" \1", name.lower())
+    nickname = _NICKNAME.match(text) if person else None
+    if nickname is not None:
+        text = f"{nickname['nick']} {nickname['surname']}"
+    return " ".join(_EDGE_QUOTES.sub(" ", text).split())
 
 
 def is_unknown(tokens: list[Token]) -> bool:

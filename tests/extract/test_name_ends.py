@@ -56,10 +56,10 @@ def test_a_title_joined_by_a_hyphen_is_part_of_the_name(nlp, text, expected):
 @pytest.mark.parametrize(("text", "expected"), [
     # A name cut inside a quoted nickname is partial ...
     ('Michael " Spike " <unk> committed to Michigan on April 6 , 2012 .',
-     ('michael " spike', "commit to", "michigan", "subject:partial_name")),
-    # ... a whole one stands.
+     ("michael spike", "commit to", "michigan", "subject:partial_name")),
+    # ... a whole one stands, keyed as the nickname and surname.
     ('Bradley Kent " Brad " Stevens joined Butler University in 2000 .',
-     ('bradley kent " brad " stevens', "join", "butler university", None)),
+     ("brad stevens", "join", "butler university", None)),
 ])
 def test_a_name_cut_inside_its_quotes_is_partial(nlp, text, expected):
     assert expected in reasons(nlp, text)
@@ -68,7 +68,7 @@ def test_a_name_cut_inside_its_quotes_is_partial(nlp, text, expected):
 def test_a_nickname_opening_the_name_stands(nlp):
     # The quote before the name was stripped off it; the name is whole.
     text = '" Pete " Ingram , a Montana cowboy , is buried at Three Rivers .'
-    assert ('pete " ingram', "is a", "montana cowboy", None) in reasons(nlp, text)
+    assert ("pete ingram", "is a", "montana cowboy", None) in reasons(nlp, text)
 
 
 @pytest.mark.parametrize("text", [
