@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from kgprep.extract.arguments import Argument, make_argument
 from kgprep.extract.literals import parse_date
-from kgprep.extract.mentions import Mention
+from kgprep.extract.mentions import literal_mention
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Span, Token
@@ -50,11 +50,10 @@ def _date_at_start(tokens: list[Token]) -> tuple[int, tuple[str, str]] | None:
 
 
 def _literal(tokens: list[Token], value: tuple[str, str]) -> Argument:
-    doc = tokens[0].doc
-    span = doc[tokens[0].i : tokens[-1].i + 1]
-    mention = Mention(f"{value[0]}^^{value[1]}", span.text, "literal", "DATE",
-                      (span.start, span.end), value=value[0], datatype=value[1])
-    return Argument(tokens[-1], span, mention)
+    from spacy.tokens import Span
+
+    span = Span(tokens[0].doc, tokens[0].i, tokens[-1].i + 1, label="DATE")
+    return Argument(tokens[-1], span, literal_mention(span, value, "vague_date"))
 
 
 def _a_life(birth: str, death: str) -> bool:

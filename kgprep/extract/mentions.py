@@ -437,7 +437,7 @@ class DocMentions:
         index = self.entity_of.get(head.i)
         ent = entity_span(head)
         if ent is not None and ent.label_ in DATE_LABELS:
-            return _literal(ent, parse_date(ent.text), "vague_date")
+            return literal_mention(ent, parse_date(ent.text), "vague_date")
         glued = parse_quantity(head.text) if split_glued_unit(head.text) else None
         if glued is not None:  # "398,487MMBTU", whatever the NER took it for
             return Mention(f"{glued[0]}^^xsd:decimal", head.text, "literal", "QUANTITY",
@@ -447,7 +447,7 @@ class DocMentions:
                 len(ent) == 1 and NAME_AFTER_DIGITS.fullmatch(ent.text)):
             parsed = None if _clock_or_range(head) else parse_quantity(ent.text)
             value = None if parsed is None else (parsed[0], "xsd:decimal")
-            return _literal(ent, value, "vague_number", unit=parsed and parsed[1])
+            return literal_mention(ent, value, "vague_number", unit=parsed and parsed[1])
         if ent is not None and ent.label_ == "ORDINAL":
             return Mention(ent.text.lower(), ent.text, "generic", "ORDINAL",
                            (ent.start, ent.end))
@@ -611,8 +611,9 @@ def specific_modifiers(head: Token) -> list[Token]:
             and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
 
 
-def _literal(ent: Span, value: tuple[str, str] | None, vague: str, unit: str | None = None
-             ) -> Mention:
+def literal_mention(ent: Span, value: tuple[str, str] | None, vague: str,
+                    unit: str | None = None) -> Mention:
+    """A typed literal of ``ent``'s text, or the ``vague`` kind where ``value`` is None."""
     core = (ent.start, ent.end)
     if value is None:
         return Mention(ent.text.lower(), ent.text, vague, ent.label_, core)
