@@ -37,6 +37,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _WHITESPACE = re.compile(r"\s")
 # Windows tools start UTF-8 files with a byte order mark; JSON (RFC 8259) lets readers ignore it.
 _BOM = b"\xef\xbb\xbf"
+# Byte order marks of the encodings a text or JSON Lines file must not be read in as UTF-8
+# (read byte-wise, UTF-16's "\n\0" splits lines mid-character and every NUL lands in the
+# text). UTF-32 first: its LE mark starts with UTF-16 LE's.
+_FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32 LE"), (b"\x00\x00\xfe\xff", "UTF-32 BE"),
+                 (b"\xff\xfe", "UTF-16 LE"), (b"\xfe\xff", "UTF-16 BE"))
+# Bytes read to tell UTF-16 without a byte order mark, or a binary file, from text.
+_ENCODING_SAMPLE = 4096
 
 # Compression suffixes and the codec that reads them.
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2", ".xz": "xz"}
@@ -360,6 +367,25 @@ def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
         yield fh
 
 
+def foreign_encoding(head: bytes) -> str | None:
+    """Why a text or JSON Lines file that starts with ``head`` cannot be read as UTF-8, or
+    None. UTF-8 text holds no NUL bytes; UTF-16 without a mark has one in every other byte."""
+    for mark, name in _FOREIGN_BOMS:
+        if head.startswith(mark):
+            return (f"{name} encoded (byte order mark {mark.hex(' ').upper()}); kgprep reads "
+                    f"UTF-8: convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
+    nul = head.count(0)
+    if nul and nul * 4 >= len(head):
+        return ("not UTF-8 text: NUL bytes in the first "
+                f"{len(head):,} bytes (UTF-16 without a byte order mark, or a binary file)")
+    return None
+
+
+def _check_encoding(path: str, compression: str | None) -> str | None:
+    with open_stream(path, compression) as fh:
+        return foreign_encoding(fh.read(_ENCODING_SAMPLE))
+
+
 def _skip_to(fh: IO[bytes], offset: int) -> None:
     """Move a fresh stream to ``offset``: a seek where the stream has one, else read forward
     (a compressed stream is decompressed up to there)."""
@@ -602,6 +628,10 @@ def _read_file(path: str, fmt: str, cfg: InputConfig, source: str,
     }
     last = ""
     try:
+        if fmt in ("jsonl", "text") and start[0] == 0 \
+                and (reason := _check_encoding(path, compression)):
+            yield Reject(source, "file", reason, "")
+            return
         for record in readers[fmt]():
             last = record.position
             yield record

@@ -117,6 +117,26 @@ def test_a_text_line_that_is_not_utf8_is_a_reject_and_reading_goes_on(tmp_path):
         "First para .", "Still second para .", "Third\npara ."]
 
 
+@pytest.mark.parametrize(("encoding", "name", "expected"), [
+    ("utf-16", "in.txt", "UTF-16 LE encoded (byte order mark FF FE)"),
+    ("utf-16-be", "in.txt.gz", "not UTF-8 text: NUL bytes"),  # no mark: told by its NULs
+    ("utf-32", "in.jsonl", "UTF-32 LE encoded (byte order mark FF FE 00 00)"),
+])
+def test_a_file_not_in_utf8_is_one_reject_naming_its_encoding(tmp_path, encoding, name,
+                                                              expected):
+    import gzip
+
+    text = '{"text": "Caf\u00e9 one ."}\n\n{"text": "Two ."}\n'
+    data = text.encode(encoding)
+    (tmp_path / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    (tmp_path / "good.txt").write_text("Caf\u00e9 three .\n")
+    cfg = InputConfig(paths=[str(tmp_path / name), str(tmp_path / "good.txt")])
+    records = list(iter_records(cfg, str(tmp_path)))
+    assert [type(r).__name__ for r in records] == ["Reject", "Document"]
+    assert records[0].position == "file" and records[0].reason.startswith(expected)
+    assert records[1].text == "Caf\u00e9 three ."
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 1 << 20])
 def test_text_lines_end_at_lf_crlf_or_a_lone_cr_across_chunk_boundaries(chunk_size):
     data = b"a\r\nb\rc\n\r\rd\r\n\ne\r"
