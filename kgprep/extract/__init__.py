@@ -594,6 +594,9 @@ class ExtractStage(Stage):
         skipped = sum(was_skipped for _, was_skipped in results)
         words_parsed = sum(record["words"] for record, was_skipped in results
                            if not was_skipped)
+        # The manifest is the commit point: an older run's must not vouch for this run's
+        # rejects, nor for parts this run may still fail to replace.
+        (out_dir / "manifest.json").unlink(missing_ok=True)
         _write_jsonl(out_dir / "rejects.jsonl", rejects)
         _write_jsonl(out_dir / "skipped.jsonl", skipped_records)
         if tally.documents == 0 and not cfg.input.allow_empty:

@@ -190,3 +190,23 @@ def test_zero_documents_is_exit_3_naming_the_inputs_unless_allowed(tmp_path, cap
     assert main(["extract", str(pipeline), "--set", "input.allow_empty=true"]) == 0
     manifest = json.loads((tmp_path / "work" / "extract" / "manifest.json").read_text())
     assert manifest["totals"]["documents"] == 0
+
+
+def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsys):
+    # The rejects it writes explain this run; the old manifest must not vouch for them.
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "in.jsonl"
+    target.write_text('{"text": "Marie Curie was born in Warsaw."}\n')
+    pipeline = _pipeline(tmp_path, [target])
+    assert main(["extract", str(pipeline)]) == 0
+    extract_dir = tmp_path / "work" / "extract"
+    assert (extract_dir / "manifest.json").exists()
+    target.write_bytes("{\"text\": \"Marie Curie.\"}\n".encode("utf-16"))
+    assert main(["extract", str(pipeline)]) == 3
+    capsys.readouterr()
+    assert not (extract_dir / "manifest.json").exists()
+    (reject,) = _jsonl_lines(extract_dir / "rejects.jsonl")
+    assert reject["reason"].startswith("UTF-16 LE encoded")
+    assert main(["graph", str(pipeline)]) != 0
+    assert "extract" in capsys.readouterr().err
