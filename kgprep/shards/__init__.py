@@ -54,6 +54,7 @@ from kgprep.shards.tokenizer import (
     TokenizerInfo,
     describe,
     train_byte_level_bpe,
+    trained_special_tokens,
     with_special_tokens,
 )
 from kgprep.storage.workdir import WorkDir
@@ -467,7 +468,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
     With ``linearize = "append"`` the markup tokens are added as special tokens; a user's
     tokenizer is then copied into the work directory with them, and that copy is recorded.
     """
-    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
+    extra: tuple[str, ...] = KG_TOKENS if cfg.shards.linearize == "append" else ()
     tok_dir = work / "tokenizer"
     if cfg.shards.tokenizer:
         path = Path(cfg.shards.tokenizer)
@@ -476,9 +477,8 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
     else:
         path = tok_dir / "tokenizer.json"
         marker = path.with_name("tokenizer.done.json")
-        expected = {"extract_totals": manifest["totals"],
-                    "parts": [p["sha256"] for p in manifest["parts"]],
-                    "vocab_size": cfg.shards.vocab_size, "special": list(extra)}
+        expected = _trained_tokenizer_record(cfg, manifest)
+        special = tuple(expected["special"])
         if done_record(marker, expected, (path,)) is None:
             files = [work / "extract" / p["file"] for p in manifest["parts"]]
 
@@ -486,7 +486,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
                 for f in files:
                     yield from read_parquet(f, columns=["text"])["text"].to_pylist()
 
-            train_byte_level_bpe(texts(), cfg.shards.vocab_size, path, extra)
+            train_byte_level_bpe(texts(), cfg.shards.vocab_size, path, special)
             write_json(marker, expected)
     tokenizer = Tokenizer.from_file(str(path))
     info = describe(tokenizer, path, cfg.shards.eos_token, cfg.shards.pad_token,
@@ -640,6 +640,15 @@ SPEC = StageSpec(
 UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
 
 
+def _trained_tokenizer_record(cfg: PipelineConfig, manifest: dict[str, Any]) -> dict[str, Any]:
+    """What a trained BPE was trained from and with: its done record."""
+    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
+    special = (*trained_special_tokens(cfg.shards.eos_token, cfg.shards.pad_token), *extra)
+    return {"extract_totals": manifest["totals"],
+            "parts": [p["sha256"] for p in manifest["parts"]],
+            "vocab_size": cfg.shards.vocab_size, "special": list(special)}
+
+
 def tokenizer_sha256(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]) -> str | None:
     """The sha256 of the tokenizer a run would use, when it is known without writing: None
     when the run would train one (or copy a user's with the markup tokens added)."""
@@ -648,10 +657,7 @@ def tokenizer_sha256(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]) 
     path = work / "tokenizer" / "tokenizer.json"
     if cfg.shards.tokenizer:  # a copy with the markup tokens, rewritten from the user's
         return None
-    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
-    expected = {"extract_totals": manifest["totals"],
-                "parts": [p["sha256"] for p in manifest["parts"]],
-                "vocab_size": cfg.shards.vocab_size, "special": list(extra)}
+    expected = _trained_tokenizer_record(cfg, manifest)
     if done_record(path.with_name("tokenizer.done.json"), expected, (path,)) is None:
         return None
     return sha256_file(path)

@@ -54,6 +54,13 @@ def train_byte_level_bpe(texts: Iterable[str], vocab_size: int, out: Path,
     return out
 
 
+def trained_special_tokens(eos_token: str, pad_token: str) -> tuple[str, ...]:
+    """The configured EOS and pad tokens a trained BPE must add beside its own two, so that
+    ``shards.eos_token`` names a token whether or not ``shards.tokenizer`` is set."""
+    wanted = (t for t in (eos_token, pad_token) if t and t not in (TRAINED_EOS, TRAINED_PAD))
+    return tuple(dict.fromkeys(wanted))
+
+
 def with_special_tokens(source: Path, out: Path, tokens: tuple[str, ...]) -> Path:
     """A copy of a user's tokenizer with ``tokens`` added as special tokens where missing."""
     tokenizer = Tokenizer.from_file(str(source))

@@ -73,6 +73,17 @@ def test_configured_special_tokens_and_a_bad_one(sample_run, tmp_path, capsys):
     assert "shards.eos_token" in capsys.readouterr().err
 
 
+def test_a_trained_bpe_carries_the_configured_special_tokens(sample_run, tmp_path):
+    work = rerun_shards(sample_run, tmp_path, 'eos_token = "</s>"\npad_token = "<pad>"')
+    m = json.loads((work / "shards" / "manifest.json").read_text())
+    tokenizer = Tokenizer.from_file(str(work / "tokenizer" / "tokenizer.json"))
+    assert (m["tokenizer"]["eos_token"], m["tokenizer"]["pad_token"]) == ("</s>", "<pad>")
+    assert m["tokenizer"]["eos_id"] == tokenizer.token_to_id("</s>")
+    assert m["tokenizer"]["pad_id"] == tokenizer.token_to_id("<pad>")
+    assert tokenizer.encode("a</s>b").tokens.count("</s>") == 1  # special: never split
+    assert validate_shards(work / "shards").ok
+
+
 def test_unpacked_layout_one_document_a_row(sample_run, tmp_path):
     work = rerun_shards(sample_run, tmp_path, 'packing = "none"')
     assert validate_shards(work / "shards").ok
