@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from kgprep import __version__
 from kgprep.core.config import ConfigError, MissingInputError, PipelineConfig, load_config
 from kgprep.core.stage import amount, pulled_copy, registered, stage_names
+from kgprep.core.stdout import tolerate_closed_stdout
 from kgprep.storage.workdir import local_copy
 
 if sys.version_info >= (3, 11):
@@ -609,7 +610,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args))
+        with tolerate_closed_stdout():
+            return int(args.func(args))
     except (Exception, KeyboardInterrupt) as exc:  # every failure: one line and a table code
         if args.debug:
             traceback.print_exc()

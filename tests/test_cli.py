@@ -306,3 +306,32 @@ def test_row_3_a_missing_input_path(tmp_path, capsys):
                                              (12345, "12,345 rows")])
 def test_counts_in_messages_agree_with_their_noun(n, expected):
     assert amount(n, "row") == expected
+
+
+def test_a_reader_that_leaves_early_neither_fails_nor_cuts_short_the_run(tmp_path):
+    # `kgprep run | head`: head exits after ten lines; the run must still finish its work.
+    pipeline = sample_pipeline(tmp_path)
+    finished = tmp_path / "finished"
+    script = textwrap.dedent(f"""
+        import pathlib, sys
+        import kgprep.extract
+        def chatty(cfg):
+            for i in range(100_000):
+                print("summary line", i)
+            pathlib.Path({str(finished)!r}).write_text("done")
+            raise SystemExit(0)
+        kgprep.extract.STAGE.run = chatty
+        from kgprep.cli import main
+        sys.exit(main(["extract", {str(pipeline)!r}]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("summary line 0")
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err) == (0, "")
+    assert finished.read_text() == "done"
