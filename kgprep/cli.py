@@ -33,6 +33,8 @@ EXIT_LOCKED = 4  # another run holds the work directory
 EXIT_REJECTS = 5  # --strict and some input records were rejected
 EXIT_EMPTY = 6  # --strict and a stage's result was empty (its warning says which)
 EXIT_INTERRUPTED = 130
+# The stages whose parts run on the engine (run.workers, run.engine); subnets runs in the driver.
+PARALLEL_STAGES = ("extract", "graph", "shards")
 
 # The one exit-code table: `kgprep --help` prints it and README.md's "Exit codes" table must say
 # the same (a test compares them).
@@ -221,6 +223,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if not 0 <= args.shard < len(entries):
         raise ConfigError(f"--shard must be in 0..{len(entries) - 1}")
     table = read_shard(shards_dir / entries[args.shard]["file"])
+    if args.start >= table.num_rows:
+        raise ConfigError(f"--start {args.start} is past the last row of "
+                          f"{entries[args.shard]['file']} ({amount(table.num_rows, 'row')})")
     rows = table.slice(args.start, args.rows).to_pylist()
     for offset, row in enumerate(rows):
         print(f"--- {entries[args.shard]['file']} row {args.start + offset} "
@@ -368,12 +373,42 @@ class UsageError(ConfigError):
     """A command-line argument argparse refused (exit 2)."""
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions wrapped to the terminal, as argparse's default does; a paragraph written
+    on several lines (the exit-code table, examples) kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        filled = []
+        for paragraph in text.split("\n\n"):
+            if "\n" in paragraph.strip():
+                filled.append(super()._fill_text(paragraph, width, indent))
+            else:
+                filled.append(textwrap.fill(" ".join(paragraph.split()), width,
+                                            initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(filled)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors raised (main prints them as one line in the chosen log
     format, with the table's code) instead of printed as usage text."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def requested_log_format(argv: list[str] | None) -> str:
@@ -395,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
         "shards: extract -> graph -> subnets -> shards. Each stage is resumable and can run on "
         "its own; `kgprep run` runs them all in order.",
         epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"kgprep {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
@@ -416,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
         subcommand's parser is: argparse makes them of the main parser's class)."""
         p = sub.add_parser(name, parents=[common], help=help_text, description=description,
                            epilog=EXIT_CODES_HELP,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                           formatter_class=_Formatter)
         p.add_argument("pipeline", type=Path,
                        help="pipeline TOML file, e.g. pipelines/default.toml")
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
@@ -424,15 +459,20 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    def stage_parser(name: str, help_text: str) -> None:
+    def stage_parser(name: str, help_text: str, parallel: str) -> None:
+        """``parallel``: which stages' parts the engine options reach ("" for none)."""
         p = pipeline_command(name, help_text.split(". ")[0], help_text, cmd_stage)
-        p.add_argument("--workers", type=int, default=None,
-                       help="worker processes for extract (default: run.workers, 0 = all cores)")
-        p.add_argument("--engine", choices=["local", "ray"], default=None,
-                       help="where parts run: a local process pool or Ray (default: run.engine)")
-        p.add_argument("--ray-address", default=None, metavar="ADDRESS",
-                       help="join this Ray cluster (e.g. ray://head:10001 or auto); implies "
-                       "--engine ray. Without it, --engine ray starts a local Ray for the run")
+        if parallel:
+            p.add_argument("--workers", type=_at_least(0), default=None,
+                           help=f"worker processes or Ray actors for {parallel} (default: "
+                           "run.workers, 0 = all cores)")
+            p.add_argument("--engine", choices=["local", "ray"], default=None,
+                           help="where parts run: a local process pool or Ray (default: "
+                           "run.engine)")
+            p.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                           help="join this Ray cluster (e.g. ray://head:10001 or auto); implies "
+                           "--engine ray. Without it, --engine ray starts a local Ray for the "
+                           "run")
         p.add_argument("--dry-run", action="store_true",
                        help="run the checks a run makes first (inputs readable, spaCy model, "
                        "base IRI, domains file, tokenizer, work dir writable), then print what "
@@ -445,15 +485,18 @@ def build_parser() -> argparse.ArgumentParser:
     stages = registered()  # the stage commands, from the registry
     stage_parser("run", f"Run every stage in order: {', '.join(s.name for s in stages)}. "
                  "Parts already done "
-                 "with the same input and config are skipped.")
+                 "with the same input and config are skipped.", ", ".join(PARALLEL_STAGES))
     for stage in stages:
-        stage_parser(stage.name, stage.spec.help)
+        parallel = stage.name if stage.name in PARALLEL_STAGES else ""
+        if stage.name in ("graph", "shards"):
+            parallel += " parts, when they are large enough to pay for starting workers"
+        stage_parser(stage.name, stage.spec.help, parallel)
 
     p = sub.add_parser("validate", parents=[common], help="Re-check shards against their manifest",
                        description="Re-check a shards directory: checksums and sizes against "
                        "manifest.json, the schema, the manifest totals, and that every triple's "
                        "tokens decode back to the text of its character span.",
-                       epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       epilog=EXIT_CODES_HELP, formatter_class=_Formatter)
     p.add_argument("shards_dir", help=SHARDS_DIR_HELP)
     p.add_argument("--no-alignment", action="store_true",
                    help="skip the alignment check (no tokenizer or extract parts needed)")
@@ -462,11 +505,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", parents=[common], help="Print shard rows decoded, roles marked",
                        description="Print shard rows as text with subject [S ...], predicate "
                        "[P ...] and object [O ...] tokens marked, followed by each row's triples "
-                       "with their graph labels, subnetwork and confidence.")
+                       "with their graph labels, subnetwork and confidence.",
+                       epilog=EXIT_CODES_HELP, formatter_class=_Formatter)
     p.add_argument("shards_dir", help=SHARDS_DIR_HELP)
-    p.add_argument("--shard", type=int, default=0, help="shard index in the manifest (default 0)")
-    p.add_argument("--start", type=int, default=0, help="first row to show (default 0)")
-    p.add_argument("--rows", type=int, default=2, help="number of rows to show (default 2)")
+    p.add_argument("--shard", type=_at_least(0), default=0,
+                   help="shard index in the manifest (default 0)")
+    p.add_argument("--start", type=_at_least(0), default=0, help="first row to show (default 0)")
+    p.add_argument("--rows", type=_at_least(1), default=2,
+                   help="number of rows to show (default 2)")
     p.set_defaults(func=cmd_inspect)
 
     pipeline_command(
@@ -482,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Chinchilla), training FLOPs (6*N*D), GPU-hours at a peak FLOP/s and utilisation, "
         "dollars at a price per GPU-hour, and the knowledge-subnetwork cost model (baseline x "
         "efficiency factor + integration + maintenance). Settings: the [cost] table.", cmd_cost)
-    p.add_argument("--tokens", type=int, default=None,
+    p.add_argument("--tokens", type=_at_least(1), default=None,
                    help="use this token count instead of the shards manifest's")
     p.add_argument("--efficiency-from", type=Path, default=None, metavar="RESULTS",
                    help="use the efficiency factor `kgprep ablate` measured (e.g. "
@@ -521,9 +567,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "  kgprep query P 'SELECT ?who ?doc WHERE { GRAPH ?doc "
                 "{ ?who rel:create entity:linux } }'\n"
                 "  # facts stated by the most documents:\n"
-                "  kgprep query P 'SELECT ?s ?p ?o (COUNT(?doc) AS ?docs) WHERE { GRAPH ?doc "
-                "{ ?s ?p ?o } FILTER(?p != rdfs:label) } GROUP BY ?s ?p ?o ORDER BY DESC(?docs) "
-                "LIMIT 10'\n\n" + EXIT_CODES_HELP)
+                "  kgprep query P 'SELECT ?s ?p ?o (COUNT(?doc) AS ?docs)\n"
+                "      WHERE { GRAPH ?doc { ?s ?p ?o } FILTER(?p != rdfs:label) }\n"
+                "      GROUP BY ?s ?p ?o ORDER BY DESC(?docs) LIMIT 10'\n\n" + EXIT_CODES_HELP)
     p.add_argument("sparql", help="the query, e.g. 'SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 5'")
     p.add_argument("--subnet", metavar="NAME",
                    help="only this subnetwork (a file name of subnets/*.ttl without .ttl)")
@@ -532,14 +578,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", parents=[common],
                        help="Evaluate the extractor on a benchmark (CaRB)",
-                       description="Evaluate kgprep's extractor on an open-IE benchmark.")
+                       description="Evaluate kgprep's extractor on an open-IE benchmark.",
+                       epilog=EXIT_CODES_HELP, formatter_class=_Formatter)
     bench = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
     c = bench.add_parser(
         "carb", parents=[common], help="Score extractions with the CaRB scorer",
         description="Run kgprep's extractor (in open-IE mode) on CaRB sentences and score it "
         "against the gold tuples with the CaRB rules: prints AUC and the best-F1 point (P, R, "
         "F1). With --system, score an existing extraction file in CaRB's tab format instead.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=EXIT_CODES_HELP, formatter_class=_Formatter)
     c.add_argument("--sentences", help="one PTB-tokenised sentence per line (CaRB dev.txt)")
     c.add_argument("--gold", required=True, help="gold tuples, CaRB tsv (gold/dev.tsv)")
     c.add_argument("--system", help="score this tab file (sentence, confidence, relation, "

@@ -19,13 +19,15 @@ from tests.conftest import corrupted_copy, one_error_line, sample_pipeline
 
 
 @pytest.mark.parametrize("command", ["run", "extract", "graph", "subnets", "shards", "validate",
-                                     "inspect"])
+                                     "inspect", "query", "report", "cost", "eval"])
 def test_every_command_has_explanatory_help(command, capsys):
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args([command, "--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert len(out.split()) > 30
+    assert "exit codes" in out
+    assert max(len(line) for line in out.splitlines()) <= 100  # descriptions wrapped
 
 
 def test_module_entry_point_and_exit_codes_in_help():
@@ -135,6 +137,13 @@ def test_row_1_validate_lists_problems_on_stdout_and_ends_in_one_error_line(samp
     (["run", "{pipeline}", "--workers", "many"], "--workers"),
     (["frobnicate"], "frobnicate"),
     (["inspect", "{work}/shards", "--shard", "99"], "--shard"),
+    (["inspect", "{work}/shards", "--start", "-5"], "--start"),
+    (["inspect", "{work}/shards", "--start", "100000"], "--start 100000 is past the last row"),
+    (["inspect", "{work}/shards", "--rows", "0"], "--rows"),
+    (["cost", "{pipeline}", "--tokens", "-5"], "--tokens"),
+    (["run", "{pipeline}", "--workers", "-2"], "--workers"),
+    (["subnets", "{pipeline}", "--workers", "2"], "--workers"),  # subnets has no workers
+    (["run", "{pipeline}", "--set", "input.text_field=''"], "input.text_field"),
 ])
 def test_row_2_command_line_and_config_errors(argv, named, sample_run, tmp_path, capsys):
     pipeline = sample_pipeline(tmp_path)

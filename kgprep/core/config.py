@@ -273,6 +273,8 @@ def _check_value(dotted: str, value: Any) -> None:
                               f"\"en\" or \"de\"; got {bad[0]!r}")
     if dotted in ("input.include", "input.exclude") and any(not p.strip() for p in value):
         raise ConfigError(f"config key '{dotted}' holds an empty pattern")
+    if dotted == "input.text_field" and not value.strip():
+        raise ConfigError("config key 'input.text_field' must name a field, e.g. \"text\"")
     if dotted == "input.split" and not value.strip():
         raise ConfigError("config key 'input.split' must name a split, e.g. \"train\"")
 
