@@ -78,8 +78,10 @@ def check_work_dir(cfg: PipelineConfig) -> Outcome:
         os.unlink(probe)
     except OSError as exc:
         reason = exc.strerror or one_line(exc)
-        return Outcome(problems=[Problem(CONFIG, f"config key '{key}': {work} is not writable "
-                                                 f"({target}: {reason})")])
+        where = ("is not writable" if target == work
+                 else f"cannot be created: no new file can be made in {target}")
+        return Outcome(problems=[Problem(CONFIG, f"config key '{key}': {work} {where} "
+                                                 f"({reason})")])
     return Outcome(f"{key} writable")
 
 

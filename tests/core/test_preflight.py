@@ -129,6 +129,8 @@ def test_a_read_only_file_system_is_found_before_work(tmp_path, monkeypatch, cap
     assert main(["extract", str(pipeline), "--dry-run"]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert "config key 'work_dir'" in line and "Read-only file system" in line
+    # It names the directory that refused, not as if that directory were missing.
+    assert f"cannot be created: no new file can be made in {tmp_path} (" in line
     assert not (tmp_path / "work").exists()
 
 
