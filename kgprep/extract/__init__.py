@@ -208,8 +208,10 @@ def _parsed_pieces(nlp: Any, documents: list[Document], cfg: ExtractConfig,
             continue
         yield from batch(short)
         short = []
+        split = False
         for offset, piece in iter_pieces(document.text, max_piece_chars):
-            counters["long_documents_split"] += offset > 0
+            counters["long_documents_split"] += offset > 0 and not split  # documents, not cuts
+            split = split or offset > 0
             yield d, offset, nlp(piece)
             # The piece's Doc is gone: free its reference cycles now (left to Python's rare
             # full collections, a long document's Docs piled up), and the strings its words

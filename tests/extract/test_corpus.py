@@ -158,7 +158,7 @@ def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
     table, counters = process_documents(nlp, [Document("long", text, "s")], ExtractConfig(),
                                         max_piece_chars=1000)
     row = table.to_pylist()[0]
-    assert counters["long_documents_split"] == len(pieces) - 1 > 0
+    assert len(pieces) > 1 and counters["long_documents_split"] == 1
     assert len(row["triples"]) == 400
     for t in row["triples"]:
         assert text[t["subj"]["start"]:t["subj"]["end"]] == "Marie Curie"
