@@ -28,6 +28,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any, NamedTuple
 
 from kgprep.core.config import ConfigError, InputConfig
+from kgprep.extract.scripts import all_latin, mostly_other_script
 from kgprep.storage.remote import is_url
 
 # C0/C1 control characters other than tab, newline and carriage return.
@@ -657,6 +658,8 @@ class Screen:
         self.deduplicate = cfg.deduplicate
         self.languages = frozenset(cfg.languages)
         self.min_confidence = cfg.language_min_confidence
+        # Then a text mostly in another script is skipped however unsure the identifier is.
+        self.latin_only = all_latin(self.languages)
         self.seen: dict[bytes, str] = {}  # 16-byte text hash -> first document's id
         self.ids: set[bytes] = set()  # 16-byte hashes of the ids of documents let through
         self._identifier: Any = None
@@ -674,8 +677,11 @@ class Screen:
         if self.deduplicate:
             self.seen[key] = doc.doc_id
         if self.languages:
-            language, confidence = self._classify(doc.text[:LANGUAGE_SAMPLE_CHARS])
-            if language not in self.languages and confidence >= self.min_confidence:
+            sample = doc.text[:LANGUAGE_SAMPLE_CHARS]
+            language, confidence = self._classify(sample)
+            if language not in self.languages and (
+                    confidence >= self.min_confidence
+                    or (self.latin_only and mostly_other_script(sample))):
                 return Skip(doc.doc_id, doc.source, doc.position, f"language:{language}")
         self.ids.add(id_key)
         return doc

@@ -60,6 +60,28 @@ def test_both_screens_can_be_switched_off_or_widened(tmp_path):
     assert "e0" not in kept(language_min_confidence=0.0)
 
 
+def test_text_in_another_script_is_skipped_however_unsure_the_identifier_is(tmp_path):
+    # py3langid gives these 0.81 and 0.61: under the 0.9 threshold.
+    chinese = "北京是中华人民共和国的首都，也是全国的政治、文化和国际交往中心。"
+    russian = "Москва — столица России, крупнейший по численности населения город страны."
+    quoting = ("Du Fu wrote the poem 春望 (Spring View) in 757, while the city of Chang'an was "
+               "held by the rebels.")
+    docs = [("zh", chinese), ("ru", russian), ("en", quoting), ("short", "東京 Tokyo")]
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in docs))
+
+    def screened(languages: list[str]) -> dict[str, str]:
+        cfg = InputConfig(paths=[str(path)], languages=languages)
+        return {r.doc_id: r.reason if isinstance(r, Skip) else "kept"
+                for r in iter_records(cfg, str(tmp_path))}
+
+    assert screened(["en"]) == {"zh": "language:zh", "ru": "language:ru", "en": "kept",
+                                "short": "kept"}  # too few letters to judge by script
+    # A wanted language in another script turns the script test off.
+    assert screened(["en", "ru"]) == {"zh": "kept", "ru": "kept", "en": "kept",
+                                      "short": "kept"}
+
+
 def test_text_key_is_the_hash_of_whitespace_collapsed_text_in_any_window():
     text = "  alpha  beta\n\tgamma " * 1000
     expected = text_key(" ".join(text.split()), window=1 << 20)
