@@ -58,7 +58,7 @@ def tolerate_closed_stdout() -> Iterator[None]:
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stdout = PipeTolerantOutput(stream)  # type: ignore[assignment]
+    sys.stdout = PipeTolerantOutput(stream)
     try:
         yield
     finally:
