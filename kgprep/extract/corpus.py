@@ -43,7 +43,7 @@ _BOM = b"\xef\xbb\xbf"
 # text). UTF-32 first: its LE mark starts with UTF-16 LE's.
 _FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32 LE"), (b"\x00\x00\xfe\xff", "UTF-32 BE"),
                  (b"\xff\xfe", "UTF-16 LE"), (b"\xfe\xff", "UTF-16 BE"))
-# Bytes read to tell UTF-16 without a byte order mark, or a binary file, from text.
+# Bytes read to tell UTF-16 without a byte order mark from UTF-8.
 _ENCODING_SAMPLE = 4096
 
 # Compression suffixes and the codec that reads them.
@@ -370,15 +370,19 @@ def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
 
 def foreign_encoding(head: bytes) -> str | None:
     """Why a text or JSON Lines file that starts with ``head`` cannot be read as UTF-8, or
-    None. UTF-8 text holds no NUL bytes; UTF-16 without a mark has one in every other byte."""
+    None."""
     for mark, name in _FOREIGN_BOMS:
         if head.startswith(mark):
             return (f"{name} encoded (byte order mark {mark.hex(' ').upper()}); kgprep reads "
                     f"UTF-8: convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
-    nul = head.count(0)
-    if nul and nul * 4 >= len(head):
-        return ("not UTF-8 text: NUL bytes in the first "
-                f"{len(head):,} bytes (UTF-16 without a byte order mark, or a binary file)")
+    # Without a mark: NULs in every other byte, the high bytes of ASCII. A run of NULs (a
+    # crash's unwritten tail) has them at both parities and is read line by line as usual.
+    pairs = len(head) // 2
+    even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
+    if pairs >= 16 and max(even, odd) * 2 >= pairs and min(even, odd) * 10 <= max(even, odd):
+        name = "UTF-16LE" if odd > even else "UTF-16BE"
+        return (f"not UTF-8 text: every other byte is NUL ({name} without a byte order mark); "
+                f"kgprep reads UTF-8: convert it first, e.g. iconv -f {name} -t UTF-8")
     return None
 
 
