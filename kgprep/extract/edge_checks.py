@@ -17,6 +17,7 @@ from kgprep.extract.keys import FIELD_PLURALS, is_common_noun
 from kgprep.extract.literals import DATE_DATATYPES
 from kgprep.extract.mentions import QUANTIFIERS, Mention, specific_modifiers
 from kgprep.extract.names import is_role_word, is_title, role_owner
+from kgprep.extract.person_names import is_person_name
 
 if TYPE_CHECKING:
     from kgprep.extract.mentions import DocMentions
@@ -170,7 +171,8 @@ def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     "stevens" into one node. A short name joined to a full name earlier keys on the full name.
     Only where the document shows it is a person: a title before it ("Captain Hood"), the name
     as the subject of "born", "died" or "married", anyone called "he", "she", "him", "her" or
-    "his" or a wife or husband, or a reference (pronoun, description) the tool resolved to it.
+    "his" or a wife or husband, a reference (pronoun, description) the tool resolved to it, or
+    the word itself being a census given name or surname ("Lozano", "Laurie").
     The small NER calls many one-word places and products people ("Auron was created by ...",
     "Kraków lies in ..."), and so does a name after "the" ("the Danube"), after "in" ("landed
     in Java") or one the document also names as a place or organisation."""
@@ -188,7 +190,7 @@ def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
         return True
     if before == "the" or (head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS):
         return False
-    return mentions.speaks_of_people
+    return mentions.speaks_of_people or is_person_name(mention.key)
 
 
 def lone_owner(head: Token, mention: Mention, mentions: DocMentions) -> bool:

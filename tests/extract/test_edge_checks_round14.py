@@ -12,8 +12,8 @@ from tests.extract.outcomes import reasons
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Butler beat the Cinderella team <unk> in the final .",
-     [("butler", "beat", "cinderella team", "object:beside_unknown")]),
+    ("Butler University beat the Cinderella team <unk> in the final .",
+     [("butler university", "beat", "cinderella team", "object:beside_unknown")]),
     ("Jim Smith met Nazi hunter <unk> in Vienna .",
      [("jim smith", "meet", "nazi hunter", "object:beside_unknown")]),
     # The same argument without the marker stands.

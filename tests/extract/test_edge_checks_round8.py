@@ -50,10 +50,10 @@ def test_bare_concept_object(nlp, text, expected):
 
 @pytest.mark.parametrize(("text", "expected"), [
     # People listed with commas are no one person (the NER's one name is read once per
-    # conjunct); the last, after "and", is.
+    # conjunct); the last, after "and", is (and then a first name alone, lone_name).
     ("Bert, Eddie, and Sarah travel to the Kentucky Derby.",
      [("bert, eddie", "travel to", "kentucky derby", "subject:coordinated"),
-      ("sarah", "travel to", "kentucky derby", None)]),
+      ("sarah", "travel to", "kentucky derby", "subject:lone_name")]),
     # A comma before "Jr." joins no people; the suffix stays in the key (eighth session).
     ("John Smith, Jr. visited Paris.", [("john smith jr.", "visit", "paris", None)]),
 ])
@@ -97,9 +97,16 @@ def test_clock_times_and_ranges_are_no_values(nlp, text, expected):
      [("donald sutherland", "portray", "bobby's father", "object:lone_owner")]),
     ("BNL is Italy's largest bank. He said so.",
      [("bnl", "is a", "italy's largest bank", None)]),
+    # ... or by the word itself, a given name or surname of the census lists.
+    ("Stevens broke the NCAA record.",
+     [("stevens", "break", "ncaa record", "subject:lone_name")]),
+    ("Laurie was nominated for Best Actress.",
+     [("laurie", "nominated for", "best actress", "subject:lone_name")]),
     # With no sign that it is a person the word stands: the small NER calls many one-word
     # places and works people.
-    ("Stevens broke the NCAA record.", [("stevens", "break", "ncaa record", None)]),
+    ("Iguazu is in Argentina.", [("iguazu", "be in", "argentina", None)]),
+    ("Kriegsmarine tried to isolate Gibraltar.",
+     [("kriegsmarine", "try to isolate", "gibraltar", None)]),
     ("Brad Stevens coached the Butler Bulldogs. He broke the NCAA record.",
      [("brad stevens", "coach", "butler bulldogs", None),
       ("brad stevens", "break", "ncaa record", None)]),

@@ -17,9 +17,9 @@ from tests.extract.outcomes import reasons
     ("Smith hoped for a win over Jones.", [("smith", "hope for", "win", "object:generic")]),
     # Where "-es" and a doubled consonant are the verb's own, the lemma stands.
     ("Smith stopped at Rome.", [("smith", "stop at", "rome", None)]),
-    ("Smith visited Paris.", [("smith", "visit", "paris", None)]),
+    ("Will Smith visited Paris.", [("will smith", "visit", "paris", None)]),
     ("Rome taxes the Gauls heavily.", [("rome", "tax", "gauls", None)]),
-    ("Caesar misses Pompey.", [("caesar", "miss", "pompey", None)]),
+    ("Caesar misses Rome.", [("caesar", "miss", "rome", None)]),
 ])
 def test_relation_keys_keep_the_silent_e(nlp, text, expected):
     assert reasons(nlp, text) == expected

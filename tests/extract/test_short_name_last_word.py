@@ -10,13 +10,13 @@ from tests.extract.outcomes import reasons
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Amos joined Manchester United in 2006. United then lost to Chelsea in the final.",
-     [("amos", "join", "manchester united", None),
+    ("Ben Amos joined Manchester United in 2006. United then lost to Chelsea in the final.",
+     [("ben amos", "join", "manchester united", None),
       ("manchester united", "lose to", "chelsea", None)]),
     # Two names end in it: which one is meant is not known, so it stays a partial name.
-    ("Amos joined Manchester United and Leeds United in 2006. United then lost to Chelsea in "
-     "the final.",
-     [("amos", "join", "manchester united", None), ("amos", "join", "leeds united", None),
+    ("Ben Amos joined Manchester United and Leeds United in 2006. United then lost to Chelsea "
+     "in the final.",
+     [("ben amos", "join", "manchester united", None), ("ben amos", "join", "leeds united", None),
       ("united", "lose to", "chelsea", "subject:partial_name")]),
     # The end of a longer name the NER missed: after a possessive, a corpus gap or a particle.
     ("Moultrie and the 2nd South Carolina Regiment left James Island in 1775. Moultrie and the "

@@ -548,8 +548,8 @@ def reasons(triples):
        "overlapping_arguments")]),
     # An "and" after the "of" of one name joins nothing; two names joined by "and" that the
     # NER took as one are one refused record, not one per conjunct.
-    ("Baker heads the Kentucky Association of Science Educators and Skeptics.",
-     [("baker", "head", "kentucky association of science educators and skeptics", None)]),
+    ("Jim Baker heads the Kentucky Association of Science Educators and Skeptics.",
+     [("jim baker", "head", "kentucky association of science educators and skeptics", None)]),
     ("JTWC and PAGASA monitored the storm.",
      [("jtwc and pagasa", "monitor", "storm", "subject:coordinated")]),
     # ... but an "and" that joins a name before its "of" to another name joins two names.
