@@ -387,8 +387,14 @@ def foreign_encoding(head: bytes) -> str | None:
 
 
 def _check_encoding(path: str, compression: str | None) -> str | None:
-    with open_stream(path, compression) as fh:
-        return foreign_encoding(fh.read(_ENCODING_SAMPLE))
+    """``foreign_encoding`` of the file's first bytes. A file that cannot be read that far
+    (a small truncated .gz) is left to its reader, which keeps the lines before the damage and
+    says where reading stopped."""
+    try:
+        with open_stream(path, compression) as fh:
+            return foreign_encoding(fh.read(_ENCODING_SAMPLE))
+    except _unreadable_errors():
+        return None
 
 
 def _skip_to(fh: IO[bytes], offset: int) -> None:

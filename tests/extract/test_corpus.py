@@ -137,6 +137,23 @@ def test_a_file_not_in_utf8_is_one_reject_naming_its_encoding(tmp_path, encoding
     assert records[1].text == "Caf\u00e9 three ."
 
 
+def test_a_small_truncated_gzip_keeps_the_lines_before_the_damage(tmp_path):
+    # Shorter than the encoding check's sample: the check must leave it to the reader.
+    import gzip
+
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"Document number {i} ."}) + "\n"
+                    for i in range(40))
+    assert len(lines) < 4096
+    packed = gzip.compress(lines.encode("utf-8"))
+    (tmp_path / "cut.jsonl.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    records = list(iter_records(InputConfig(paths=[str(tmp_path / "cut.jsonl.gz")]),
+                                str(tmp_path)))
+    kept = [r for r in records if isinstance(r, Document)]
+    (reject,) = [r for r in records if isinstance(r, Reject)]
+    assert kept and reject.position == f"after {kept[-1].position}"
+    assert reject.reason.startswith("unreadable file")
+
+
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 5, 1 << 20])
 def test_text_lines_end_at_lf_crlf_or_a_lone_cr_across_chunk_boundaries(chunk_size):
     data = b"a\r\nb\rc\n\r\rd\r\n\ne\r"
