@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import re
 import shutil
 import signal
@@ -20,7 +21,8 @@ from tests.conftest import corrupted_copy, one_error_line, sample_pipeline
 
 @pytest.mark.parametrize("command", ["run", "extract", "graph", "subnets", "shards", "validate",
                                      "inspect", "query", "report", "cost", "eval"])
-def test_every_command_has_explanatory_help(command, capsys):
+def test_every_command_has_explanatory_help(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps to the terminal's width
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args([command, "--help"])
     assert info.value.code == 0
@@ -344,3 +346,28 @@ def test_a_reader_that_leaves_early_neither_fails_nor_cuts_short_the_run(tmp_pat
         proc.kill()
     assert (proc.returncode, err) == (0, "")
     assert finished.read_text() == "done"
+
+
+def test_a_reader_gone_before_a_short_buffered_output_is_no_failure(tmp_path):
+    # A few lines stay in stdout's buffer until the command returns: that last flush must not
+    # fail either (block-buffered, as stdout to a pipe is unless PYTHONUNBUFFERED is set).
+    script = textwrap.dedent("""
+        import sys, time
+        import kgprep.cli
+        def short(args):
+            time.sleep(1)  # the reader has left by now
+            print("one line")
+            return 0
+        kgprep.cli.cmd_validate = short  # the parser takes it when main builds it
+        sys.exit(kgprep.cli.main(["validate", "somewhere"]))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    proc.stdout.close()
+    try:
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err) == (0, "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 
@@ -28,6 +28,10 @@ class PipeTolerantOutput:
             except BrokenPipeError:
                 self._drop()
         return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
         if not self.reader_gone:
@@ -58,8 +62,10 @@ def tolerate_closed_stdout() -> Iterator[None]:
     except (AttributeError, OSError, ValueError):
         yield
         return
-    sys.stdout = PipeTolerantOutput(stream)
+    tolerant = PipeTolerantOutput(stream)
+    sys.stdout = tolerant
     try:
         yield
     finally:
+        tolerant.flush()  # what is still buffered: the interpreter's own flush would fail
         sys.stdout = stream
