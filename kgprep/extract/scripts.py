@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# The languages py3langid knows that are not written in the Latin alphabet. Serbian is written
-# in both Cyrillic and Latin letters, so it is in neither set: a run that wants it is not judged
-# by script.
-NON_LATIN_LANGUAGES = frozenset({
-    "am", "ar", "as", "be", "bg", "bn", "el", "fa", "gu", "he", "hi", "hy", "ja", "ka", "kk",
-    "km", "kn", "ko", "ky", "lo", "mk", "ml", "mn", "mr", "ne", "or", "pa", "ps", "ru", "si",
-    "ta", "te", "th", "ug", "uk", "ur", "zh",
+# The languages py3langid knows that are written in Latin letters alone. A language not here
+# (another script, several scripts such as Serbian or Azerbaijani, or one added to a later
+# model) turns the script test off: it may only skip, never wrongly.
+LATIN_LANGUAGES = frozenset({
+    "ace", "af", "an", "bcl", "br", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et", "eu",
+    "ext", "fi", "fo", "fr", "fuv", "fy", "ga", "gcf", "gcr", "gd", "gl", "gug", "guw", "ha",
+    "hr", "ht", "hu", "id", "ig", "is", "it", "jv", "kab", "kik", "la", "lb", "lg", "lij",
+    "ln", "lt", "ltg", "lv", "mg", "ms", "mt", "nl", "nn", "no", "nso", "oc", "om", "pcm",
+    "pl", "pt", "qu", "ro", "rw", "se", "sk", "sl", "sn", "so", "sq", "st", "sv", "sw", "tk",
+    "tl", "tr", "vec", "vi", "vo", "wa", "xh", "yo", "zu",
 })
-BOTH_SCRIPTS = frozenset({"sr"})
 # Fewer letters than this say too little about the script (a line of numbers and one name).
 MIN_LETTERS = 20
 
 
 def all_latin(languages: Iterable[str]) -> bool:
-    """Whether every language in ``languages`` is written in Latin letters."""
-    return not any(code in NON_LATIN_LANGUAGES or code in BOTH_SCRIPTS for code in languages)
+    """Whether every language in ``languages`` is written in Latin letters alone."""
+    return all(code in LATIN_LANGUAGES for code in languages)
 
 
 def mostly_other_script(text: str) -> bool:

@@ -82,6 +82,17 @@ def test_text_in_another_script_is_skipped_however_unsure_the_identifier_is(tmp_
                                       "short": "kept"}
 
 
+@pytest.mark.parametrize(("languages", "by_script"), [
+    (["en"], True), (["en", "de", "vi", "tr"], True),
+    # Another script, several scripts, or a code not known to be Latin: no script test.
+    (["en", "tt"], False), (["yue"], False), (["sr"], False), (["az"], False), (["xx"], False),
+])
+def test_only_languages_known_to_be_latin_turn_the_script_test_on(languages, by_script):
+    from kgprep.extract.scripts import all_latin
+
+    assert all_latin(languages) is by_script
+
+
 def test_text_key_is_the_hash_of_whitespace_collapsed_text_in_any_window():
     text = "  alpha  beta\n\tgamma " * 1000
     expected = text_key(" ".join(text.split()), window=1 << 20)
