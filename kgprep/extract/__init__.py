@@ -578,6 +578,9 @@ class ExtractStage(Stage):
         out_dir = cfg.work_path / "extract"
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out_dir)
+        # The manifest is the commit point: from here until reduce writes this run's, an older
+        # run's must not vouch for parts being replaced, nor for this run's rejects.
+        (out_dir / "manifest.json").unlink(missing_ok=True)
         inputs = _Inputs()
         results = list(progress(self._schedule(self.input_parts(cfg, inputs), cfg, out_dir,
                                                report.config_hash), None, "extract"))
@@ -596,9 +599,6 @@ class ExtractStage(Stage):
         skipped = sum(was_skipped for _, was_skipped in results)
         words_parsed = sum(record["words"] for record, was_skipped in results
                            if not was_skipped)
-        # The manifest is the commit point: an older run's must not vouch for this run's
-        # rejects, nor for parts this run may still fail to replace.
-        (out_dir / "manifest.json").unlink(missing_ok=True)
         _write_jsonl(out_dir / "rejects.jsonl", rejects)
         _write_jsonl(out_dir / "skipped.jsonl", skipped_records)
         if tally.documents == 0 and not cfg.input.allow_empty:

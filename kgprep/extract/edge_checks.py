@@ -169,7 +169,7 @@ def lone_name(head: Token, mention: Mention, mentions: DocMentions) -> bool:
     """A person known only by one word in this document ("Stevens", "Jane"; or a pronoun
     resolved to such a name): the key cannot say which person, and the graph would merge every
     "stevens" into one node. A short name joined to a full name earlier keys on the full name.
-    Only where the document shows it is a person: a title before it ("Captain Hood"), the name
+    Only on evidence that it is a person: a title before it ("Captain Hood"), the name
     as the subject of "born", "died" or "married", anyone called "he", "she", "him", "her" or
     "his" or a wife or husband, a reference (pronoun, description) the tool resolved to it, or
     the word itself being a census given name or surname ("Lozano", "Laurie").

@@ -210,3 +210,22 @@ def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsy
     assert reject["reason"].startswith("UTF-16 LE encoded")
     assert main(["graph", str(pipeline)]) != 0
     assert "extract" in capsys.readouterr().err
+
+
+def test_an_interrupted_extract_leaves_no_manifest_of_the_run_before(tmp_path, monkeypatch,
+                                                                     capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "in.jsonl"
+    target.write_text('{"text": "Marie Curie was born in Warsaw."}\n')
+    pipeline = _pipeline(tmp_path, [target])
+    assert main(["extract", str(pipeline)]) == 0
+    target.write_text('{"text": "Pierre Curie was born in Paris."}\n')
+
+    def interrupted(*args: object) -> None:  # as if Ctrl-C came while parts were replaced
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kgprep.extract.ExtractStage._schedule", interrupted)
+    assert main(["extract", str(pipeline)]) == 130
+    capsys.readouterr()
+    assert not (tmp_path / "work" / "extract" / "manifest.json").exists()
