@@ -424,6 +424,11 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
             offset += len(raw_line)
             if at == 0:
                 raw_line = raw_line.removeprefix(_BOM)
+                if _json_array_start(raw_line):
+                    yield Reject(source, "file", "a JSON array, not JSON Lines (one object a "
+                                 "line): convert it first, e.g. jq -c '.[]' IN.json > "
+                                 "OUT.jsonl", raw_line[:200].decode("utf-8", "replace"))
+                    return
             if not raw_line.strip():
                 continue
             record = _jsonl_record(raw_line, cfg, source, f"line {line_no}",
@@ -432,6 +437,18 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
             # 50 MB document, held until the next line is read).
             del raw_line
             yield record
+
+
+def _json_array_start(first_line: bytes) -> bool:
+    """Whether a JSON Lines file's first line opens a JSON array of records: "[" alone or
+    starting a pretty-printed array, or a whole array of objects on one line."""
+    if not first_line.lstrip().startswith(b"["):
+        return False
+    try:
+        value = json.loads(first_line)
+    except ValueError:  # an array that goes on over the next lines
+        return True
+    return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
 def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str,

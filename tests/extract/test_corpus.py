@@ -137,6 +137,21 @@ def test_a_file_not_in_utf8_is_one_reject_naming_its_encoding(tmp_path, encoding
     assert records[1].text == "Caf\u00e9 three ."
 
 
+@pytest.mark.parametrize("layout", ["pretty", "one line"])
+def test_a_json_array_file_is_one_reject_saying_how_to_convert_it(tmp_path, layout):
+    records = [{"id": "a", "text": "Paris is in France."}, {"id": "b", "text": "Rome is old."}]
+    text = json.dumps(records, indent=2 if layout == "pretty" else None)
+    (tmp_path / "in.json").write_text(text + "\n")
+    (tmp_path / "list.jsonl").write_text('[1, 2]\n{"text": "Oslo is cold."}\n')
+    got = list(iter_records(InputConfig(paths=[str(tmp_path)]), str(tmp_path)))
+    rejects = [(r.source, r.position, r.reason) for r in got if isinstance(r, Reject)]
+    assert rejects[0][:2] == ("in.json", "file")
+    assert rejects[0][2].startswith("a JSON array, not JSON Lines") and "jq -c" in rejects[0][2]
+    # A JSON Lines file whose first record is a list of numbers is no array of records.
+    assert rejects[1][:2] == ("list.jsonl", "line 1") and "JSON array" not in rejects[1][2]
+    assert [r.text for r in got if isinstance(r, Document)] == ["Oslo is cold."]
+
+
 def test_a_small_truncated_gzip_keeps_the_lines_before_the_damage(tmp_path):
     # Shorter than the encoding check's sample: the check must leave it to the reader.
     import gzip
