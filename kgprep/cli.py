@@ -207,11 +207,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from tokenizers import Tokenizer
 
-    from kgprep.core.io import read_json, read_parquet
-    from kgprep.validate import read_shard, render_row
+    from kgprep.core.io import read_parquet
+    from kgprep.validate import read_shard, read_shards_manifest, render_row
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
-    manifest = read_json(shards_dir / "manifest.json")
+    manifest = read_shards_manifest(shards_dir)
     work = shards_dir.parent
     tokenizer = Tokenizer.from_file(str(work / manifest["tokenizer"]["path"]))
     labels: dict[str, list[str]] = {}

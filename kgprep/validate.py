@@ -199,20 +199,36 @@ def _load_docs(work: Path, parts: list[str]) -> dict[str, tuple[str, list[dict[s
     return docs
 
 
+def read_shards_manifest(shards_dir: Path) -> dict[str, Any]:
+    """The manifest of the shards directory ``shards_dir``. A path that is no shards directory
+    (missing, a file, another stage's directory) is a wrong argument: FileNotFoundError, the
+    CLI's exit 3. A manifest that is not valid JSON is damage: RuntimeError naming it."""
+    manifest_path = shards_dir / "manifest.json"
+    hint = "name one such as work/default/shards, or run the shards stage first"
+    if not shards_dir.is_dir():
+        what = "is a file, not a shards directory" if shards_dir.exists() else "does not exist"
+        raise FileNotFoundError(f"shards directory {shards_dir} {what} ({hint})")
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"{manifest_path} is missing: {shards_dir} is not a shards "
+                                f"directory ({hint})")
+    try:
+        manifest = read_json(manifest_path)
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"{manifest_path} is not valid JSON ({' '.join(str(exc).split())}): "
+                           "rerun the shards stage") from exc
+    if not isinstance(manifest, dict) or not {"seq_len", "tokenizer", "shards"} <= manifest.keys():
+        stage = manifest.get("stage") if isinstance(manifest, dict) else None
+        whose = f" (its manifest is the {stage} stage's)" if stage else ""
+        raise FileNotFoundError(f"{shards_dir} is not a shards directory{whose}: {hint}")
+    return manifest
+
+
 def validate_shards(shards_dir: Path, check_alignment: bool = True) -> ValidationResult:
     """Every problem found in the shards directory ``shards_dir``. A directory that is missing,
     or holds no shards manifest, is not a set of shards with problems but a wrong argument:
     FileNotFoundError (the CLI's exit 3, one line)."""
     result = ValidationResult()
-    manifest_path = shards_dir / "manifest.json"
-    if not shards_dir.is_dir():
-        raise FileNotFoundError(f"shards directory {shards_dir} does not exist (run the shards "
-                                "stage first, or name a directory such as work/default/shards)")
-    if not manifest_path.is_file():
-        raise FileNotFoundError(f"{manifest_path} is missing: {shards_dir} is not a shards "
-                                "directory (name one such as work/default/shards, or run the "
-                                "shards stage first)")
-    manifest = read_json(manifest_path)
+    manifest = read_shards_manifest(shards_dir)
     work = shards_dir.parent
     schema = shard_schema(manifest["seq_len"], manifest["packing"])
     tokenizer = None

@@ -146,6 +146,8 @@ def test_row_1_validate_lists_problems_on_stdout_and_ends_in_one_error_line(samp
     (["run", "{pipeline}", "--workers", "-2"], "--workers"),
     (["subnets", "{pipeline}", "--workers", "2"], "--workers"),  # subnets has no workers
     (["run", "{pipeline}", "--set", "input.text_field=''"], "input.text_field"),
+    (["run", "{pipeline}", "--set", "input.paths.0=x"], "config key 'input.paths' is a value"),
+    (["run", "{pipeline}", "--set", "shards=5"], "config key 'shards' must be a table"),
 ])
 def test_row_2_command_line_and_config_errors(argv, named, sample_run, tmp_path, capsys):
     pipeline = sample_pipeline(tmp_path)
@@ -262,6 +264,21 @@ def test_dry_run_counts_a_corrupt_shards_marker_as_not_done(sample_run, tmp_path
     assert "shards: 1 parts done with this config; others would run" in captured.out
 
 
+@pytest.mark.parametrize("command", ["validate", "inspect"])
+def test_a_directory_that_holds_no_shards_is_named_not_a_key_error(sample_run, tmp_path,
+                                                                   capsys, command):
+    for target, code, said in ((sample_run / "extract", 3, "its manifest is the extract stage's"),
+                               (sample_run / "graph", 3, "is not a shards directory"),
+                               (sample_pipeline(tmp_path), 3, "is a file, not a shards")):
+        assert main([command, str(target)]) == code
+        assert said in one_error_line(capsys.readouterr().err)
+    shutil.copytree(sample_run, tmp_path / "work")
+    (tmp_path / "work" / "shards" / "manifest.json").write_text("{")  # a write cut short
+    assert main([command, str(tmp_path / "work" / "shards")]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "shards/manifest.json is not valid JSON" in line and "rerun the shards stage" in line
+
+
 # --- validate on a missing directory, argument errors as JSON, a missing input (issue #15) ---
 
 
@@ -371,3 +388,20 @@ def test_a_reader_gone_before_a_short_buffered_output_is_no_failure(tmp_path):
     finally:
         proc.kill()
     assert (proc.returncode, err) == (0, "")
+
+
+def test_commands_that_never_parse_do_not_import_spacy(sample_run, tmp_path):
+    # Importing spaCy (and through thinc, torch) costs seconds and makes Ctrl-C at start-up
+    # land inside a library's import.
+    shutil.copytree(sample_run, tmp_path / "work")
+    script = textwrap.dedent(f"""
+        import sys
+        from kgprep.cli import main
+        codes = [main(["graph", {str(sample_pipeline(tmp_path))!r}, "--dry-run"]),
+                 main(["validate", {str(sample_run / "shards")!r}, "--no-alignment"])]
+        loaded = sorted(n for n in ("spacy", "thinc", "torch") if n in sys.modules)
+        print(codes, loaded)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "[0, 0] []", out.stderr

@@ -215,7 +215,7 @@ def _type_name(annotation: Any) -> str:
 
 def _build(cls: type, raw: Any, prefix: str) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"config key '{prefix}' must be a table")
+        raise ConfigError(f"config key '{prefix.rstrip('.')}' must be a table")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in raw:
@@ -373,8 +373,13 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Pi
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, leaf = dotted.split(".")
-        for part in parents:
+        for depth, part in enumerate(parents, start=1):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):  # "--set input.paths.0=x": a key under a value
+                raise ConfigError(f"config key '{'.'.join(parents[:depth])}' is a value, not a "
+                                  f"table: --set {dotted} names nothing")
+        if not leaf:
+            raise ConfigError(f"--set {dotted}=...: the key ends in a dot")
         node[leaf] = value
     return parse_config(raw, path.parent)
 

@@ -37,7 +37,6 @@ from kgprep.core.stage import (
     stage_config_hash,
 )
 from kgprep.engines import EngineSpec
-from kgprep.extract import headlines, lemmas
 from kgprep.extract.corpus import (
     Document,
     NoDocumentsError,
@@ -72,6 +71,11 @@ def part_path(out_dir: Path, index: int) -> Path:
 def load_nlp(model: str) -> Any:
     """Load an installed spaCy pipeline with the components the extractor does not read disabled."""
     import spacy
+
+    # kgprep's own components register with spaCy when imported, before a pipeline saved with
+    # them loads; imported here, since importing spaCy (and through thinc, torch) costs ~2 s
+    # that the commands that never parse must not pay.
+    from kgprep.extract import headlines, lemmas
 
     try:
         nlp = spacy.load(model)
