@@ -48,8 +48,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
      "writable"),
     (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
      "(unless input.allow_empty), an input file that changed while the run read it, or a "
-     "missing upstream artifact (run the earlier stage first, or name an existing shards "
-     "directory)"),
+     "missing or out-of-date upstream artifact (run the earlier stage first, or kgprep run; "
+     "or name an existing shards directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_EMPTY, "--strict, and a stage's result was empty: no triples, no graph edges, no "

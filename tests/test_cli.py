@@ -405,3 +405,19 @@ def test_commands_that_never_parse_do_not_import_spacy(sample_run, tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "[0, 0] []", out.stderr
+
+
+def test_a_stage_run_alone_on_an_out_of_date_upstream_is_exit_3(sample_run, tmp_path, capsys):
+    # Shards built on a graph older than its config (or than extract) would say nothing of it.
+    shutil.copytree(sample_run, tmp_path / "work")
+    pipeline = str(sample_pipeline(tmp_path))
+    assert main(["shards", pipeline, "--dry-run"]) == 0
+    capsys.readouterr()
+    for command in ("subnets", "shards"):
+        assert main([command, pipeline, "--set", "graph.min_confidence=0.3"]) == 3
+        line = one_error_line(capsys.readouterr().err)
+        assert f"{tmp_path / 'work'}/graph is out of date" in line and "kgprep graph" in line
+    assert main(["graph", pipeline, "--set", "graph.min_confidence=0.3"]) == 0
+    capsys.readouterr()
+    assert main(["shards", pipeline, "--set", "graph.min_confidence=0.3"]) == 3
+    assert "/subnets is out of date" in one_error_line(capsys.readouterr().err)

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kgprep.core.config import ConfigError, PipelineConfig
-from kgprep.core.stage import stage_names
+from kgprep.core.stage import stage_done, stage_named, stage_names
 from kgprep.storage.remote import is_url
 
 CONFIG = "config"  # a config value that cannot be used: exit 2
@@ -273,7 +273,36 @@ def check_upstream(cfg: PipelineConfig, first_stage: str) -> Outcome:
         return Outcome(problems=[Problem(INPUT, f"{cfg.work_dir}/{missing[0]}/manifest.json is "
                                                 f"missing: run the earlier stages first "
                                                 f"(kgprep {missing[0]})")])
+    stale = [] if is_url(cfg.work_dir) else [
+        name for name in _read_chain(first_stage) if not _current(cfg, name)]
+    if stale:
+        return Outcome(problems=[Problem(INPUT, f"{cfg.work_dir}/{stale[0]} is out of date: its "
+                                                "config, kgprep's code or the stage before it "
+                                                "changed since it was written; run kgprep "
+                                                f"{stale[0]} first, or kgprep run")])
     return Outcome(f"upstream manifests present ({', '.join(before)})")
+
+
+def _read_chain(name: str) -> list[str]:
+    """The stages whose output ``name`` depends on (what it reads, what those read, ...), in
+    pipeline order."""
+    found: set[str] = set()
+    todo = list(stage_named(name).spec.reads)
+    while todo:
+        upstream = todo.pop()
+        if upstream not in found:
+            found.add(upstream)
+            todo.extend(stage_named(upstream).spec.reads)
+    return [stage for stage in stage_names() if stage in found]
+
+
+def _current(cfg: PipelineConfig, name: str) -> bool:
+    """The stage's manifest records the config hash a run would have now and the checksum of
+    the manifest before it (the files it lists are not re-hashed: that is the stage's own
+    check when it runs)."""
+    stage = stage_named(name)
+    expected = stage.expected_manifest(cfg)
+    return expected is not None and stage_done(stage.manifest_path(cfg), expected)
 
 
 def _work_file_exists(work_dir: str, relative: str) -> bool:

@@ -448,6 +448,8 @@ def _json_array_start(first_line: bytes) -> bool:
         value = json.loads(first_line)
     except ValueError:  # an array that goes on over the next lines
         return True
+    except RecursionError:  # "[[[[…": one record nested too deeply, rejected as such
+        return False
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 

@@ -168,9 +168,13 @@ def test_a_later_stage_command_checks_its_own_and_later_needs(sample_run, tmp_pa
     line = one_error_line(capsys.readouterr().err)
     assert all(name in line for name in named)
     assert manifest.stat().st_mtime_ns == before
-    # The shards stage does not build IRIs: a bad base IRI does not stop it.
+    # The shards stage does not build IRIs: a bad base IRI is no error of its own there, but
+    # the graph built with another one is out of date.
     cfg = load_config(pipeline, {"graph.base_iri": "not an iri"})
-    assert any("tokenizer" in note for note in preflight(cfg, ["shards"]))
+    with pytest.raises(PreflightError, match=r"work/graph is out of date") as info:
+        preflight(cfg, ["shards"])
+    assert "base_iri" not in str(info.value)
+    assert any("tokenizer" in note for note in preflight(load_config(pipeline), ["shards"]))
     with pytest.raises(PreflightError, match=r"graph\.base_iri"):
         preflight(cfg, ["subnets", "graph"])
 
@@ -184,9 +188,12 @@ def test_a_stage_on_its_own_needs_the_earlier_manifests(tmp_path, capsys):
     for stage in ("extract", "graph"):
         (tmp_path / "work" / stage).mkdir(parents=True)
         (tmp_path / "work" / stage / "manifest.json").write_text("{}")
-    assert "upstream manifests present (extract, graph)" in preflight(cfg, ["subnets"])
     with pytest.raises(PreflightError, match=r"subnets/manifest\.json") as info:
         preflight(cfg, ["shards"])
+    assert info.value.kind == INPUT
+    # Present but recording no run of this config: out of date.
+    with pytest.raises(PreflightError, match=r"work/extract is out of date") as info:
+        preflight(cfg, ["subnets"])
     assert info.value.kind == INPUT
 
 
