@@ -421,3 +421,16 @@ def test_a_stage_run_alone_on_an_out_of_date_upstream_is_exit_3(sample_run, tmp_
     capsys.readouterr()
     assert main(["shards", pipeline, "--set", "graph.min_confidence=0.3"]) == 3
     assert "/subnets is out of date" in one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("damaged", ["extract/part-00000.parquet", "shards/shard-00000-000.arrow"])
+def test_a_cut_short_output_is_redone_by_the_next_run(sample_run, tmp_path, capsys, damaged):
+    shutil.copytree(sample_run, tmp_path / "work")
+    pipeline = str(sample_pipeline(tmp_path))
+    path = tmp_path / "work" / damaged
+    whole = path.read_bytes()
+    path.write_bytes(whole[:100])  # a disk that filled up, a copy cut short
+    assert main(["run", pipeline]) == 0
+    capsys.readouterr()
+    assert path.read_bytes() == whole
+    assert main(["validate", str(tmp_path / "work" / "shards")]) == 0

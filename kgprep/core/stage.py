@@ -352,6 +352,13 @@ def done_record(marker: Path, expected: dict[str, Any], outputs: Iterable[Path] 
     return read_json(marker)
 
 
+def intact(path: Path, recorded_bytes: int | None) -> bool:
+    """``path`` exists with the size its done-marker recorded (a marker written before sizes
+    were recorded: exists). A cut-short file is redone instead of trusted; a same-size
+    corruption is ``kgprep validate``'s to find."""
+    return path.is_file() and (recorded_bytes is None or path.stat().st_size == recorded_bytes)
+
+
 def manifest_current(manifest: Path, expected: dict[str, Any]) -> bool:
     """A stage's manifest records ``expected`` and every file it lists (``files``: name ->
     sha256 of ``<name>.parquet`` beside it) holds those bytes."""

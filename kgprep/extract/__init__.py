@@ -32,6 +32,7 @@ from kgprep.core.stage import (
     StageSpec,
     amount,
     done_record,
+    intact,
     part_ids,
     progress,
     stage_config_hash,
@@ -374,8 +375,9 @@ def part_done(out_dir: Path, part: Part | PartDescriptor, config_hash: str
     """The part's done-marker record when its output exists and matches input and config."""
     out = part_path(out_dir, part.index)
     marker = out.with_suffix(".done.json")
-    return done_record(marker, {"fingerprint": part.fingerprint, "config_hash": config_hash},
-                       (out,))
+    record = done_record(marker, {"fingerprint": part.fingerprint, "config_hash": config_hash},
+                         (out,))
+    return record if record is not None and intact(out, record.get("bytes")) else None
 
 
 def done_records(out_dir: Path, config_hash: str) -> list[dict[str, Any]]:
@@ -386,8 +388,8 @@ def done_records(out_dir: Path, config_hash: str) -> list[dict[str, Any]]:
             record = json.loads(marker.read_text())
         except ValueError:
             continue
-        if record.get("config_hash") == config_hash and (out_dir / record.get("file", "")
-                                                         ).is_file():
+        if record.get("config_hash") == config_hash and intact(
+                out_dir / record.get("file", ""), record.get("bytes")):
             found.append(record)
     return found
 
@@ -539,6 +541,7 @@ class ExtractStage(Stage):
             "fingerprint": part.fingerprint,
             "config_hash": config_hash,
             "documents": table.num_rows,
+            "bytes": out.stat().st_size,
             "sha256": sha256_file(out),
             **counters,
         }

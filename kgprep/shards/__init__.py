@@ -36,6 +36,7 @@ from kgprep.core.stage import (
     StageSpec,
     amount,
     done_record,
+    intact,
     part_ids,
     progress,
     stage_config_hash,
@@ -701,7 +702,8 @@ class ShardsStage(Stage):
         if record is None:
             return None
         entries: list[dict[str, Any]] = record["entries"]
-        return entries if all((out_dir / e["file"]).is_file() for e in entries) else None
+        return entries if all(intact(out_dir / e["file"], e.get("bytes")) for e in entries) \
+            else None
 
     def setup(self, *args: Any) -> None:
         cfg, tok_info, domain_ids = args
