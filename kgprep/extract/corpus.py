@@ -373,16 +373,16 @@ def foreign_encoding(head: bytes) -> str | None:
     None."""
     for mark, name in _FOREIGN_BOMS:
         if head.startswith(mark):
-            return (f"{name} encoded (byte order mark {mark.hex(' ').upper()}); kgprep reads "
-                    f"UTF-8: convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
+            return (f"not UTF-8: {name} text (byte order mark {mark.hex(' ').upper()}); "
+                    f"convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
     # Without a mark: NULs in every other byte, the high bytes of ASCII. A run of NULs (a
     # crash's unwritten tail) has them at both parities and is read line by line as usual.
     pairs = len(head) // 2
     even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
     if pairs >= 16 and max(even, odd) * 2 >= pairs and min(even, odd) * 10 <= max(even, odd):
         name = "UTF-16LE" if odd > even else "UTF-16BE"
-        return (f"not UTF-8 text: every other byte is NUL ({name} without a byte order mark); "
-                f"kgprep reads UTF-8: convert it first, e.g. iconv -f {name} -t UTF-8")
+        return (f"not UTF-8: every other byte is NUL ({name} without a byte order mark); "
+                f"convert it first, e.g. iconv -f {name} -t UTF-8")
     return None
 
 

@@ -207,7 +207,7 @@ def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsy
     capsys.readouterr()
     assert not (extract_dir / "manifest.json").exists()
     (reject,) = _jsonl_lines(extract_dir / "rejects.jsonl")
-    assert reject["reason"].startswith("UTF-16 LE encoded")
+    assert reject["reason"].startswith("not UTF-8: UTF-16 LE text")
     assert main(["graph", str(pipeline)]) != 0
     assert "extract" in capsys.readouterr().err
 
