@@ -192,16 +192,22 @@ def test_zero_documents_is_exit_3_naming_the_inputs_unless_allowed(tmp_path, cap
     assert manifest["totals"]["documents"] == 0
 
 
-def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsys):
-    # The rejects it writes explain this run; the old manifest must not vouch for them.
+def _one_document_extracted(tmp_path: Path) -> tuple[Path, Path]:
+    """(the input file, the pipeline) after a successful extract of one document."""
     data = tmp_path / "data"
     data.mkdir()
     target = data / "in.jsonl"
     target.write_text('{"text": "Marie Curie was born in Warsaw."}\n')
     pipeline = _pipeline(tmp_path, [target])
     assert main(["extract", str(pipeline)]) == 0
+    assert (tmp_path / "work" / "extract" / "manifest.json").exists()
+    return target, pipeline
+
+
+def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsys):
+    # The rejects it writes explain this run; the old manifest must not vouch for them.
+    target, pipeline = _one_document_extracted(tmp_path)
     extract_dir = tmp_path / "work" / "extract"
-    assert (extract_dir / "manifest.json").exists()
     target.write_bytes("{\"text\": \"Marie Curie.\"}\n".encode("utf-16"))
     assert main(["extract", str(pipeline)]) == 3
     capsys.readouterr()
@@ -214,12 +220,7 @@ def test_a_run_that_reads_no_documents_uncommits_the_earlier_run(tmp_path, capsy
 
 def test_an_interrupted_extract_leaves_no_manifest_of_the_run_before(tmp_path, monkeypatch,
                                                                      capsys):
-    data = tmp_path / "data"
-    data.mkdir()
-    target = data / "in.jsonl"
-    target.write_text('{"text": "Marie Curie was born in Warsaw."}\n')
-    pipeline = _pipeline(tmp_path, [target])
-    assert main(["extract", str(pipeline)]) == 0
+    target, pipeline = _one_document_extracted(tmp_path)
     target.write_text('{"text": "Pierre Curie was born in Paris."}\n')
 
     def interrupted(*args: object) -> None:  # as if Ctrl-C came while parts were replaced
