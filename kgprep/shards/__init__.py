@@ -469,7 +469,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
     With ``linearize = "append"`` the markup tokens are added as special tokens; a user's
     tokenizer is then copied into the work directory with them, and that copy is recorded.
     """
-    extra: tuple[str, ...] = KG_TOKENS if cfg.shards.linearize == "append" else ()
+    extra = _markup_tokens(cfg)
     tok_dir = work / "tokenizer"
     if cfg.shards.tokenizer:
         path = Path(cfg.shards.tokenizer)
@@ -641,10 +641,16 @@ SPEC = StageSpec(
 UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
 
 
+def _markup_tokens(cfg: PipelineConfig) -> tuple[str, ...]:
+    """The knowledge markup tokens a tokenizer must hold as special tokens (none unless
+    ``linearize = "append"``)."""
+    return KG_TOKENS if cfg.shards.linearize == "append" else ()
+
+
 def _trained_tokenizer_record(cfg: PipelineConfig, manifest: dict[str, Any]) -> dict[str, Any]:
     """What a trained BPE was trained from and with: its done record."""
-    extra = KG_TOKENS if cfg.shards.linearize == "append" else ()
-    special = (*trained_special_tokens(cfg.shards.eos_token, cfg.shards.pad_token), *extra)
+    special = (*trained_special_tokens(cfg.shards.eos_token, cfg.shards.pad_token),
+               *_markup_tokens(cfg))
     return {"extract_totals": manifest["totals"],
             "parts": [p["sha256"] for p in manifest["parts"]],
             "vocab_size": cfg.shards.vocab_size, "special": list(special)}
