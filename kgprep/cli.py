@@ -48,8 +48,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
      "writable"),
     (EXIT_INPUT, "an input path that does not exist or cannot be opened, no documents read "
      "(unless input.allow_empty), an input file that changed while the run read it, or a "
-     "missing or out-of-date upstream artifact (run the earlier stage first, or kgprep run; "
-     "or name an existing shards directory)"),
+     "missing, damaged or out-of-date upstream artifact (run the earlier stage first, or "
+     "kgprep run; or name an existing shards directory)"),
     (EXIT_LOCKED, "the work directory is locked (or its URL leased) by another running kgprep"),
     (EXIT_REJECTS, "--strict, and input records were rejected (see extract/rejects.jsonl)"),
     (EXIT_EMPTY, "--strict, and a stage's result was empty: no triples, no graph edges, no "
@@ -207,8 +207,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from tokenizers import Tokenizer
 
-    from kgprep.core.io import read_parquet
-    from kgprep.validate import read_shard, read_shards_manifest, render_row
+    from kgprep.core.io import read_arrow_stream, read_parquet
+    from kgprep.validate import read_shards_manifest, render_row
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
     manifest = read_shards_manifest(shards_dir)
@@ -222,7 +222,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     entries = manifest["shards"]
     if not 0 <= args.shard < len(entries):
         raise ConfigError(f"--shard must be in 0..{len(entries) - 1}")
-    table = read_shard(shards_dir / entries[args.shard]["file"])
+    table = read_arrow_stream(shards_dir / entries[args.shard]["file"])
     if args.start >= table.num_rows:
         raise ConfigError(f"--start {args.start} is past the last row of "
                           f"{entries[args.shard]['file']} ({amount(table.num_rows, 'row')})")
@@ -601,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def classify(exc: BaseException) -> tuple[int, str]:
     """The exit code and kind (for --log-format json) of a failure, from the one table."""
-    from kgprep.core.io import LockedError
+    from kgprep.core.io import DamagedFileError, LockedError
     from kgprep.core.preflight import INPUT, PreflightError
     from kgprep.extract.corpus import InputChangedError
 
@@ -613,6 +613,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         (ConfigError, EXIT_CONFIG, "config error"),  # a domains file's DomainsError included
         (InputChangedError, EXIT_INPUT, "input changed"),  # before FileNotFoundError, its base
         (FileNotFoundError, EXIT_INPUT, "missing input"),
+        (DamagedFileError, EXIT_INPUT, "damaged artifact"),
         (LockedError, EXIT_LOCKED, "locked"),
         (StrictRejects, EXIT_REJECTS, "rejected input"),
         (StrictEmpty, EXIT_EMPTY, "empty result"),

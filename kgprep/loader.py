@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from kgprep.core.io import read_arrow_stream, read_json
 from kgprep.shards.align import ROLE_FLAGS
 from kgprep.storage.workdir import local_copy
 
@@ -50,7 +50,7 @@ class ShardRows:
     def __init__(self, shards_dir: str | Path):
         # A URL (s3://.../shards) is read from a local mirror pulled here: shards are mmapped.
         self.shards_dir = local_copy(shards_dir)
-        self.manifest = json.loads((self.shards_dir / "manifest.json").read_text())
+        self.manifest = read_json(self.shards_dir / "manifest.json")  # damage names the file
         self.packed = self.manifest["packing"] == "packed"
         self.pad_id = int(self.manifest["tokenizer"]["pad_id"])
         roles = self.manifest.get("roles", {})
@@ -65,8 +65,7 @@ class ShardRows:
             if path.stat().st_size != entry["bytes"]:
                 raise ValueError(f"{path} is {path.stat().st_size} bytes, the manifest says "
                                  f"{entry['bytes']}: the shards were rewritten while read")
-            source = pa.memory_map(str(path))
-            for batch in pa.ipc.open_stream(source):
+            for batch in read_arrow_stream(path).to_batches():
                 self._batches.append(batch)
                 starts.append(starts[-1] + batch.num_rows)
         self._starts = np.asarray(starts, dtype=np.int64)

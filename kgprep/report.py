@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from kgprep.ablation_report import ablation_section
 from kgprep.core.config import PipelineConfig
 from kgprep.core.facts import fact_mask
-from kgprep.core.io import read_json, read_parquet, write_bytes
+from kgprep.core.io import read_arrow_stream, read_json, read_parquet, write_bytes
 from kgprep.core.stage import STAGES
 from kgprep.cost import EFFICIENCY_ASSUMPTION, estimate, render
 from kgprep.report_draw import Drawing, draw, drawing_for, shorten
@@ -140,7 +140,6 @@ def _collect_shards(work: Path, data: ReportData) -> None:
     manifest_path = work / "shards" / "manifest.json"
     if not manifest_path.is_file():
         return
-    from kgprep.validate import read_shard
 
     manifest = read_json(manifest_path)
     totals = manifest["totals"]
@@ -150,7 +149,7 @@ def _collect_shards(work: Path, data: ReportData) -> None:
                      "not alignable to tokens": int(totals.get("triples_unaligned", 0))}
     counts = np.zeros(len(ROLE_NAMES), np.int64)
     for entry in manifest["shards"]:
-        table = read_shard(work / "shards" / entry["file"])
+        table = read_arrow_stream(work / "shards" / entry["file"])
         n_tokens = table["n_tokens"].to_numpy()
         roles = table["role"].combine_chunks()
         if manifest["packing"] == "packed":

@@ -24,7 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tokenizers import Tokenizer
 
-from kgprep.core.io import read_json, read_parquet, sha256_file
+from kgprep.core.io import (
+    DamagedFileError,
+    read_arrow_stream,
+    read_json,
+    read_parquet,
+    sha256_file,
+)
 from kgprep.core.schemas import shard_schema
 from kgprep.shards import ROLES_MANIFEST
 from kgprep.shards.align import ROLE_FLAGS, ROLE_NONE
@@ -40,12 +46,6 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def read_shard(path: Path) -> pa.Table:
-    """Memory-map an Arrow IPC stream shard."""
-    with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_stream(source).read_all()
 
 
 def _space_marks(tokenizer: Tokenizer, normalise: Callable[[str], str]) -> str:
@@ -213,9 +213,10 @@ def read_shards_manifest(shards_dir: Path) -> dict[str, Any]:
                                 f"directory ({hint})")
     try:
         manifest = read_json(manifest_path)
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"{manifest_path} is not valid JSON ({' '.join(str(exc).split())}): "
-                           "rerun the shards stage") from exc
+    except DamagedFileError as exc:  # validate's finding (exit 1), not a missing input
+        raise RuntimeError(f"{manifest_path} {exc.problem}: rerun the shards stage") from exc
+    except OSError as exc:  # unreadable: permissions, a directory named manifest.json
+        raise RuntimeError(f"{manifest_path} cannot be read ({exc})") from exc
     if not isinstance(manifest, dict) or not {"seq_len", "tokenizer", "shards"} <= manifest.keys():
         stage = manifest.get("stage") if isinstance(manifest, dict) else None
         whose = f" (its manifest is the {stage} stage's)" if stage else ""
@@ -260,7 +261,7 @@ def validate_shards(shards_dir: Path, check_alignment: bool = True) -> Validatio
         if sha256_file(path) != entry["sha256"]:
             result.errors.append(f"{entry['file']}: sha256 differs from the manifest")
             continue
-        table = read_shard(path)
+        table = read_arrow_stream(path)
         if not table.schema.equals(schema):
             result.errors.append(f"{entry['file']}: schema differs from the expected schema")
             continue

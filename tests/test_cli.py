@@ -279,6 +279,39 @@ def test_a_directory_that_holds_no_shards_is_named_not_a_key_error(sample_run, t
     assert "shards/manifest.json is not valid JSON" in line and "rerun the shards stage" in line
 
 
+@pytest.mark.parametrize("damage, argv, named", [
+    # A manifest cut short: cost and report named a JSONDecodeError, not the file.
+    ("shards/manifest.json", ["cost", "{pipeline}"], "shards/manifest.json is not valid JSON"),
+    ("shards/manifest.json", ["report", "{pipeline}"], "shards/manifest.json is not valid JSON"),
+    # A shard cut short: inspect and report named an ArrowInvalid, not the file.
+    ("shards/shard-00000-000.arrow", ["inspect", "{work}/shards"],
+     "shard-00000-000.arrow is not a readable Arrow stream"),
+    ("shards/shard-00000-000.arrow", ["report", "{pipeline}"],
+     "shard-00000-000.arrow is not a readable Arrow stream"),
+    ("graph/nodes.parquet", ["report", "{pipeline}"],
+     "graph/nodes.parquet is not a readable Parquet file"),
+])
+def test_a_damaged_artifact_is_named_with_exit_3(sample_run, tmp_path, capsys, damage, argv,
+                                                 named):
+    shutil.copytree(sample_run, tmp_path / "work")
+    damaged = tmp_path / "work" / damage
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    pipeline = sample_pipeline(tmp_path)
+    argv = [a.format(pipeline=pipeline, work=tmp_path / "work") for a in argv]
+    assert main(argv) == 3
+    line = one_error_line(capsys.readouterr().err)
+    assert named in line and "rerun the stage that wrote it" in line
+
+
+def test_the_stage_that_wrote_a_damaged_file_rewrites_it(sample_run, tmp_path, capsys):
+    shutil.copytree(sample_run, tmp_path / "work")
+    nodes = tmp_path / "work" / "graph" / "nodes.parquet"
+    intact = nodes.read_bytes()
+    nodes.write_bytes(intact[: len(intact) // 2])
+    assert main(["graph", str(sample_pipeline(tmp_path))]) == 0
+    assert nodes.read_bytes() == intact
+
+
 # --- validate on a missing directory, argument errors as JSON, a missing input (issue #15) ---
 
 

@@ -16,10 +16,24 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 TMP_SUFFIX = ".tmp"
+# kgprep writes every file atomically, so one that does not parse was damaged afterwards; its
+# stage's checksums then no longer match and a rerun rewrites it.
+REWRITE_HINT = ": cut short or overwritten since it was written; rerun the stage that wrote it"
 
 
 class LockedError(RuntimeError):
     """Another kgprep run holds the work directory."""
+
+
+class DamagedFileError(ValueError):
+    """A file kgprep wrote earlier that does not parse: cut short or overwritten. Its message
+    names the file. A ValueError, so the checks that read a broken done-marker as "not done"
+    still do."""
+
+    def __init__(self, path: Path, problem: str, hint: str = REWRITE_HINT) -> None:
+        super().__init__(f"{path} {problem}{hint}")
+        self.path = path
+        self.problem = problem
 
 
 @contextlib.contextmanager
@@ -53,7 +67,11 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise DamagedFileError(path, f"is not valid JSON ({' '.join(str(exc).split())})"
+                               ) from exc
 
 
 def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None = None) -> None:
@@ -71,10 +89,29 @@ def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None =
 def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     """Read one Parquet file. Unlike ``pq.read_table`` this skips the dataset layer, whose
     first use imports pyarrow.dataset (about 0.3 s of every reduce stage's start)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    with pq.ParquetFile(path) as parquet:
-        return parquet.read(columns=columns)
+    try:
+        with pq.ParquetFile(path) as parquet:
+            return parquet.read(columns=columns)
+    except (FileNotFoundError, PermissionError):  # missing or unreadable, not damaged
+        raise
+    except (pa.ArrowInvalid, OSError) as exc:  # cut short or overwritten
+        raise DamagedFileError(path, f"is not a readable Parquet file ({exc})") from exc
+
+
+def read_arrow_stream(path: Path) -> pa.Table:
+    """Memory-map one Arrow IPC stream file (a shard) and read it whole, zero-copy."""
+    import pyarrow as pa
+
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_stream(source).read_all()
+    except (FileNotFoundError, PermissionError):  # missing or unreadable, not damaged
+        raise
+    except (pa.ArrowInvalid, OSError) as exc:  # a cut-short stream is an OSError
+        raise DamagedFileError(path, f"is not a readable Arrow stream ({exc})") from exc
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

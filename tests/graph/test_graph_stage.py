@@ -85,6 +85,6 @@ def test_domain_targeted_selection(sample_run, tmp_path, capsys):
 
 
 def _docs(path):
-    from kgprep.validate import read_shard
+    from kgprep.core.io import read_arrow_stream
 
-    return [d for row in read_shard(path)["docs"].to_pylist() for d in row]
+    return [d for row in read_arrow_stream(path)["docs"].to_pylist() for d in row]

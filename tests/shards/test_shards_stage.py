@@ -14,7 +14,8 @@ from tokenizers import Tokenizer
 from kgprep.cli import main
 from kgprep.core.config import load_config
 from kgprep.core.facts import fact_mask
-from kgprep.validate import read_shard, validate_shards
+from kgprep.core.io import read_arrow_stream
+from kgprep.validate import validate_shards
 from tests.conftest import sample_pipeline
 from tests.tokenizers_for_tests import llama2_bpe, metaspace_bpe, wordpiece
 
@@ -88,10 +89,10 @@ def test_unpacked_layout_one_document_a_row(sample_run, tmp_path):
     work = rerun_shards(sample_run, tmp_path, 'packing = "none"')
     assert validate_shards(work / "shards").ok
     rows = [r for f in sorted((work / "shards").glob("shard-*.arrow"))
-            for r in read_shard(f).to_pylist()]
+            for r in read_arrow_stream(f).to_pylist()]
     assert len(rows) == 125
     assert all(len(r["docs"]) == 1 and len(r["input_ids"]) == r["n_tokens"] for r in rows)
-    table = read_shard(next((work / "shards").glob("shard-*.arrow")))
+    table = read_arrow_stream(next((work / "shards").glob("shard-*.arrow")))
     assert table.schema.field("input_ids").type == pa.list_(pa.uint32())
 
 
@@ -113,7 +114,7 @@ def test_linearized_knowledge_markup(sample_run, tmp_path):
     tokenizer = Tokenizer.from_file(str(work / m["tokenizer"]["path"]))
     result = validate_shards(work / "shards")
     assert result.ok, result.errors[:5]
-    table = read_shard(work / "shards" / m["shards"][0]["file"])
+    table = read_arrow_stream(work / "shards" / m["shards"][0]["file"])
     row = table.to_pylist()[0]
     ids, roles, loss = row["input_ids"], row["role"], row["loss_mask"]
     kg = ids.index(markup["<kg>"])

@@ -15,9 +15,9 @@ import pytest
 from tokenizers import Tokenizer
 
 from kgprep.cli import main
-from kgprep.core.io import sha256_file
+from kgprep.core.io import read_arrow_stream, sha256_file
 from kgprep.shards.align import align_spans, token_bounds
-from kgprep.validate import SpanComparer, read_shard, validate_shards
+from kgprep.validate import SpanComparer, validate_shards
 from tests.shards.test_shards_stage import corpus_texts, rerun_shards
 from tests.tokenizers_for_tests import KINDS
 
@@ -99,7 +99,7 @@ def change_one_token(shards: Path, tokenizer: Tokenizer) -> str:
     manifest = json.loads(manifest_path.read_text())
     entry = manifest["shards"][0]
     path = shards / entry["file"]
-    table = read_shard(path)
+    table = read_arrow_stream(path)
     comparer = SpanComparer(tokenizer)
     row, token, subject = _first_text_token(table, comparer)
     column = table["input_ids"].to_pylist()
