@@ -10,7 +10,7 @@ import logging
 import sys
 import textwrap
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -130,6 +130,18 @@ def warn(message: str, as_json: bool) -> None:
         print(f"kgprep: warning: {message}", file=sys.stderr, flush=True)
 
 
+def warn_if_stale(cfg: PipelineConfig, read: Sequence[str], what: str, as_json: bool) -> None:
+    """A command that reads finished stages' outputs says so when they are not the current
+    run's: after an extract that failed, the older graph and shards are still there."""
+    from kgprep.core.preflight import stale_stages
+
+    stale = stale_stages(cfg, read)
+    if stale:
+        warn(f"{cfg.work_dir}/{stale[0]} is out of date (its last run did not finish, or its "
+             "config, kgprep's code or the stage before it changed since): "
+             f"{what} an earlier run; rerun kgprep run to bring it up to date", as_json)
+
+
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     from kgprep.core.stage import held_work_dir, stage_named
     from kgprep.engines import prime_pyarrow, shutdown
@@ -244,6 +256,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise FileNotFoundError(f"{cfg.work_dir}/shards/manifest.json is missing: "
                                     "run the pipeline first")
         page = write_report(cfg)
+        warn_if_stale(cfg, ("shards",), "the report describes", args.log_format == "json")
         held.publish()
     where = (f"{cfg.work_dir}/report/index.html (mirrored at {page})"
              if held.workdir.is_remote else str(page))
@@ -280,6 +293,7 @@ def cmd_cost(args: argparse.Namespace) -> int:
         if not manifest.is_file():
             raise FileNotFoundError(f"{manifest} is missing: run the pipeline or pass --tokens")
         tokens = int(read_json(manifest)["totals"]["tokens"])
+        warn_if_stale(cfg, ("shards",), "the token count is from", args.log_format == "json")
     cost = with_measured(cfg.cost, measured)
     rows = render(estimate(tokens, cost), cost, measured)
     width = max(len(label) for label, _ in rows)
@@ -320,6 +334,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     cfg = _load(args)
     found = answer(pulled_copy(cfg), args.sparql, cfg.graph.base_iri, args.subnet)
+    warn_if_stale(cfg, ("subnets",) if args.subnet else ("graph",), "the answer is from",
+                  args.log_format == "json")
     if args.header and found.result.variables:
         print("\t".join(found.result.variables))
     for row in found.result.rows:

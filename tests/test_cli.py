@@ -312,6 +312,25 @@ def test_the_stage_that_wrote_a_damaged_file_rewrites_it(sample_run, tmp_path, c
     assert nodes.read_bytes() == intact
 
 
+def test_reading_commands_warn_when_the_outputs_are_an_earlier_runs(sample_run, tmp_path,
+                                                                    capsys):
+    shutil.copytree(sample_run, tmp_path / "work")
+    pipeline = str(sample_pipeline(tmp_path))
+    readers = (["cost", pipeline], ["report", pipeline], ["query", pipeline, "ASK { ?s ?p ?o }"])
+    for argv in readers:  # the outputs are this config's: nothing to say
+        assert main(argv) == 0
+        assert "warning" not in capsys.readouterr().err
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"id": "a", "text": ""}\n')
+    assert main(["extract", pipeline, "--set", f'input.paths=["{empty}"]']) == 3
+    capsys.readouterr()
+    for argv in readers:  # the older graph and shards are still there, and still read
+        assert main(argv) == 0
+        err = capsys.readouterr().err
+        assert err.startswith(f"kgprep: warning: {tmp_path / 'work'}/extract is out of date"), err
+        assert "an earlier run" in err
+
+
 # --- validate on a missing directory, argument errors as JSON, a missing input (issue #15) ---
 
 

@@ -283,6 +283,17 @@ def check_upstream(cfg: PipelineConfig, first_stage: str) -> Outcome:
     return Outcome(f"upstream manifests present ({', '.join(before)})")
 
 
+def stale_stages(cfg: PipelineConfig, read: Sequence[str]) -> list[str]:
+    """Of the stages in ``read`` and those they read, in pipeline order, the ones whose
+    outputs a run with ``cfg`` would not keep: the last run stopped part way (extract removes
+    its manifest when it starts) or the config, code or an upstream stage changed. A URL work
+    dir is not checked (its manifests are read when a stage runs)."""
+    if is_url(cfg.work_dir):
+        return []
+    wanted = {upstream for name in read for upstream in (name, *_read_chain(name))}
+    return [name for name in stage_names() if name in wanted and not _current(cfg, name)]
+
+
 def _read_chain(name: str) -> list[str]:
     """The stages whose output ``name`` depends on (what it reads, what those read, ...), in
     pipeline order."""
@@ -301,6 +312,8 @@ def _current(cfg: PipelineConfig, name: str) -> bool:
     the manifest before it (the files it lists are not re-hashed: that is the stage's own
     check when it runs)."""
     stage = stage_named(name)
+    if stage.spec.reads and not stage.upstream_key:  # shards: its done-markers record each input
+        return stage.is_current(cfg)
     expected = stage.expected_manifest(cfg)
     return expected is not None and stage_done(stage.manifest_path(cfg), expected)
 
