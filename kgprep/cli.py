@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from kgprep import __version__
 from kgprep.core.config import ConfigError, MissingInputError, PipelineConfig, load_config
+from kgprep.core.signals import Terminated, sigterm_raises
 from kgprep.core.stage import amount, pulled_copy, registered, stage_names
 from kgprep.core.stdout import tolerate_closed_stdout
 from kgprep.storage.workdir import local_copy
@@ -33,6 +34,7 @@ EXIT_LOCKED = 4  # another run holds the work directory
 EXIT_REJECTS = 5  # --strict and some input records were rejected
 EXIT_EMPTY = 6  # --strict and a stage's result was empty (its warning says which)
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
 # The stages whose parts run on the engine (run.workers, run.engine); subnets runs in the driver.
 PARALLEL_STAGES = ("extract", "graph", "shards")
 
@@ -56,6 +58,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
      "edge in a subnetwork or no annotated triple (the 'kgprep: warning:' line says which; "
      "without --strict the run goes on and exits 0)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume"),
+    (EXIT_TERMINATED, "terminated (SIGTERM, as a batch scheduler sends at a time limit); rerun "
+     "the same command to resume"),
 )
 
 
@@ -633,6 +637,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
         (LockedError, EXIT_LOCKED, "locked"),
         (StrictRejects, EXIT_REJECTS, "rejected input"),
         (StrictEmpty, EXIT_EMPTY, "empty result"),
+        (Terminated, EXIT_TERMINATED, "terminated"),  # before KeyboardInterrupt, its base
         (KeyboardInterrupt, EXIT_INTERRUPTED, "interrupted"),
         (ValidationFailed, EXIT_FAILED, "validation failed"),
     )
@@ -646,6 +651,8 @@ def error_message(exc: BaseException, code: int) -> str:
     """One line for the user: kgprep's own errors as raised, anything else with its type."""
     from kgprep.core.preflight import one_line
 
+    if isinstance(exc, Terminated):
+        return "terminated (SIGTERM); rerun the same command to resume"
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted; rerun the same command to resume"
     if code != EXIT_FAILED or type(exc) in (RuntimeError, ValidationFailed):
@@ -674,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        with tolerate_closed_stdout():
+        with tolerate_closed_stdout(), sigterm_raises():
             return int(args.func(args))
     except (Exception, KeyboardInterrupt) as exc:  # every failure: one line and a table code
         if args.debug:

@@ -91,7 +91,7 @@ def readme_exit_codes() -> list[tuple[int, str]]:
 
 def test_readme_and_help_show_the_same_exit_code_table(capsys):
     assert readme_exit_codes() == list(EXIT_CODES)
-    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 6, 130]
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 3, 4, 5, 6, 130, 143]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--help"])
     shown = " ".join(capsys.readouterr().out.split())
@@ -251,6 +251,37 @@ def test_row_130_sigint_to_a_running_kgprep(tmp_path):
         proc.kill()
     assert proc.returncode == 130
     assert one_error_line(err) == "kgprep: error: interrupted; rerun the same command to resume"
+
+
+def test_row_143_sigterm_stops_a_run_cleanly_and_the_rerun_resumes(tmp_path):
+    pipeline = sample_pipeline(tmp_path, workers=2)
+    # As a scheduler at a time limit: SIGTERM while the parts are parsed on two workers.
+    script = textwrap.dedent(f"""
+        import sys
+        import kgprep.extract
+        started = kgprep.extract.STAGE.run
+        def announced(cfg, *args, **kwargs):
+            print("working", flush=True)
+            return started(cfg, *args, **kwargs)
+        kgprep.extract.STAGE.run = announced
+        from kgprep.cli import main
+        sys.exit(main(["extract", {str(pipeline)!r}]))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "working"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143
+    assert one_error_line(err) == ("kgprep: error: terminated (SIGTERM); rerun the same command "
+                                   "to resume")
+    work = tmp_path / "work"
+    assert not (work / "extract" / "manifest.json").exists()
+    assert main(["extract", str(pipeline)]) == 0  # the lock was let go; the run resumes
+    assert (work / "extract" / "manifest.json").is_file()
 
 
 def test_dry_run_counts_a_corrupt_shards_marker_as_not_done(sample_run, tmp_path, capsys):
