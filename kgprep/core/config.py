@@ -364,12 +364,22 @@ def parse_config(raw: dict[str, Any], base_dir: Path) -> PipelineConfig:
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> PipelineConfig:
     """Read and validate a pipeline TOML file. ``overrides`` maps dotted keys to values."""
     path = Path(path)
+    if path.is_dir():
+        # "kgprep run ." in a checkout: the pipelines are one level down.
+        inside = [p for p in sorted(path.glob("*.toml")) + sorted(path.glob("pipelines/*.toml"))
+                  if p.name != "pyproject.toml"]
+        hint = f" such as {inside[0]}" if inside else ""
+        raise ConfigError(f"pipeline file {path} is a directory: name a pipeline TOML "
+                          f"file{hint}")
     if not path.is_file():
         raise ConfigError(f"pipeline file not found: {path}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:  # a corpus or archive named in its place
+        raise ConfigError(f"{path}: not a pipeline TOML file (not UTF-8 text: byte "
+                          f"{exc.start})") from exc
     for dotted, value in (overrides or {}).items():
         node = raw
         *parents, leaf = dotted.split(".")

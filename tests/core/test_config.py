@@ -54,3 +54,18 @@ def test_override_sets_a_key(tmp_path):
     assert cfg.shards.seq_len == 128
     with pytest.raises(ConfigError, match=r"shards\.seq_len"):
         load_config(path, {"shards.seq_len": "x"})
+
+
+def test_a_pipeline_argument_that_is_no_toml_file_says_what_it_is(tmp_path, capsys):
+    checkout = tmp_path / "checkout"
+    (checkout / "pipelines").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("[project]\n")
+    (checkout / "pipelines" / "news.toml").write_text("")
+    corpus = tmp_path / "corpus.jsonl.gz"
+    corpus.write_bytes(b"\x1f\x8b\x08\x00\xff\xfe")
+    for argument, said in (
+            (checkout, f"pipeline file {checkout} is a directory: name a pipeline TOML file "
+                       f"such as {checkout / 'pipelines' / 'news.toml'}"),
+            (corpus, f"{corpus}: not a pipeline TOML file (not UTF-8 text: byte 1)")):
+        assert main(["run", str(argument)]) == 2
+        assert capsys.readouterr().err == f"kgprep: error: {said}\n"
