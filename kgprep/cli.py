@@ -35,9 +35,6 @@ EXIT_REJECTS = 5  # --strict and some input records were rejected
 EXIT_EMPTY = 6  # --strict and a stage's result was empty (its warning says which)
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a process SIGTERM ended
-# The stages whose parts run on the engine (run.workers, run.engine); subnets runs in the driver.
-PARALLEL_STAGES = ("extract", "graph", "shards")
-
 # The one exit-code table: `kgprep --help` prints it and README.md's "Exit codes" table must say
 # the same (a test compares them).
 EXIT_CODES: tuple[tuple[int, str], ...] = (
@@ -504,12 +501,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     stages = registered()  # the stage commands, from the registry
     stage_parser("run", f"Run every stage in order: {', '.join(s.name for s in stages)}. "
-                 "Parts already done "
-                 "with the same input and config are skipped.", ", ".join(PARALLEL_STAGES))
+                 "Parts already done with the same input and config are skipped.",
+                 ", ".join(s.name for s in stages if s.spec.parallel))
     for stage in stages:
-        parallel = stage.name if stage.name in PARALLEL_STAGES else ""
-        if stage.name in ("graph", "shards"):
-            parallel += " parts, when they are large enough to pay for starting workers"
+        parallel = f"{stage.name}: {stage.spec.parallel}" if stage.spec.parallel else ""
         stage_parser(stage.name, stage.spec.help, parallel)
 
     p = sub.add_parser("validate", parents=[common], help="Re-check shards against their manifest",

@@ -44,6 +44,13 @@ class StageSpec:
     # The code and data files inside the kgprep package that decide its output (glob patterns
     # relative to the package): hashed by content, so a changed rule or model reruns the stage.
     code: tuple[str, ...] = ()
+    # Which of its parts run on the engine (run.workers, run.engine), as --help says it;
+    # "" for a stage that runs in the driver.
+    parallel: str = ""
+
+
+# StageSpec.parallel of a stage whose parts go to the engine only when there is enough work.
+LARGE_PARTS = "parts, when they are large enough to pay for starting workers"
 
 
 @dataclass(frozen=True)

@@ -476,7 +476,8 @@ SPEC = StageSpec(
     "Split documents into sentences with spaCy and extract subject-predicate-object "
     "triples with character spans, provenance, negation, modality and confidence. "
     "Writes extract/part-*.parquet and extract/rejects.jsonl.",
-    code=("extract/*.py", "models/*.json", "models/*.txt.gz", "core/schemas.py"))
+    code=("extract/*.py", "models/*.json", "models/*.txt.gz", "core/schemas.py"),
+    parallel="every part")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from kgprep.core.io import (
 )
 from kgprep.core.schemas import DOC_SCHEMA, EDGE_SCHEMA, NODE_SCHEMA, RELATION_SCHEMA
 from kgprep.core.stage import (
+    LARGE_PARTS,
     Stage,
     StageReport,
     StageSpec,
@@ -245,7 +246,7 @@ SPEC = StageSpec(
     "graph", ("extract",), ("graph",), (),
     "Aggregate all triples into a weighted knowledge graph (nodes, relations, edges as "
     "Parquet) and write N-Quads with one named graph per document to rdf/.",
-    code=("graph/*.py", "core/facts.py"))
+    code=("graph/*.py", "core/facts.py"), parallel=LARGE_PARTS)
 
 
 class GraphStage(Stage):

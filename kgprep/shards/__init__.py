@@ -30,6 +30,7 @@ from kgprep.core.io import (
 )
 from kgprep.core.schemas import ROW_DOC, ROW_TRIPLE, shard_schema
 from kgprep.core.stage import (
+    LARGE_PARTS,
     Plan,
     Stage,
     StageReport,
@@ -637,7 +638,7 @@ SPEC = StageSpec(
     "Tokenise the documents, align triples to token offsets and write packed Arrow IPC "
     "stream shards with per-token role, entity and subnetwork annotations, plus "
     "manifest.json.",
-    code=("shards/*.py", "core/facts.py"))
+    code=("shards/*.py", "core/facts.py"), parallel=LARGE_PARTS)
 UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
 
 
