@@ -26,19 +26,32 @@ def _length_bucket(n: int) -> str:
     return "1" if n <= 1 else "2" if n == 2 else "3-4" if n <= 4 else "5+"
 
 
-def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: Span,
+@dataclass(frozen=True)
+class SentenceShape:
+    """What the features read of the whole sentence, counted once per sentence, not per
+    triple."""
+
+    tokens: int
+    commas: int
+    names: int
+
+    @classmethod
+    def of(cls, sentence: Span, names: int) -> SentenceShape:
+        return cls(len(sentence), sum(1 for t in sentence if t.text == ","), names)
+
+
+def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: SentenceShape,
                     negated: bool, modality: str | None, verb: Token | None,
                     subj_head: Token | None = None, obj_head: Token | None = None
                     ) -> dict[str, float]:
     """Sparse features of one triple: indicator names -> 1.0, plus a few scaled numbers."""
-    sentence_tokens = len(sentence)
+    sentence_tokens = sentence.tokens
     features: dict[str, float] = {f"rule={rule}": 1.0}
     if subj.resolution == "pronoun" and subj_head is not None:
         features[f"subj_pronoun={subj_head.lower_}"] = 1.0
     # Parse difficulty: commas and names crowd a sentence; far arguments are misattached.
-    commas = sum(1 for t in sentence if t.text == ",")
-    features[f"commas={_length_bucket(commas + 1)}"] = 1.0
-    features[f"names={_length_bucket(len(sentence.ents) + 1)}"] = 1.0
+    features[f"commas={_length_bucket(sentence.commas + 1)}"] = 1.0
+    features[f"names={_length_bucket(sentence.names + 1)}"] = 1.0
     if verb is not None:
         for side, head in (("subj", subj_head), ("obj", obj_head)):
             if head is not None:

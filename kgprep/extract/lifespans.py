@@ -113,7 +113,7 @@ def extract_lifespans(sent: Span, b: SentenceBuilder) -> None:
     """(person, born on/in, date) and (person, die on/in, date) from the parenthesis right
     after a person's name."""
     doc = sent.doc
-    for ent in sent.ents:
+    for ent in b.ents:
         if ent.label_ != "PERSON" or ent.end >= sent.end or doc[ent.end].text != "(":
             continue
         closing = _closing(sent, ent.end)

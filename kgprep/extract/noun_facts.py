@@ -222,7 +222,7 @@ def extract_roles(sent: Span, b: SentenceBuilder) -> None:
     """A role and its owner written before a person's name: "Microsoft CEO Satya Nadella" ->
     (Satya Nadella, CEO of, Microsoft), "Labour leader Ed Miliband" -> (Ed Miliband, leader
     of, Labour). No predicate verb: the role noun is the predicate's token."""
-    for ent in sent.ents:
+    for ent in b.ents:
         if ent.label_ != "PERSON":
             continue
         for role in ent.root.lefts:
@@ -301,7 +301,7 @@ def extract_place_chains(sent: Span, b: SentenceBuilder) -> None:
     single comma and parsed as one phrase (each attached to a name before it); a list ("Paris,
     London and Berlin", "London, Paris, Berlin, Tokyo") is no chain."""
     doc = sent.doc
-    ents = [e for e in sent.ents if e.label_ in PLACE_LABELS or e.label_ == "FAC"]
+    ents = [e for e in b.ents if e.label_ in PLACE_LABELS or e.label_ == "FAC"]
     chains: list[list[int]] = []  # runs of indices into ents, each place inside the next
     conj_links: list[int] = []
     for i, outer in enumerate(ents):

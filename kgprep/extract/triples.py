@@ -33,7 +33,7 @@ from kgprep.extract.arguments import (
     with_conjuncts,
 )
 from kgprep.extract.assertion import assertion_of, has_infinitive_to, is_negated, modality_of
-from kgprep.extract.confidence import ConfidenceModel, triple_features
+from kgprep.extract.confidence import ConfidenceModel, SentenceShape, triple_features
 from kgprep.extract.keys import compact_tokens, relation_noun
 from kgprep.extract.lifespans import extract_lifespans
 from kgprep.extract.mentions import (
@@ -306,6 +306,16 @@ class SentenceBuilder:
     seen: set[tuple[Any, ...]] = field(default_factory=set)
 
     @cached_property
+    def ents(self) -> tuple[Span, ...]:
+        """The sentence's named entities (``Span.ents`` scans the whole document's: read once
+        per sentence, not once per rule and triple)."""
+        return tuple(self.sent.ents)
+
+    @cached_property
+    def shape(self) -> SentenceShape:
+        return SentenceShape.of(self.sent, len(self.ents))
+
+    @cached_property
     def quotes(self) -> list[tuple[int, int]]:
         """The sentence's quoted stretches, (opening mark, closing mark) token indices."""
         marks = [t.i for t in self.sent if t.text in QUOTE_MARKS]
@@ -352,7 +362,7 @@ class SentenceBuilder:
         negated = verb is not None and is_negated(verb)
         modality = modality_of(verb) if verb is not None else None
         features = triple_features(rule, subj.mention, obj.mention if obj else None,
-                                   self.sent, negated, modality, verb, subj.head,
+                                   self.shape, negated, modality, verb, subj.head,
                                    obj.head if obj is not None else None)
         record: TripleRecord = {
             "sentence": self.sentence_index,

@@ -91,10 +91,14 @@ class HeapSpy(PieceSpy):
         return super().__call__(text)
 
 
-def test_a_long_document_keeps_its_triples_compact_as_it_is_parsed(nlp):
-    """A piece's triples and sentences become compressed Arrow data at once. Kept as Python
+def test_a_long_document_keeps_its_triples_compact_as_it_is_parsed(nlp, monkeypatch):
+    """Triples become compressed Arrow data once a batch of them is full. Kept as Python
     dicts until the row was written, they held ~3 KB a triple (a 50 MB document has ~450k
-    triples); now the memory held grows by a few hundred bytes a triple at most."""
+    triples); now the memory held grows by a few hundred bytes a triple at most, past one
+    batch of dicts (here one piece's 60, so that 10 pieces show the growth)."""
+    import kgprep.extract
+
+    monkeypatch.setattr(kgprep.extract, "_TRIPLES_PER_BATCH", 60)
     sentence = "Marie Curie discovered polonium in Paris. "
     long_text = sentence * 720  # 12 pieces of 60 triples and 60 sentences
     spy = HeapSpy(nlp)
