@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -225,6 +226,20 @@ def test_row_130_interrupted_in_process(tmp_path, monkeypatch, capsys):
     assert line == "kgprep: error: interrupted; rerun the same command to resume"
 
 
+def signalled(script: str, signum: int, **popen: Any) -> tuple[int, str]:
+    """Run ``script`` in a new Python, send it ``signum`` once it prints "working"; its exit
+    code and stderr."""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **popen)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "working"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return proc.returncode, err
+
+
 def test_row_130_sigint_to_a_running_kgprep(tmp_path):
     pipeline = sample_pipeline(tmp_path)
     # A stage that waits, so the signal arrives while kgprep is at work.
@@ -240,16 +255,9 @@ def test_row_130_sigint_to_a_running_kgprep(tmp_path):
     """)
     # As from a terminal: a suite started in the background (nohup, `cmd &` in a script) passes
     # SIGINT on ignored, and Python then never raises KeyboardInterrupt.
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
-        assert proc.stdout.readline().strip() == "working"
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 130
+    returncode, err = signalled(script, signal.SIGINT,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert returncode == 130
     assert one_error_line(err) == "kgprep: error: interrupted; rerun the same command to resume"
 
 
@@ -267,15 +275,8 @@ def test_row_143_sigterm_stops_a_run_cleanly_and_the_rerun_resumes(tmp_path):
         from kgprep.cli import main
         sys.exit(main(["extract", {str(pipeline)!r}]))
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "working"
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        proc.kill()
-    assert proc.returncode == 143
+    returncode, err = signalled(script, signal.SIGTERM)
+    assert returncode == 143
     assert one_error_line(err) == ("kgprep: error: terminated (SIGTERM); rerun the same command "
                                    "to resume")
     work = tmp_path / "work"
