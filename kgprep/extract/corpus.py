@@ -375,8 +375,17 @@ def foreign_encoding(head: bytes) -> str | None:
         if head.startswith(mark):
             return (f"not UTF-8: {name} text (byte order mark {mark.hex(' ').upper()}); "
                     f"convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
-    # Without a mark: NULs in every other byte, the high bytes of ASCII. A run of NULs (a
-    # crash's unwritten tail) has them at both parities and is read line by line as usual.
+    # Without a mark: UTF-32 has NULs in the two high bytes of every four (any character
+    # below U+10000), and the low byte set; a run of NULs (a crash's unwritten tail) has every
+    # byte NUL and is read line by line as usual.
+    quads = len(head) // 4
+    if quads >= 16:
+        nuls = [head[k:4 * quads:4].count(0) for k in range(4)]
+        for name, high, low in (("UTF-32LE", (2, 3), 0), ("UTF-32BE", (0, 1), 3)):
+            if all(nuls[k] * 10 >= quads * 9 for k in high) and nuls[low] * 10 <= quads:
+                return (f"not UTF-8: three NULs in every four bytes ({name} without a byte "
+                        f"order mark); convert it first, e.g. iconv -f {name} -t UTF-8")
+    # Without a mark: NULs in every other byte, the high bytes of ASCII.
     pairs = len(head) // 2
     even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
     if pairs >= 16 and max(even, odd) * 2 >= pairs and min(even, odd) * 10 <= max(even, odd):

@@ -121,6 +121,8 @@ def test_a_text_line_that_is_not_utf8_is_a_reject_and_reading_goes_on(tmp_path):
     ("utf-16", "in.txt", "not UTF-8: UTF-16 LE text (byte order mark FF FE)"),
     ("utf-16-be", "in.txt.gz", "not UTF-8: every other byte is NUL (UTF-16BE"),  # no mark
     ("utf-32", "in.jsonl", "not UTF-8: UTF-32 LE text (byte order mark FF FE 00 00)"),
+    ("utf-32-le", "in.jsonl", "not UTF-8: three NULs in every four bytes (UTF-32LE"),  # no mark
+    ("utf-32-be", "in.txt", "not UTF-8: three NULs in every four bytes (UTF-32BE"),
 ])
 def test_a_file_not_in_utf8_is_one_reject_naming_its_encoding(tmp_path, encoding, name,
                                                               expected):
