@@ -4,6 +4,8 @@ actor that is free, results in input order; a dead actor is restarted and its pa
 from __future__ import annotations
 
 import atexit
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +30,9 @@ def map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any,
         # Started once for the run and kept for its later stages; ``shutdown`` stops it.
         _STARTED_RAY.append(True)
         atexit.register(shutdown)
+        # ray.init sets its own SIGTERM handler (sys.exit(15): no kgprep line, exit 15); the
+        # run's own, which unwinds like Ctrl-C and exits 143, is put back after it.
+        sigterm = signal.getsignal(signal.SIGTERM)
         if spec.ray_address:
             ray.init(address=spec.ray_address, log_to_driver=False)
         else:
@@ -37,6 +42,8 @@ def map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any,
             if spec.ray_object_store_mb:
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
             ray.init(**options)
+        if sigterm is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, sigterm)
 
     model = spec.model
 
