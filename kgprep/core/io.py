@@ -95,7 +95,7 @@ def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     try:
         with pq.ParquetFile(path) as parquet:
             return parquet.read(columns=columns)
-    except (FileNotFoundError, PermissionError):  # missing or unreadable, not damaged
+    except (FileNotFoundError, PermissionError, IsADirectoryError):  # not damaged: unreadable
         raise
     except (pa.ArrowInvalid, OSError) as exc:  # cut short or overwritten
         raise DamagedFileError(path, f"is not a readable Parquet file ({exc})") from exc
@@ -108,7 +108,7 @@ def read_arrow_stream(path: Path) -> pa.Table:
     try:
         with pa.memory_map(str(path)) as source:
             return pa.ipc.open_stream(source).read_all()
-    except (FileNotFoundError, PermissionError):  # missing or unreadable, not damaged
+    except (FileNotFoundError, PermissionError, IsADirectoryError):  # not damaged: unreadable
         raise
     except (pa.ArrowInvalid, OSError) as exc:  # a cut-short stream is an OSError
         raise DamagedFileError(path, f"is not a readable Arrow stream ({exc})") from exc
