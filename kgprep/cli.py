@@ -143,6 +143,17 @@ def warn_if_stale(cfg: PipelineConfig, read: Sequence[str], what: str, as_json: 
              f"{what} an earlier run; rerun kgprep run to bring it up to date", as_json)
 
 
+def warn_if_earlier_run(shards_dir: Path, as_json: bool) -> None:
+    """``validate`` and ``inspect`` name no pipeline: the shards are compared with the stages
+    beside them in their work dir."""
+    from kgprep.validate import earlier_run
+
+    why = earlier_run(shards_dir)
+    if why:
+        warn(f"{why}: the shards in {shards_dir} are an earlier run's; rerun kgprep run to "
+             "bring them up to date", as_json)
+
+
 def _run_stages(cfg: PipelineConfig, stages: list[str], strict: bool, as_json: bool) -> None:
     from kgprep.core.stage import held_work_dir, stage_named
     from kgprep.engines import prime_pyarrow, shutdown
@@ -204,6 +215,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
     result = validate_shards(shards_dir, check_alignment=not args.no_alignment)
+    warn_if_earlier_run(shards_dir, args.log_format == "json")
     # The problems are the command's report (stdout); stderr gets the one error line.
     for error in result.errors[:MAX_ERRORS_SHOWN]:
         print(f"error: {error}")
@@ -225,6 +237,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     shards_dir = local_copy(args.shards_dir, UPSTREAM_OF_SHARDS)
     manifest = read_shards_manifest(shards_dir)
+    warn_if_earlier_run(shards_dir, args.log_format == "json")
     work = shards_dir.parent
     tokenizer = Tokenizer.from_file(str(work / manifest["tokenizer"]["path"]))
     labels: dict[str, list[str]] = {}

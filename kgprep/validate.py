@@ -224,6 +224,27 @@ def read_shards_manifest(shards_dir: Path) -> dict[str, Any]:
     return manifest
 
 
+def earlier_run(shards_dir: Path) -> str | None:
+    """Why the shards in ``shards_dir`` are an earlier run's than the stages beside them, or
+    None: extract's manifest is gone (its last run stopped part way: it removes the manifest
+    when it starts), or a graph or subnets manifest is not the one the shards were built from
+    (each part's done-marker records their checksums)."""
+    work = shards_dir.parent
+    if not (work / "extract" / "manifest.json").is_file():
+        return f"{work}/extract has no manifest (its last run did not finish)"
+    current = {name: sha256_file(work / name / "manifest.json") for name in ("graph", "subnets")
+               if (work / name / "manifest.json").is_file()}
+    for marker in sorted(shards_dir.glob("part-*.done.json")):
+        try:
+            built_from = read_json(marker)
+        except DamagedFileError:
+            continue  # validate's checksums judge the shards themselves
+        for name, sha in current.items():
+            if built_from.get(name) not in (None, sha):
+                return f"{work}/{name} changed after these shards were built"
+    return None
+
+
 def validate_shards(shards_dir: Path, check_alignment: bool = True) -> ValidationResult:
     """Every problem found in the shards directory ``shards_dir``. A directory that is missing,
     or holds no shards manifest, is not a set of shards with problems but a wrong argument:

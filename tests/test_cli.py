@@ -371,6 +371,26 @@ def test_reading_commands_warn_when_the_outputs_are_an_earlier_runs(sample_run, 
         assert "an earlier run" in err
 
 
+def test_validate_and_inspect_warn_when_the_shards_are_an_earlier_runs(sample_run, tmp_path,
+                                                                       capsys):
+    work = tmp_path / "work"
+    shutil.copytree(sample_run, work)
+    shards = str(work / "shards")
+    commands = (["validate", shards], ["inspect", shards, "--rows", "1"])
+    for argv in commands:  # built from the graph beside them: nothing to say
+        assert main(argv) == 0
+        assert "warning" not in capsys.readouterr().err
+    graph_manifest = work / "graph" / "manifest.json"
+    graph_manifest.write_text(graph_manifest.read_text() + " ")  # a graph run since
+    for argv in commands:
+        assert main(argv) == 0  # the shards themselves are sound
+        assert capsys.readouterr().err.startswith(
+            f"kgprep: warning: {work}/graph changed after these shards were built")
+    (work / "extract" / "manifest.json").unlink()  # an extract that stopped part way
+    assert main(["validate", shards]) == 0
+    assert "extract has no manifest (its last run did not finish)" in capsys.readouterr().err
+
+
 # --- validate on a missing directory, argument errors as JSON, a missing input (issue #15) ---
 
 
