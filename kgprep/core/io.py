@@ -89,29 +89,33 @@ def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None =
 def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:
     """Read one Parquet file. Unlike ``pq.read_table`` this skips the dataset layer, whose
     first use imports pyarrow.dataset (about 0.3 s of every reduce stage's start)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        with pq.ParquetFile(path) as parquet:
-            return parquet.read(columns=columns)
-    except (FileNotFoundError, PermissionError, IsADirectoryError):  # not damaged: unreadable
-        raise
-    except (pa.ArrowInvalid, OSError) as exc:  # cut short or overwritten
-        raise DamagedFileError(path, f"is not a readable Parquet file ({exc})") from exc
+    with _damage_named(path, "Parquet file"), pq.ParquetFile(path) as parquet:
+        return parquet.read(columns=columns)
 
 
 def read_arrow_stream(path: Path) -> pa.Table:
     """Memory-map one Arrow IPC stream file (a shard) and read it whole, zero-copy."""
     import pyarrow as pa
 
+    with _damage_named(path, "Arrow stream"), pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).read_all()
+
+
+@contextlib.contextmanager
+def _damage_named(path: Path, kind: str) -> Iterator[None]:
+    """pyarrow's errors on a file cut short or overwritten (ArrowInvalid, or an OSError for a
+    cut-short stream) as a DamagedFileError naming ``path``; a missing or unreadable file
+    keeps its own error."""
+    import pyarrow as pa
+
     try:
-        with pa.memory_map(str(path)) as source:
-            return pa.ipc.open_stream(source).read_all()
-    except (FileNotFoundError, PermissionError, IsADirectoryError):  # not damaged: unreadable
+        yield
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
-    except (pa.ArrowInvalid, OSError) as exc:  # a cut-short stream is an OSError
-        raise DamagedFileError(path, f"is not a readable Arrow stream ({exc})") from exc
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DamagedFileError(path, f"is not a readable {kind} ({exc})") from exc
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
