@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kgprep.core.config import ConfigError, PipelineConfig
-from kgprep.core.stage import stage_done, stage_named, stage_names
+from kgprep.core.stage import stage_named, stage_names
 from kgprep.storage.remote import is_url
 
 CONFIG = "config"  # a config value that cannot be used: exit 2
@@ -274,7 +274,7 @@ def check_upstream(cfg: PipelineConfig, first_stage: str) -> Outcome:
                                                 f"missing: run the earlier stages first "
                                                 f"(kgprep {missing[0]})")])
     stale = [] if is_url(cfg.work_dir) else [
-        name for name in _read_chain(first_stage) if not _current(cfg, name)]
+        name for name in _read_chain(first_stage) if not stage_named(name).records_current(cfg)]
     if stale:
         return Outcome(problems=[Problem(INPUT, f"{cfg.work_dir}/{stale[0]} is out of date: its "
                                                 "config, kgprep's code or the stage before it "
@@ -291,7 +291,8 @@ def stale_stages(cfg: PipelineConfig, read: Sequence[str]) -> list[str]:
     if is_url(cfg.work_dir):
         return []
     wanted = {upstream for name in read for upstream in (name, *_read_chain(name))}
-    return [name for name in stage_names() if name in wanted and not _current(cfg, name)]
+    return [name for name in stage_names()
+            if name in wanted and not stage_named(name).records_current(cfg)]
 
 
 def _read_chain(name: str) -> list[str]:
@@ -305,17 +306,6 @@ def _read_chain(name: str) -> list[str]:
             found.add(upstream)
             todo.extend(stage_named(upstream).spec.reads)
     return [stage for stage in stage_names() if stage in found]
-
-
-def _current(cfg: PipelineConfig, name: str) -> bool:
-    """The stage's manifest records the config hash a run would have now and the checksum of
-    the manifest before it (the files it lists are not re-hashed: that is the stage's own
-    check when it runs)."""
-    stage = stage_named(name)
-    if stage.spec.reads and not stage.upstream_key:  # shards: its done-markers record each input
-        return stage.is_current(cfg)
-    expected = stage.expected_manifest(cfg)
-    return expected is not None and stage_done(stage.manifest_path(cfg), expected)
 
 
 def _work_file_exists(work_dir: str, relative: str) -> bool:

@@ -131,6 +131,13 @@ class Stage:
         expected = self.expected_manifest(cfg)
         return expected is not None and manifest_current(self.manifest_path(cfg), expected)
 
+    def records_current(self, cfg: PipelineConfig) -> bool:
+        """The cheap half of ``is_current``, for checks before a run or a read: the manifest
+        records ``expected_manifest`` (the files it lists are not re-hashed; that is the
+        stage's own check when it runs)."""
+        expected = self.expected_manifest(cfg)
+        return expected is not None and stage_done(self.manifest_path(cfg), expected)
+
     def plan(self, cfg: PipelineConfig, upstream_runs: bool) -> Plan:
         """The ``--dry-run`` line, given whether an upstream stage would write."""
         current = self.is_current(cfg)

@@ -845,6 +845,11 @@ class ShardsStage(Stage):
         return (written.get("config_hash") == stage_config_hash("shards", cfg)
                 and written.get("shards") == entries)
 
+    def records_current(self, cfg: PipelineConfig) -> bool:
+        """``is_current``: its done-markers record every input, and checking them reads sizes,
+        not shard bytes."""
+        return self.is_current(cfg)
+
     def _progress(self, cfg: PipelineConfig) -> tuple[list[int] | None, list[dict[str, Any]]]:
         """(the parts a run would build, the done parts' entries); None when the tokenizer
         would be (re)built first, so which parts change is not known."""
