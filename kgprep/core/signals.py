@@ -23,6 +23,18 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 
 @contextlib.contextmanager
+def sigterm_handler_kept() -> Iterator[None]:
+    """Put the SIGTERM handler back after a library that sets its own (``ray.init``: exit 15
+    with no line) has run inside."""
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
 def sigterm_raises() -> Iterator[None]:
     """While inside: SIGTERM raises Terminated in the main thread; the handler before is put
     back after (a caller that is not the main thread cannot set handlers: left as is)."""

@@ -4,11 +4,10 @@ actor that is free, results in input order; a dead actor is restarted and its pa
 from __future__ import annotations
 
 import atexit
-import signal
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from kgprep.core.signals import sigterm_handler_kept
 from kgprep.engines.startup import prime_pyarrow, torch_hidden
 
 if TYPE_CHECKING:
@@ -30,20 +29,16 @@ def map_ray(spec: EngineSpec, setup: Callable[..., None], setup_args: tuple[Any,
         # Started once for the run and kept for its later stages; ``shutdown`` stops it.
         _STARTED_RAY.append(True)
         atexit.register(shutdown)
-        # ray.init sets its own SIGTERM handler (sys.exit(15): no kgprep line, exit 15); the
-        # run's own, which unwinds like Ctrl-C and exits 143, is put back after it.
-        sigterm = signal.getsignal(signal.SIGTERM)
+        options: dict[str, Any] = {"log_to_driver": False}
         if spec.ray_address:
-            ray.init(address=spec.ray_address, log_to_driver=False)
+            options["address"] = spec.ray_address
         else:
-            options: dict[str, Any] = {"num_cpus": spec.workers or None,
-                                       "include_dashboard": False,
-                                       "log_to_driver": False}
+            options.update(num_cpus=spec.workers or None, include_dashboard=False)
             if spec.ray_object_store_mb:
                 options["object_store_memory"] = spec.ray_object_store_mb * 1024 * 1024
+        # The run's SIGTERM handler (exit 143 with kgprep's line) outlives ray.init's own.
+        with sigterm_handler_kept():
             ray.init(**options)
-        if sigterm is not None and threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, sigterm)
 
     model = spec.model
 
