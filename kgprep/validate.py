@@ -32,7 +32,7 @@ from kgprep.core.io import (
     sha256_file,
 )
 from kgprep.core.schemas import shard_schema
-from kgprep.shards import ROLES_MANIFEST
+from kgprep.shards import BUILT_FROM, ROLES_MANIFEST
 from kgprep.shards.align import ROLE_FLAGS, ROLE_NONE
 
 MAX_ERRORS_SHOWN = 20
@@ -232,7 +232,7 @@ def earlier_run(shards_dir: Path) -> str | None:
     work = shards_dir.parent
     if not (work / "extract" / "manifest.json").is_file():
         return f"{work}/extract has no manifest (its last run did not finish)"
-    current = {name: sha256_file(work / name / "manifest.json") for name in ("graph", "subnets")
+    current = {name: sha256_file(work / name / "manifest.json") for name in BUILT_FROM
                if (work / name / "manifest.json").is_file()}
     for marker in sorted(shards_dir.glob("part-*.done.json")):
         try:

@@ -640,6 +640,9 @@ SPEC = StageSpec(
     "manifest.json.",
     code=("shards/*.py", "core/facts.py"), parallel=LARGE_PARTS)
 UPSTREAM_MANIFESTS = ("extract/manifest.json", "graph/manifest.json", "subnets/manifest.json")
+# The stages whose manifest checksum each part's done-marker records under the stage's name
+# (`kgprep validate` compares them with the manifests beside the shards).
+BUILT_FROM = ("graph", "subnets")
 
 
 def _markup_tokens(cfg: PipelineConfig) -> tuple[str, ...]:
@@ -692,8 +695,7 @@ class ShardsStage(Stage):
         upstream = {
             "config_hash": stage_config_hash("shards", cfg),
             "tokenizer_sha256": tokenizer_sha,
-            "graph": sha256_file(work / "graph" / "manifest.json"),
-            "subnets": sha256_file(work / "subnets" / "manifest.json"),
+            **{name: sha256_file(work / name / "manifest.json") for name in BUILT_FROM},
         }
         return [(p, {**upstream, "part_sha256": p["sha256"]}) for p in manifest["parts"]]
 
