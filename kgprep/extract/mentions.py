@@ -154,6 +154,13 @@ DESCRIPTION_TYPES: dict[str, tuple[str, ...]] = {
 
 DEFINITE = frozenset({"the", "this", "that"})
 
+# Place nouns that name their referent in an "of" after them: "the city of Hamburg" is
+# Hamburg, "the town of Porter" is Porter, whatever type the NER gave the name. Not "capital",
+# "region" or "country": "the capital of France" is not France.
+NAMING_PLACE_NOUNS = frozenset({"city", "town", "village", "hamlet", "state", "province",
+                                "county", "borough", "township", "parish", "municipality",
+                                "island", "port", "district", "commune", "prefecture"})
+
 
 # Participles that give a description its name: "a band called Oasis", "known as ...".
 NAMING_VERBS = frozenset({"call", "name", "know", "dub", "title", "nickname"})
@@ -509,7 +516,8 @@ class DocMentions:
         if is_unknown(compact):
             return Mention("<unk>", surface(compact), "unknown", "X",
                            (compact[0].i, compact[-1].i + 1))
-        by_name = self._appositive_name(head) or self._called_name(head)
+        by_name = (self._appositive_name(head) or self._called_name(head)
+                   or self._place_of_name(head))
         if by_name is not None:
             return by_name
         key = phrase_key(compact)
@@ -560,6 +568,29 @@ class DocMentions:
                                (named.start, named.end), resolution="appositive")
         return None
 
+
+    def _place_of_name(self, head: Token) -> Mention | None:
+        """A place noun named by its "of": "the city of Hamburg", "the hamlet of North
+        Ridge". Only "the" and nothing else before the noun ("the old city of Jerusalem" is a
+        part of it), and one name after "of", not a list."""
+        if head.lemma_.lower() not in NAMING_PLACE_NOUNS or head.tag_ != "NN" or [
+                c.lower_ for c in head.lefts] != ["the"]:
+            return None
+        for prep in head.rights:
+            if prep.dep_ != "prep" or prep.lower_ != "of" or prep.i != head.i + 1:
+                continue
+            for pobj in prep.children:
+                index = self.entity_of.get(pobj.i)
+                if pobj.dep_ != "pobj" or index is None or any(
+                        c.dep_ in ("conj", "cc") for c in pobj.children):
+                    continue
+                named = self.named[index]
+                if named.start == prep.i + 1:
+                    # The noun says it is a place: "the town of Porter" is no person.
+                    label = named.label if named.label in (*_PLACE, "FAC") else "GPE"
+                    return Mention(named.key, named.name, "entity", label,
+                                   (named.start, named.end), resolution="place_of")
+        return None
 
     def _called_name(self, head: Token) -> Mention | None:
         """A description named by a participle after it: "a band called Oasis", "the ship,
