@@ -504,7 +504,7 @@ class DocMentions:
             return Mention(parsed[0], surface(compact), "literal", "QUANTITY", core,
                            value=parsed[0], datatype="xsd:decimal", unit=parsed[1])
         if head.pos_ == "NOUN":
-            return self._noun_phrase(head)
+            return counted_mention(head) or self._noun_phrase(head)
         if head.pos_ == "ADJ" and head.ent_type_ == "NORP":
             return Mention(name_key(head.text), head.text, "entity", "NORP", (head.i, head.i + 1))
         compact = compact_tokens(head)
@@ -640,6 +640,39 @@ def specific_modifiers(head: Token) -> list[Token]:
             and any(c.isalnum() for c in t.text)  # not the hyphen of "6-7 typhoons"
             and t.lower_ not in NON_SPECIFIC and t.like_num is False
             and t.ent_type_ not in ("ORDINAL", "CARDINAL") and t.tag_ != "JJS"]
+
+
+def _owned_count(head: Token) -> bool:
+    """Whether a plural noun is counted as something its subject has: the object of "have"
+    ("has 5,000 members") or of an attribute noun that "have" takes ("has a temperature of
+    160 kelvins")."""
+    owner = head.head
+    if head.dep_ == "pobj" and owner.lower_ == "of" and owner.head.pos_ == "NOUN":
+        owner = owner.head
+        if owner.dep_ != "dobj":
+            return False
+        owner = owner.head
+    elif head.dep_ != "dobj":
+        return False
+    return owner.lemma_ == "have"
+
+
+def counted_mention(head: Token) -> Mention | None:
+    """A definite count of a plural noun that its subject has is a measure, the noun its unit:
+    "AFC Ajax has 5,000 members" -> 5000 (members). Not an approximate count ("about 400"), nor
+    one with other modifiers ("two older sisters"), nor a count some other verb takes ("won 13
+    games": what happened, not what the subject has)."""
+    if head.tag_ != "NNS" or not _owned_count(head):
+        return None
+    lefts = list(head.lefts)
+    if len(lefts) != 1 or lefts[0].dep_ != "nummod" or any(True for _ in lefts[0].children):
+        return None
+    parsed = parse_quantity(lefts[0].text)
+    if parsed is None or parsed[1] is not None:
+        return None
+    return Mention(f"{parsed[0]}^^xsd:decimal", f"{lefts[0].text} {head.text}", "literal", "COUNT",
+                   (lefts[0].i, head.i + 1), value=parsed[0], datatype="xsd:decimal",
+                   unit=head.lower_)
 
 
 def literal_mention(ent: Span, value: tuple[str, str] | None, vague: str,

@@ -208,7 +208,8 @@ def _no_edge_reason(rule: str, subj: Argument, obj: Argument | None, unasserted:
         return unasserted
     if modality in HEDGING_MODALS:
         return "hedged"
-    if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity":
+    if relation.split(" ")[0] in BLEACHED_VERBS and obj.mention.kind != "entity" and (
+            obj.mention.ent_type != "COUNT"):  # "has 5,000 members": the unit says what
         return "bleached_relation"
     return _precision_reason(rule, subj, obj, relation, verb, written, mentions)
 
