@@ -645,7 +645,11 @@ def specific_modifiers(head: Token) -> list[Token]:
 def _owned_count(head: Token) -> bool:
     """Whether a plural noun is counted as something its subject has: the object of "have"
     ("has 5,000 members") or of an attribute noun that "have" takes ("has a temperature of
-    160 kelvins")."""
+    160 kelvins"). Not a count of a narrower set than the noun says ("two centers for stroke
+    treatment": the key would lose what they are for), nor one that holds for a time ("had
+    seven walks in the 2010 season": what happened then, not what the subject has)."""
+    if any(c.dep_ in ("prep", "acl", "relcl") for c in head.rights):
+        return False
     owner = head.head
     if head.dep_ == "pobj" and owner.lower_ == "of" and owner.head.pos_ == "NOUN":
         owner = owner.head
@@ -654,7 +658,9 @@ def _owned_count(head: Token) -> bool:
         owner = owner.head
     elif head.dep_ != "dobj":
         return False
-    return owner.lemma_ == "have"
+    return owner.lemma_ == "have" and not any(
+        t.ent_type_ in ("DATE", "TIME") for c in owner.children
+        if c.dep_ in ("prep", "npadvmod") for t in c.subtree)
 
 
 def counted_mention(head: Token) -> Mention | None:

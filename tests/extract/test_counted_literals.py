@@ -35,6 +35,13 @@ def test_the_literal_keeps_value_unit_and_words(nlp):
      ("springfield", "have", "about 12,000 inhabitant", "bleached_relation")),
     ("Smith had two older sisters.", ("smith", "have", "two older sister", "object:generic")),
     ("Manchester United won 13 games.", ("manchester united", "win", "13 game", "object:generic")),
+    # A narrower set than the noun says, and a count that holds for a time.
+    ("Springfield Hospital has two wards for burns patients.",
+     ("springfield hospital", "have", "two ward", "object:generic")),
+    ("Babe Ruth had 60 homers in the 1927 season.",
+     ("babe ruth", "have", "60 homer", "bleached_relation")),
+    ("Lou Gehrig had 47 homers during 1927.",
+     ("lou gehrig", "have", "47 homer", "bleached_relation")),
 ])
 def test_other_counts_stay_what_they_were(nlp, text, expected):
     assert expected in reasons(nlp, text)
