@@ -355,15 +355,16 @@ def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
     return all(recorded.get(k) == v for k, v in expected.items())
 
 
-def done_record(marker: Path, expected: dict[str, Any], outputs: Iterable[Path] = ()
+def done_record(marker: Path, expected: dict[str, Any], output: Path | None = None
                 ) -> dict[str, Any] | None:
-    """A part's done-marker record when it records ``expected`` and ``outputs`` exist; else
-    None (the part runs)."""
+    """A part's done-marker record when it records ``expected`` and ``output`` is ``intact``
+    (there, with the size the marker records); else None (the part runs)."""
     if not stage_done(marker, expected):
         return None
-    if not all(path.is_file() for path in outputs):
+    record = read_json(marker)
+    if output is not None and not intact(output, record.get("bytes")):
         return None
-    return read_json(marker)
+    return record
 
 
 def intact(path: Path, recorded_bytes: int | None) -> bool:

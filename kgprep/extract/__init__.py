@@ -387,8 +387,8 @@ def part_done(out_dir: Path, part: Part | PartDescriptor, config_hash: str
     """The part's done-marker record when its output exists and matches input and config."""
     out = part_path(out_dir, part.index)
     marker = out.with_suffix(".done.json")
-    record = done_record(marker, {"fingerprint": part.fingerprint, "config_hash": config_hash})
-    return record if record is not None and intact(out, record.get("bytes")) else None
+    return done_record(marker, {"fingerprint": part.fingerprint, "config_hash": config_hash},
+                       out)
 
 
 def done_records(out_dir: Path, config_hash: str) -> list[dict[str, Any]]:

@@ -264,9 +264,16 @@ class GraphStage(Stage):
         for part in read_extract_manifest(work)["parts"]:
             out = work / "rdf" / part["file"].replace(".parquet", ".nq")
             expected = {"part_sha256": part["sha256"], "config_hash": config_hash}
-            done = done_record(out.with_suffix(".done.json"), expected, (out,))
+            done = done_record(out.with_suffix(".done.json"), expected, out)
             items.append((part["file"], expected, None if done is None else done["quads"]))
         return items
+
+    def is_current(self, cfg: PipelineConfig) -> bool:
+        """The graph tables are current (``Stage.is_current``) and so is every part's N-Quads
+        file: one cut short or removed since is written again, not left for a store to fail
+        on."""
+        return super().is_current(cfg) and all(
+            quads is not None for _, _, quads in self.parts(cfg))
 
     def process(self, item: tuple[str, dict[str, Any], int | None], *args: Any
                 ) -> tuple[int, dict[str, int], PartAggregates]:
@@ -282,7 +289,8 @@ class GraphStage(Stage):
         if quads is None:
             out = workdir.root / "rdf" / file.replace(".parquet", ".nq")
             quads = write_part_nquads(out, docs, cfg.graph.base_iri, cfg.graph.min_confidence)
-            write_json(out.with_suffix(".done.json"), {**expected, "quads": quads})
+            write_json(out.with_suffix(".done.json"),
+                       {**expected, "quads": quads, "bytes": out.stat().st_size})
             workdir.publish(out, out.with_suffix(".done.json"))
         flat = flatten_triples(docs, cfg.graph.min_confidence)
         return quads, triple_outcomes(flat), aggregate_part(flat)

@@ -481,7 +481,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
         marker = path.with_name("tokenizer.done.json")
         expected = _trained_tokenizer_record(cfg, manifest)
         special = tuple(expected["special"])
-        if done_record(marker, expected, (path,)) is None:
+        if done_record(marker, expected, path) is None:
             files = [work / "extract" / p["file"] for p in manifest["parts"]]
 
             def texts() -> Any:
@@ -669,7 +669,7 @@ def tokenizer_sha256(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]) 
     if cfg.shards.tokenizer:  # a copy with the markup tokens, rewritten from the user's
         return None
     expected = _trained_tokenizer_record(cfg, manifest)
-    if done_record(path.with_name("tokenizer.done.json"), expected, (path,)) is None:
+    if done_record(path.with_name("tokenizer.done.json"), expected, path) is None:
         return None
     return sha256_file(path)
 

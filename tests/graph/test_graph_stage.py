@@ -88,3 +88,17 @@ def _docs(path):
     from kgprep.core.io import read_arrow_stream
 
     return [d for row in read_arrow_stream(path)["docs"].to_pylist() for d in row]
+
+
+def test_a_cut_short_or_removed_nquads_part_is_written_again(sample_run, tmp_path):
+    shutil.copytree(sample_run, tmp_path / "work")
+    pipeline = sample_pipeline(tmp_path, extra="")
+    rdf = tmp_path / "work" / "rdf"
+    first, second = sorted(rdf.glob("part-*.nq"))[:2]
+    kept = {path: path.read_bytes() for path in (first, second)}
+    first.write_bytes(kept[first][: len(kept[first]) // 2])
+    second.unlink()
+    assert main(["graph", str(pipeline)]) == 0
+    assert {path: path.read_bytes() for path in (first, second)} == kept
+    stats = json.loads((tmp_path / "work" / "stats" / "graph.json").read_text())
+    assert "up_to_date" not in stats["counts"]
