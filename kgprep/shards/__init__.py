@@ -489,7 +489,7 @@ def prepare_tokenizer(cfg: PipelineConfig, work: Path, manifest: dict[str, Any]
                     yield from read_parquet(f, columns=["text"])["text"].to_pylist()
 
             train_byte_level_bpe(texts(), cfg.shards.vocab_size, path, special)
-            write_json(marker, expected)
+            write_json(marker, {**expected, "bytes": path.stat().st_size})
     tokenizer = Tokenizer.from_file(str(path))
     info = describe(tokenizer, path, cfg.shards.eos_token, cfg.shards.pad_token,
                     os.path.relpath(path, work))

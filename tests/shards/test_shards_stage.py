@@ -85,6 +85,16 @@ def test_a_trained_bpe_carries_the_configured_special_tokens(sample_run, tmp_pat
     assert validate_shards(work / "shards").ok
 
 
+def test_a_cut_short_trained_tokenizer_is_trained_again(sample_run, tmp_path):
+    shutil.copytree(sample_run, tmp_path / "work")
+    pipeline = sample_pipeline(tmp_path)
+    path = tmp_path / "work" / "tokenizer" / "tokenizer.json"
+    kept = path.read_bytes()
+    path.write_bytes(kept[: len(kept) // 2])
+    assert main(["shards", str(pipeline)]) == 0
+    assert path.read_bytes() == kept
+
+
 def test_unpacked_layout_one_document_a_row(sample_run, tmp_path):
     work = rerun_shards(sample_run, tmp_path, 'packing = "none"')
     assert validate_shards(work / "shards").ok
