@@ -1,0 +1,25 @@
+"""The paired speed measurement: every document goes through both sides, chunk by chunk."""
+
+from __future__ import annotations
+
+from kgprep.benchmarks import pipeline
+from kgprep.core.config import ExtractConfig
+from kgprep.extract.corpus import Document
+
+
+def test_paired_chunks_time_both_sides_on_every_chunk(nlp, monkeypatch):
+    import kgprep.extract as extract
+
+    seen: list[tuple[str, list[str]]] = []
+    real_core = extract.process_documents
+
+    def core(nlp, documents, cfg):
+        seen.append(("core", [d.doc_id for d in documents]))
+        return real_core(nlp, documents, cfg)
+
+    monkeypatch.setattr(extract, "process_documents", core)
+    documents = [Document(f"d{i}", f"Paris is the capital of France {i} times.", "test")
+                 for i in range(5)]
+    bare, stage = pipeline.paired_chunks(nlp, documents, ExtractConfig(), chunk=2)
+    assert bare > 0 and stage > 0
+    assert seen == [("core", ["d0", "d1"]), ("core", ["d2", "d3"]), ("core", ["d4"])]
