@@ -74,6 +74,9 @@ READ_WHILE_DESIGNING = frozenset({
     # key was designed, showed the facts of these two.
     "carb/dev.txt:283",
     "wikitext-2/valid.txt:1262",
+    # Fourteenth session: its fact ("Deseret Bank has six offices") was labelled in round 23
+    # and its parse read while the counted literal's guards were written.
+    "carb/dev.txt:416",
 })
 
 
