@@ -631,7 +631,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
     """The exit code and kind (for --log-format json) of a failure, from the one table."""
     from kgprep.core.io import DamagedFileError, LockedError
     from kgprep.core.preflight import INPUT, PreflightError
-    from kgprep.extract.corpus import InputChangedError
+    from kgprep.extract.records import InputChangedError
 
     if isinstance(exc, PreflightError):
         return (EXIT_INPUT, "missing input") if exc.kind == INPUT else (EXIT_CONFIG,

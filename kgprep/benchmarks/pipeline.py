@@ -29,7 +29,8 @@ def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
     import json
 
     from kgprep.core.config import parse_config
-    from kgprep.extract.corpus import Document, iter_records
+    from kgprep.extract.corpus import iter_records
+    from kgprep.extract.records import Document
 
     cfg = parse_config(raw, tmp)
     if not limit:
@@ -105,7 +106,8 @@ def bench_speed(shared: Path, model: str, limit: int, repeats: int = 2) -> bool:
     differed by 30%; its CPU time drifts with the wall clock), so the two run interleaved,
     ``repeats`` rounds, and each side keeps its fastest round (as ``bench_pipeline`` does)."""
     from kgprep.extract import count_words, load_nlp, run_extract
-    from kgprep.extract.corpus import Document, iter_records
+    from kgprep.extract.corpus import iter_records
+    from kgprep.extract.records import Document
 
     corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
     with tempfile.TemporaryDirectory() as tmp:
@@ -478,7 +480,8 @@ import json, os, resource, sys, time
 # On the same CPU as the 1-worker pipeline (see _pipeline_run).
 os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-1:])
 from kgprep.core.config import parse_config
-from kgprep.extract.corpus import Document, iter_records
+from kgprep.extract.corpus import iter_records
+from kgprep.extract.records import Document
 from kgprep.extract import count_words, load_nlp
 from pathlib import Path
 cfg = parse_config(json.loads(sys.argv[1]), Path(sys.argv[2]))
@@ -661,7 +664,8 @@ def bench_long_document(size_mb: float = 50.0, shared: Path | None = None,
     import json
 
     from kgprep.core.config import InputConfig
-    from kgprep.extract.corpus import Document, iter_records
+    from kgprep.extract.corpus import iter_records
+    from kgprep.extract.records import Document
 
     wikitext = (shared or ROOT.parent / "shared") / "data/corpus/wikitext-2/valid.txt"
     source = wikitext if wikitext.is_file() else ROOT / "data/sample/corpus.jsonl"

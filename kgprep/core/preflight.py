@@ -123,7 +123,7 @@ def check_inputs(cfg: PipelineConfig) -> Outcome:
     denied, a directory that cannot be listed, a socket or device where a file should be.
     Remote (URL) inputs are only listed here; their objects are read by the stage.
     """
-    from kgprep.extract.corpus import expand_inputs
+    from kgprep.extract.inputs import expand_inputs
 
     problems: list[Problem] = []
     for index, raw in enumerate(cfg.input.paths):

@@ -38,7 +38,8 @@ from kgprep.core.stage import (
     stage_config_hash,
 )
 from kgprep.engines import EngineSpec
-from kgprep.extract.corpus import (
+from kgprep.extract.corpus import iter_parts, iter_records, read_part
+from kgprep.extract.records import (
     Document,
     NoDocumentsError,
     Part,
@@ -46,9 +47,6 @@ from kgprep.extract.corpus import (
     Record,
     Reject,
     Skip,
-    iter_parts,
-    iter_records,
-    read_part,
 )
 
 # Components the extractor reads: POS and lemmas, the parse, and entity types.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kgprep.benchmarks import pipeline
 from kgprep.core.config import ExtractConfig
-from kgprep.extract.corpus import Document
+from kgprep.extract.records import Document
 
 
 def test_paired_chunks_time_both_sides_on_every_chunk(nlp, monkeypatch):

@@ -6,15 +6,9 @@ import json
 import pytest
 
 from kgprep.core.config import InputConfig
-from kgprep.extract.corpus import (
-    Document,
-    Reject,
-    content_id,
-    iter_parts,
-    iter_records,
-    normalise_text,
-    text_lines,
-)
+from kgprep.extract.corpus import iter_parts, iter_records
+from kgprep.extract.readers import text_lines
+from kgprep.extract.records import Document, Reject, content_id, normalise_text
 
 
 def _records(tmp_path, lines: list[bytes], **kwargs):

@@ -12,7 +12,8 @@ import pytest
 
 from kgprep.cli import main
 from kgprep.core.config import ConfigError, InputConfig, load_config
-from kgprep.extract.corpus import Document, Reject, iter_parts, iter_records
+from kgprep.extract.corpus import iter_parts, iter_records
+from kgprep.extract.records import Document, Reject
 from tests.conftest import ROOT, input_pipeline, write_pipeline
 from tests.test_batch import artifacts
 

@@ -16,7 +16,8 @@ import pytest
 
 from kgprep.cli import main
 from kgprep.core.config import InputConfig
-from kgprep.extract.corpus import Document, Reject, iter_records
+from kgprep.extract.corpus import iter_records
+from kgprep.extract.records import Document, Reject
 from tests.conftest import input_pipeline
 
 TEXTS = ["Marie Curie discovered polonium in Paris.", "NASA launched the Hubble telescope.",

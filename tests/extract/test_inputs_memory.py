@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from kgprep.core.config import ExtractConfig
 from kgprep.extract import MemoryZones, process_documents
-from kgprep.extract.corpus import Document
+from kgprep.extract.records import Document
 
 
 class PieceSpy:
@@ -152,7 +152,7 @@ def test_ids_and_part_fingerprints_do_not_depend_on_the_hash_window(monkeypatch)
     ids and part fingerprints stay the hashes of the whole UTF-8 text, as before."""
     import hashlib
 
-    from kgprep.extract import corpus
+    from kgprep.extract import corpus, records
 
     texts = ["", "a", "Zoë 😀 € x" * 7, "é" * 23]
     docs = [Document(f"id-{i}", t, f"src-{i}") for i, t in enumerate(texts)]
@@ -162,11 +162,11 @@ def test_ids_and_part_fingerprints_do_not_depend_on_the_hash_window(monkeypatch)
             encoded = value.encode("utf-8")
             expected.update(len(encoded).to_bytes(8, "little") + encoded)
     for window in (1, 3, 1 << 20):
-        monkeypatch.setattr(corpus, "HASH_WINDOW", window)
+        monkeypatch.setattr(records, "HASH_WINDOW", window)  # _text_windows reads it there
         assert corpus.iter_parts(docs, 10, []).__next__().fingerprint == expected.hexdigest()
         for text in texts:
             want = "sha256-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-            assert corpus.content_id(text) == want
+            assert records.content_id(text) == want
 
 
 def test_a_part_with_a_long_document_has_statistics_for_all_but_its_text(nlp, tmp_path):

@@ -11,7 +11,9 @@ import pytest
 
 from kgprep.cli import main
 from kgprep.core.config import ConfigError, InputConfig, load_config
-from kgprep.extract.corpus import Document, Skip, iter_records, text_key
+from kgprep.extract.corpus import iter_records
+from kgprep.extract.records import Document, Skip
+from kgprep.extract.screen import text_key
 from tests.conftest import write_pipeline
 from tests.test_batch import artifacts
 

@@ -13,13 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from kgprep.core.config import InputConfig
-from kgprep.extract.corpus import (
-    Document,
-    InputChangedError,
-    iter_parts,
-    iter_records,
-    read_part,
-)
+from kgprep.extract.corpus import iter_parts, iter_records, read_part
+from kgprep.extract.records import Document, InputChangedError
 
 
 def _parts(cfg: InputConfig, base: Path, part_size: int = 3) -> list:
@@ -143,7 +138,7 @@ def test_an_input_changed_under_the_run_is_an_error(tmp_path):
 
 
 def test_a_document_not_read_from_an_input_has_no_descriptor():
-    from kgprep.extract.corpus import Part
+    from kgprep.extract.records import Part
 
     part = Part(0, [Document("x", "text", "memory")], "f")
     with pytest.raises(ValueError, match="not read from an input"):
