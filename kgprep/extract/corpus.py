@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from kgprep.core.config import InputConfig
 from kgprep.extract.inputs import expand_inputs
-from kgprep.extract.readers import _read_file
+from kgprep.extract.readers import read_file
 from kgprep.extract.records import (
     Document,
     InputChangedError,
@@ -28,7 +28,7 @@ from kgprep.extract.records import (
     Record,
     Reject,
     Skip,
-    _hash_text,
+    hash_text,
 )
 from kgprep.extract.screen import Screen
 from kgprep.storage.remote import is_url
@@ -41,7 +41,7 @@ def iter_records(cfg: InputConfig, base_dir: str, leave_out: Sequence[str] = ()
     screen = Screen(cfg)
     for path, fmt in expand_inputs(cfg, leave_out):
         source = path if is_url(path) else os.path.relpath(path, base_dir)
-        for record in _read_file(path, fmt, cfg, source):
+        for record in read_file(path, fmt, cfg, source):
             yield screen.check(record) if isinstance(record, Document) else record
 
 
@@ -49,7 +49,7 @@ def _fingerprint(documents: list[Document]) -> str:
     digest = hashlib.sha256()
     for doc in documents:
         for value in (doc.doc_id, doc.source, doc.text):
-            _hash_text(digest, value, length_prefixed=True)
+            hash_text(digest, value, length_prefixed=True)
     return digest.hexdigest()
 
 
@@ -121,7 +121,7 @@ def _read_documents_at(source: str, locations: list[Location], cfg: InputConfig
     first = locations[0]
     pending = collections.deque(locations)
     found: list[Document] = []
-    records = _read_file(first.path, first.fmt, cfg, source, (first.offset, first.line))
+    records = read_file(first.path, first.fmt, cfg, source, (first.offset, first.line))
     with contextlib.closing(records):
         for record in records:
             if isinstance(record, Reject) and record.reason.startswith("unreadable file"):

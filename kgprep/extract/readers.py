@@ -21,13 +21,13 @@ from typing import IO, Any
 from kgprep.core.config import ConfigError, InputConfig
 from kgprep.extract.inputs import split_compression
 from kgprep.extract.records import (
-    _SURROGATE,
+    LONE_SURROGATE,
     Document,
     Location,
     Reject,
-    _excerpt,
     normalise_text,
     positional_id,
+    short_excerpt,
 )
 
 # Windows tools start UTF-8 files with a byte order mark; JSON (RFC 8259) lets readers ignore it.
@@ -49,29 +49,30 @@ def _make_document(
     record: Any, cfg: InputConfig, source: str, position: str, location: Location | None = None
 ) -> Document | Reject:
     if not isinstance(record, dict):
-        return Reject(source, position, "record is not a JSON object", _excerpt(record))
+        return Reject(source, position, "record is not a JSON object", short_excerpt(record))
     if cfg.text_field not in record:
-        return Reject(source, position, f"missing text field '{cfg.text_field}'", _excerpt(record))
+        return Reject(source, position, f"missing text field '{cfg.text_field}'",
+                      short_excerpt(record))
     text = record[cfg.text_field]
     if not isinstance(text, str):
         reason = f"text field '{cfg.text_field}' is {type(text).__name__}, not a string"
-        return Reject(source, position, reason, _excerpt(record))
+        return Reject(source, position, reason, short_excerpt(record))
     raw_id = record.get(cfg.id_field)
     for name, value in (("text", text), ("id", raw_id)):
-        if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+        if isinstance(value, str) and (bad := LONE_SURROGATE.search(value)):
             reason = (f"unencodable text: {name} field holds a lone surrogate "
                       f"U+{ord(bad.group()):04X}, which UTF-8 cannot encode")
-            return Reject(source, position, reason, _excerpt(value))
+            return Reject(source, position, reason, short_excerpt(value))
     text = normalise_text(text)
     if not text.strip():
-        return Reject(source, position, "empty or whitespace-only text", _excerpt(record))
+        return Reject(source, position, "empty or whitespace-only text", short_excerpt(record))
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         doc_id = positional_id(text, source, position)
     elif isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):
         doc_id = str(raw_id)
     else:
         reason = f"id field '{cfg.id_field}' is {type(raw_id).__name__}, not a string or integer"
-        return Reject(source, position, reason, _excerpt(record))
+        return Reject(source, position, reason, short_excerpt(record))
     return Document(doc_id=doc_id, text=text, source=source, position=position,
                     location=location)
 
@@ -374,7 +375,7 @@ def _unreadable_errors() -> tuple[type[BaseException], ...]:
     return (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error, pa.ArrowException)
 
 
-def _read_file(path: str, fmt: str, cfg: InputConfig, source: str,
+def read_file(path: str, fmt: str, cfg: InputConfig, source: str,
                start: tuple[int, int] = (0, 1)) -> Generator[Document | Reject, None, None]:
     """One input's records, from ``start`` (a Location's offset and line) on. A file that
     cannot be read (corrupt, truncated, not the format its name says) ends in one reject naming

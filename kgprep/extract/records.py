@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 # C0/C1 control characters other than tab, newline and carriage return.
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Surrogates cannot be encoded as UTF-8: JSON "\ud800" decodes to one.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _text_windows(text: str) -> Iterator[bytes]:
         yield text[start:start + HASH_WINDOW].encode("utf-8")
 
 
-def _hash_text(digest: Any, text: str, length_prefixed: bool = False) -> None:
+def hash_text(digest: Any, text: str, length_prefixed: bool = False) -> None:
     """Feed ``text`` as UTF-8 to ``digest``, optionally preceded by its byte length."""
     if length_prefixed:
         size = sum(len(window) for window in _text_windows(text))
@@ -150,7 +150,7 @@ def _hash_text(digest: Any, text: str, length_prefixed: bool = False) -> None:
 
 def content_id(text: str) -> str:
     digest = hashlib.sha256()
-    _hash_text(digest, text)
+    hash_text(digest, text)
     return "sha256-" + digest.hexdigest()[:20]
 
 
@@ -161,6 +161,6 @@ def positional_id(text: str, source: str, position: str) -> str:
     return f"{content_id(text)}-{where}"
 
 
-def _excerpt(value: Any, limit: int = 200) -> str:
+def short_excerpt(value: Any, limit: int = 200) -> str:
     text = value if isinstance(value, str) else repr(value)
-    return _SURROGATE.sub("\ufffd", text[:limit])
+    return LONE_SURROGATE.sub("\ufffd", text[:limit])

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kgprep.core.config import ConfigError, InputConfig
-from kgprep.extract.records import Document, Reject, Skip, _excerpt
+from kgprep.extract.records import Document, Reject, Skip, short_excerpt
 from kgprep.extract.scripts import all_latin, mostly_other_script
 
 _WHITESPACE = re.compile(r"\s")
@@ -43,7 +43,7 @@ class Screen:
         if id_key in self.ids:
             return Reject(doc.source, doc.position, f"duplicate id '{doc.doc_id}': an earlier "
                           "document has it (set input.id_field to a unique field)",
-                          _excerpt(doc.text))
+                          short_excerpt(doc.text))
         if self.deduplicate:
             self.seen[key] = doc.doc_id
         if self.languages:
