@@ -32,8 +32,9 @@ from kgprep.core.io import (
     sha256_file,
 )
 from kgprep.core.schemas import shard_schema
-from kgprep.shards import BUILT_FROM, ROLES_MANIFEST
+from kgprep.shards import BUILT_FROM
 from kgprep.shards.align import ROLE_FLAGS, ROLE_NONE
+from kgprep.shards.annotate import ROLES_MANIFEST
 
 MAX_ERRORS_SHOWN = 20
 

@@ -281,7 +281,7 @@ def _nmi_purity(labels: list[str], clusters: list[int]) -> tuple[float, float]:
 def _doc_subnets(work: Path) -> dict[str, list[int]]:
     """Each document's triples' subnetworks (the subnetwork of each triple's graph edge)."""
     from kgprep.core.io import read_parquet
-    from kgprep.shards import load_lookup, triple_graph_ids
+    from kgprep.shards.annotate import load_lookup, triple_graph_ids
     from kgprep.storage.workdir import WorkDir
 
     lookup = load_lookup(WorkDir(str(work)))

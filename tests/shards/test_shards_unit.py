@@ -12,20 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgprep.core.io import sha256_file
-from kgprep.core.schemas import TRIPLE_TYPE
-from kgprep.shards import (
-    ROLES_MANIFEST,
-    DocTokens,
-    GraphLookup,
-    Markup,
-    annotate_part,
-    pack_rows,
-    rows_to_table,
-    shard_schema,
-    unpacked_rows,
-    write_stream,
-)
+from kgprep.core.schemas import TRIPLE_TYPE, shard_schema
 from kgprep.shards.align import ROLE_FLAGS, align_spans, paint_first, paint_or, token_bounds
+from kgprep.shards.annotate import ROLES_MANIFEST, DocTokens, GraphLookup, Markup, annotate_part
+from kgprep.shards.rows import pack_rows, rows_to_table, unpacked_rows, write_stream
 from kgprep.shards.tokenizer import KG_TOKENS, train_byte_level_bpe
 from kgprep.validate import check_row_roles, validate_shards
 from tests.tokenizers_for_tests import KINDS
