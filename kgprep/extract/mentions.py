@@ -501,8 +501,9 @@ class DocMentions:
                     _clock_or_range(head)):
                 return Mention(phrase_key(compact), surface(compact), "vague_number", "NUM",
                                core)
-            return Mention(parsed[0], surface(compact), "literal", "QUANTITY", core,
-                           value=parsed[0], datatype="xsd:decimal", unit=parsed[1])
+            return Mention(f"{parsed[0]}^^xsd:decimal", surface(compact), "literal",
+                           "QUANTITY", core, value=parsed[0], datatype="xsd:decimal",
+                           unit=parsed[1])
         if head.pos_ == "NOUN":
             return counted_mention(head) or self._noun_phrase(head)
         if head.pos_ == "ADJ" and head.ent_type_ == "NORP":

@@ -45,3 +45,17 @@ def test_the_literal_keeps_value_unit_and_words(nlp):
 ])
 def test_other_counts_stay_what_they_were(nlp, text, expected):
     assert expected in reasons(nlp, text)
+
+
+def test_a_number_the_ner_left_untagged_keys_like_a_tagged_one(nlp):
+    from kgprep.extract.mentions import DocMentions
+
+    tagged = nlp("The bridge is 2702.0 long.")
+    untagged = nlp("The bridge is 2702.0 long.")
+    untagged.ents = []
+    keys = []
+    for doc in (tagged, untagged):
+        number = next(t for t in doc if t.pos_ == "NUM")
+        mention = DocMentions.of(doc).mention(number)
+        keys.append((mention.key, mention.kind, mention.datatype))
+    assert keys == [("2702.0^^xsd:decimal", "literal", "xsd:decimal")] * 2
