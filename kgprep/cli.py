@@ -378,7 +378,7 @@ def cmd_eval_carb(args: argparse.Namespace) -> int:
         if not args.sentences:
             raise ConfigError("kgprep eval carb needs --sentences (or --system to score a file)")
         from kgprep.evaluate import extract_sentences, read_sentences
-        from kgprep.extract import load_nlp
+        from kgprep.extract.parse import load_nlp
 
         nlp = load_nlp(args.spacy_model)
         lines: list[str] = []

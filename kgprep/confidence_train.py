@@ -198,7 +198,7 @@ def fact_rows(doc: Any, doc_id: str) -> list[dict[str, Any]]:
 def build_pool(shared: Path, model: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every graph fact (no ``no_edge_reason``, not negated; any confidence) of the sampled
     documents, and one record per document with its sentence count."""
-    from kgprep.extract import load_nlp
+    from kgprep.extract.parse import load_nlp
 
     nlp = load_nlp(model)
     documents = sample_documents(shared)
@@ -387,7 +387,7 @@ def current_heldout(model: str, labels_dir: Path = LABELS_DIR
     current confidence, sentences, facts with no label). A fact keeps its label when the same
     document, sentence, readable fact and keys were labelled; rules changed since labelling show up
     as unlabelled facts, never as silently dropped ones."""
-    from kgprep.extract import load_nlp
+    from kgprep.extract.parse import load_nlp
 
     labels = {signature(row): row["label"] for row in read_jsonl(labels_dir / "labels.jsonl")}
     docs = [d for d in read_jsonl(labels_dir / "documents.jsonl") if d["split"] == "heldout"]

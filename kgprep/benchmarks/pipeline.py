@@ -47,7 +47,7 @@ def _config_with_limit(raw: dict[str, Any], tmp: Path, limit: int) -> Any:
 def bench_carb(shared: Path, model: str) -> bool:
     from kgprep.carb import parse_predictions, read_gold, read_predictions, score, tab_lines
     from kgprep.evaluate import extract_sentences, read_sentences
-    from kgprep.extract import load_nlp
+    from kgprep.extract.parse import load_nlp
 
     carb = shared / "data" / "carb"
     gold = read_gold(carb / "gold" / "dev.tsv")
@@ -83,7 +83,7 @@ def paired_chunks(nlp: Any, documents: list[Any], cfg: Any, chunk: int = PAIRED_
     bare ``nlp.pipe`` and through ``process_documents`` (the stage's parse, extraction and
     Arrow rows, without its reading, writing or one-time loads) one right after the other,
     in alternating order, so that the VM's drift over minutes falls on both sides alike."""
-    from kgprep.extract import count_words, process_documents
+    from kgprep.extract.parse import count_words, process_documents
 
     bare = core = 0.0
     for number, start in enumerate(range(0, len(documents), chunk)):
@@ -105,8 +105,9 @@ def bench_speed(shared: Path, model: str, limit: int, repeats: int = 2) -> bool:
     process each. The VM's speed drifts by 10-15% over minutes (single rounds here have
     differed by 30%; its CPU time drifts with the wall clock), so the two run interleaved,
     ``repeats`` rounds, and each side keeps its fastest round (as ``bench_pipeline`` does)."""
-    from kgprep.extract import count_words, load_nlp, run_extract
+    from kgprep.extract import run_extract
     from kgprep.extract.corpus import iter_records
+    from kgprep.extract.parse import count_words, load_nlp
     from kgprep.extract.records import Document
 
     corpus = shared / "data" / "corpus" / "wikitext-2" / "valid.txt"
@@ -482,7 +483,7 @@ os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[-1:])
 from kgprep.core.config import parse_config
 from kgprep.extract.corpus import iter_records
 from kgprep.extract.records import Document
-from kgprep.extract import count_words, load_nlp
+from kgprep.extract.parse import count_words, load_nlp
 from pathlib import Path
 cfg = parse_config(json.loads(sys.argv[1]), Path(sys.argv[2]))
 texts = [r.text for r in iter_records(cfg.input, cfg.base_dir) if isinstance(r, Document)]

@@ -156,7 +156,8 @@ def check_spacy_model(cfg: PipelineConfig) -> Outcome:
     """The spaCy pipeline is installed and loads. Loaded once here; an in-process extract
     (the local engine with one worker) keeps it, other workers load their own."""
     from kgprep.engines import torch_hidden
-    from kgprep.extract import load_in_process, load_nlp
+    from kgprep.extract import load_in_process
+    from kgprep.extract.parse import load_nlp
 
     model = cfg.extract.spacy_model
     note = f"spaCy pipeline {model!r} loads"

@@ -8,16 +8,16 @@ from kgprep.extract.records import Document
 
 
 def test_paired_chunks_time_both_sides_on_every_chunk(nlp, monkeypatch):
-    import kgprep.extract as extract
+    import kgprep.extract.parse as parse
 
     seen: list[tuple[str, list[str]]] = []
-    real_core = extract.process_documents
+    real_core = parse.process_documents
 
     def core(nlp, documents, cfg):
         seen.append(("core", [d.doc_id for d in documents]))
         return real_core(nlp, documents, cfg)
 
-    monkeypatch.setattr(extract, "process_documents", core)
+    monkeypatch.setattr(parse, "process_documents", core)
     documents = [Document(f"d{i}", f"Paris is the capital of France {i} times.", "test")
                  for i in range(5)]
     bare, stage = pipeline.paired_chunks(nlp, documents, ExtractConfig(), chunk=2)

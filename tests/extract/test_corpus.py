@@ -175,7 +175,8 @@ def test_text_lines_end_at_lf_crlf_or_a_lone_cr_across_chunk_boundaries(chunk_si
 
 
 def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
-    from kgprep.extract import ExtractConfig, process_documents, split_long_text
+    from kgprep.core.config import ExtractConfig
+    from kgprep.extract.parse import process_documents, split_long_text
 
     sentence = "Marie Curie discovered polonium in Paris. "
     text = sentence * 400  # 16,800 characters
@@ -198,7 +199,8 @@ def test_long_documents_are_parsed_in_pieces_and_nothing_is_lost(nlp):
 def test_memory_zones_keep_vocabulary_across_parts_until_it_grows_too_big(nlp):
     """Parts share what earlier parts added to the vocabulary (re-adding it every part cost
     parse time), and it is all freed once the zone has gained ``renew_after`` strings."""
-    from kgprep.extract import ExtractConfig, MemoryZones, process_documents
+    from kgprep.core.config import ExtractConfig
+    from kgprep.extract.parse import MemoryZones, process_documents
 
     zones = MemoryZones(nlp, renew_after=50)
     base = len(nlp.vocab.strings)

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from kgprep.core.config import ExtractConfig
-from kgprep.extract import MemoryZones, process_documents
+from kgprep.extract.parse import MemoryZones, process_documents
 from kgprep.extract.records import Document
 
 
@@ -96,9 +96,9 @@ def test_a_long_document_keeps_its_triples_compact_as_it_is_parsed(nlp, monkeypa
     dicts until the row was written, they held ~3 KB a triple (a 50 MB document has ~450k
     triples); now the memory held grows by a few hundred bytes a triple at most, past one
     batch of dicts (here one piece's 60, so that 10 pieces show the growth)."""
-    import kgprep.extract
+    import kgprep.extract.parse
 
-    monkeypatch.setattr(kgprep.extract, "_TRIPLES_PER_BATCH", 60)
+    monkeypatch.setattr(kgprep.extract.parse, "_TRIPLES_PER_BATCH", 60)
     sentence = "Marie Curie discovered polonium in Paris. "
     long_text = sentence * 720  # 12 pieces of 60 triples and 60 sentences
     spy = HeapSpy(nlp)

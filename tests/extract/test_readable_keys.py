@@ -93,7 +93,7 @@ def test_a_plural_in_a_relation_keys_on_its_own_singular(nlp):
 
 
 def test_a_saved_pipeline_gets_each_component_once(nlp, tmp_path):
-    from kgprep.extract import load_nlp
+    from kgprep.extract.parse import load_nlp
 
     nlp.to_disk(tmp_path / "saved")
     again = load_nlp(str(tmp_path / "saved"))
