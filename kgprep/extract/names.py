@@ -111,7 +111,8 @@ def extend_name(tokens: list[Token]) -> list[Token]:
             (doc[start - 1].dep_ in ("nummod", "compound", "amod", "nmod") and (
                 doc[start - 1].like_num or doc[start - 1].text[:1].isdigit()
                 or doc[start - 1].ent_type_ in ("ORDINAL", "CARDINAL")))
-            or name_word_left_out(doc[start - 1], tokens[0].ent_type_)):
+            or name_word_left_out(doc[start - 1], tokens[0].ent_type_)
+            or people_word_of_name(doc[start - 1], tokens[0].ent_type_)):
         start -= 1
     inside = range(start, end)
     while end < len(doc) and doc[end].head.i in inside and doc[end].dep_ in (
@@ -120,6 +121,21 @@ def extend_name(tokens: list[Token]) -> list[Token]:
     if end + 1 < len(doc) and doc[end].text == "," and doc[end + 1].lower_ in GENERATION_SUFFIXES:
         end += 2  # "John Crozier, Jr.": the son, not his father
     return list(doc[start:end])
+
+
+# Names that a people's adjective before them can belong to: "[German] New Guinea", "[French]
+# Indochina", "[Spanish] Navy". Not a person: "American poet Allen Ginsberg" says what he is.
+PEOPLE_NAMED_LABELS = frozenset({"GPE", "LOC", "FAC", "ORG"})
+
+
+def people_word_of_name(tok: Token, label: str) -> bool:
+    """A people's adjective the NER cut from the place or body it names: "German New Guinea"
+    (the colony, not the island), "French West Africa", "the Spanish Navy". The caller has
+    checked that the word modifies a word of the name. The NER tags such an adjective as a
+    people (NORP) or, as often, a place (GPE: "German" in "German New Guinea")."""
+    people = tok.ent_type_ == "NORP" or (tok.ent_type_ == "GPE" and tok.tag_ == "JJ")
+    return people and tok.dep_ in ("amod", "compound") and (
+        tok.text[:1].isupper() and label in PEOPLE_NAMED_LABELS)
 
 
 def is_title(word: str) -> bool:
