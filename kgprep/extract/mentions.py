@@ -193,6 +193,14 @@ class Mention:
     def identifies(self) -> bool:
         return self.kind in IDENTIFYING
 
+    @classmethod
+    def literal(cls, value: str, datatype: str, written: str, ent_type: str,
+                core: tuple[int, int], unit: str | None = None) -> Mention:
+        """A typed literal, keyed by its value and datatype whichever route found it (a
+        number the NER tagged or not keys the same)."""
+        return cls(f"{value}^^{datatype}", written, "literal", ent_type, core,
+                   value=value, datatype=datatype, unit=unit)
+
 
 @dataclass
 class _Named:
@@ -447,9 +455,8 @@ class DocMentions:
             return literal_mention(ent, parse_date(ent.text), "vague_date")
         glued = parse_quantity(head.text) if split_glued_unit(head.text) else None
         if glued is not None:  # "398,487MMBTU", whatever the NER took it for
-            return Mention(f"{glued[0]}^^xsd:decimal", head.text, "literal", "QUANTITY",
-                           (head.i, head.i + 1),
-                           value=glued[0], datatype="xsd:decimal", unit=glued[1])
+            return Mention.literal(glued[0], "xsd:decimal", head.text, "QUANTITY",
+                                   (head.i, head.i + 1), unit=glued[1])
         if ent is not None and ent.label_ in QUANTITY_LABELS and not (
                 len(ent) == 1 and NAME_AFTER_DIGITS.fullmatch(ent.text)):
             parsed = None if _clock_or_range(head) else parse_quantity(ent.text)
@@ -493,17 +500,16 @@ class DocMentions:
             year = parse_date(head.text) if len(compact) == 1 else None
             if year is not None and head.dep_ == "pobj" and head.head.lower_ in YEAR_PREPS:
                 # "completed in 1889": a year the NER did not tag as a date.
-                return Mention(f"{year[0]}^^{year[1]}", head.text, "literal", "DATE",
-                               (head.i, head.i + 1), value=year[0], datatype=year[1])
+                return Mention.literal(year[0], year[1], head.text, "DATE",
+                                       (head.i, head.i + 1))
             parsed = parse_quantity(surface(compact))
             core = (compact[0].i, compact[-1].i + 1)
             if parsed is None or any(c.dep_ == "prep" for c in head.children) or (
                     _clock_or_range(head)):
                 return Mention(phrase_key(compact), surface(compact), "vague_number", "NUM",
                                core)
-            return Mention(f"{parsed[0]}^^xsd:decimal", surface(compact), "literal",
-                           "QUANTITY", core, value=parsed[0], datatype="xsd:decimal",
-                           unit=parsed[1])
+            return Mention.literal(parsed[0], "xsd:decimal", surface(compact), "QUANTITY",
+                                   core, unit=parsed[1])
         if head.pos_ == "NOUN":
             return counted_mention(head) or self._noun_phrase(head)
         if head.pos_ == "ADJ" and head.ent_type_ == "NORP":
@@ -568,7 +574,6 @@ class DocMentions:
                 return Mention(named.key, named.name, "entity", named.label,
                                (named.start, named.end), resolution="appositive")
         return None
-
 
     def _place_of_name(self, head: Token) -> Mention | None:
         """A place noun named by its "of": "the city of Hamburg", "the hamlet of North
@@ -672,14 +677,13 @@ def counted_mention(head: Token) -> Mention | None:
     if head.tag_ != "NNS" or not _owned_count(head):
         return None
     lefts = list(head.lefts)
-    if len(lefts) != 1 or lefts[0].dep_ != "nummod" or any(True for _ in lefts[0].children):
+    if len(lefts) != 1 or lefts[0].dep_ != "nummod" or lefts[0].n_lefts or lefts[0].n_rights:
         return None
     parsed = parse_quantity(lefts[0].text)
     if parsed is None or parsed[1] is not None:
         return None
-    return Mention(f"{parsed[0]}^^xsd:decimal", f"{lefts[0].text} {head.text}", "literal", "COUNT",
-                   (lefts[0].i, head.i + 1), value=parsed[0], datatype="xsd:decimal",
-                   unit=head.lower_)
+    return Mention.literal(parsed[0], "xsd:decimal", f"{lefts[0].text} {head.text}", "COUNT",
+                           (lefts[0].i, head.i + 1), unit=head.lower_)
 
 
 def literal_mention(ent: Span, value: tuple[str, str] | None, vague: str,
@@ -688,5 +692,4 @@ def literal_mention(ent: Span, value: tuple[str, str] | None, vague: str,
     core = (ent.start, ent.end)
     if value is None:
         return Mention(ent.text.lower(), ent.text, vague, ent.label_, core)
-    return Mention(f"{value[0]}^^{value[1]}", ent.text, "literal", ent.label_, core,
-                   value=value[0], datatype=value[1], unit=unit)
+    return Mention.literal(value[0], value[1], ent.text, ent.label_, core, unit=unit)
