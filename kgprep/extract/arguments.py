@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "``", "''"})
 
 # Dependents that are not part of an argument's full span when it is split out: of the head,
 # coordinated, clausal and appositive ones; below the head, clauses and appositions.
@@ -80,6 +81,10 @@ class DocIndex:
     excluded_at_head: frozenset[int]  # SPAN_EXCLUDED as hashes
     excluded_below: frozenset[int]  # SPAN_EXCLUDED_BELOW as hashes
     written: frozenset[int]  # every token's text as a hash: the words the document writes
+    ents: tuple[Span, ...]  # ``doc.ents``, which builds a Span per entity on each read
+    ent_starts: list[int]
+    commas: list[int]
+    quote_marks: list[int]
 
     @classmethod
     def of(cls, doc: Doc) -> DocIndex:
@@ -100,6 +105,7 @@ class DocIndex:
             (pos == label("AUX")) & ((deps == label("ROOT")) | with_child("attr")))
         subjects = np.logical_or.reduce([deps == label(dep) for dep in SUBJECT_DEPS]) & nominal
         appositions = (deps == label("appos")) & nominal[heads]
+        ents = tuple(doc.ents)
         return cls(
             np.flatnonzero(predicates).tolist(),
             np.flatnonzero(subjects).tolist(),
@@ -111,7 +117,21 @@ class DocIndex:
             frozenset(label(dep) for dep in SPAN_EXCLUDED),
             frozenset(label(dep) for dep in SPAN_EXCLUDED_BELOW),
             frozenset(orth.tolist()),
+            ents,
+            [ent.start for ent in ents],
+            np.flatnonzero(orth == label(",")).tolist(),
+            np.flatnonzero(np.isin(orth, [label(mark) for mark in QUOTE_MARKS])).tolist(),
         )
+
+    def sentence_ents(self, sent: Span) -> tuple[Span, ...]:
+        """``sent.ents`` (which reads every entity of the document): the entities from the
+        sentence's start up to the first one that runs past its end."""
+        ents = []
+        for ent in self.ents[bisect_left(self.ent_starts, sent.start):]:
+            if ent.end > sent.end:
+                break
+            ents.append(ent)
+        return tuple(ents)
 
     def in_full_span(self, token: int, head: int) -> bool:
         """Whether ``token`` hangs from ``head`` by no excluded dependency (see full_span)."""

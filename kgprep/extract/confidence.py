@@ -15,7 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Token
 
     from kgprep.extract.mentions import Mention
 
@@ -34,10 +34,6 @@ class SentenceShape:
     tokens: int
     commas: int
     names: int
-
-    @classmethod
-    def of(cls, sentence: Span, names: int) -> SentenceShape:
-        return cls(len(sentence), sum(1 for t in sentence if t.text == ","), names)
 
 
 def triple_features(rule: str, subj: Mention, obj: Mention | None, sentence: SentenceShape,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -265,14 +266,17 @@ class DocMentions:
     speaks_of_people: bool = False
 
     @classmethod
-    def of(cls, doc: Doc) -> DocMentions:
+    def of(cls, doc: Doc, ents: Sequence[Span] | None = None) -> DocMentions:
+        """The document's names and what they resolve to; ``ents`` is ``doc.ents`` where the
+        caller has read it already (each read builds every entity's Span anew)."""
+        ents = tuple(doc.ents) if ents is None else ents
         acronyms = find_acronyms(doc)
         named: list[_Named] = []
         entity_of: dict[int, int] = {}
         short_names: dict[str, set[str]] = {}
         first_names: dict[str, set[str]] = {}  # a person's first word -> full names
         names_by_key: dict[str, str] = {}
-        for ent in merge_listed_names(doc):
+        for ent in merge_listed_names(ents):
             if ent.label_ not in NAME_LABELS:
                 continue
             tokens = extend_name(strip_name(list(ent)))
@@ -325,7 +329,7 @@ class DocMentions:
         gaps = np.flatnonzero(np.isin(doc.to_array(ORTH), gap_marks)).tolist()
         subjects = sorted({*subjects, *(i for i in gaps if doc[i].head.pos_ in ("VERB", "AUX")
                                         and doc[i].head.i > i)})
-        other_name_words = find_other_name_words(doc)
+        other_name_words = find_other_name_words(ents)
         lowers = doc.to_array(LOWER)
         person_pronouns = [doc.vocab.strings[p] for p in PERSON_PRONOUNS | PERSON_WORDS
                            if p in doc.vocab.strings]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kgprep.extract.keys import is_common_noun
 
 if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Span, Token
 
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
                          "WORK_OF_ART", "LAW", "LANGUAGE"})
@@ -311,11 +312,11 @@ def _listed_name(ent: Span) -> Span | None:
     return Span(doc, ent.start, last.i + 1, label="ORG")
 
 
-def merge_listed_names(doc: Doc) -> list[Span]:
-    """``doc.ents`` with each list name of ``_listed_name`` in place of its parts."""
+def merge_listed_names(ents: Sequence[Span]) -> list[Span]:
+    """A document's ``ents`` with each list name of ``_listed_name`` in place of its parts."""
     merged: list[Span] = []
     covered_until = -1
-    for ent in doc.ents:
+    for ent in ents:
         if ent.start < covered_until:
             continue
         whole = _listed_name(ent)
@@ -324,14 +325,14 @@ def merge_listed_names(doc: Doc) -> list[Span]:
     return merged
 
 
-def find_other_name_words(doc: Doc) -> frozenset[str]:
+def find_other_name_words(ents: Sequence[Span]) -> frozenset[str]:
     """Words the document uses in names of places, organisations and other things, which a
     one-word PERSON of the same word is taken for: a word of a longer such name ("University
     of Kraków"), or a one-word name tagged so more often than as a person. The small NER tags
     one person's surname now PERSON, now ORG ("Churchill"); that is no sign of a place."""
     votes: Counter[str] = Counter()
     words: set[str] = set()
-    for ent in doc.ents:
+    for ent in ents:
         if ent.label_ not in NAME_LABELS:
             continue
         alpha = [t.lower_ for t in ent if t.is_alpha]

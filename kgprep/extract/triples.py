@@ -49,7 +49,6 @@ from kgprep.extract.noun_facts import (
     extract_roles,
 )
 
-QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "``", "''"})
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 TEMPORAL_ENTS = frozenset({"DATE", "TIME"})
 TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "season", "era",
@@ -308,18 +307,18 @@ class SentenceBuilder:
 
     @cached_property
     def ents(self) -> tuple[Span, ...]:
-        """The sentence's named entities (``Span.ents`` scans the whole document's: read once
-        per sentence, not once per rule and triple)."""
-        return tuple(self.sent.ents)
+        """The sentence's named entities, read once per sentence, not once per rule."""
+        return self.ctx.index.sentence_ents(self.sent)
 
     @cached_property
     def shape(self) -> SentenceShape:
-        return SentenceShape.of(self.sent, len(self.ents))
+        commas = in_sentence(self.ctx.index.commas, self.sent)
+        return SentenceShape(len(self.sent), len(commas), len(self.ents))
 
     @cached_property
     def quotes(self) -> list[tuple[int, int]]:
         """The sentence's quoted stretches, (opening mark, closing mark) token indices."""
-        marks = [t.i for t in self.sent if t.text in QUOTE_MARKS]
+        marks = in_sentence(self.ctx.index.quote_marks, self.sent)
         return list(zip(marks[::2], marks[1::2], strict=False))
 
     def quoted_apart(self, verb: Token, other: Token) -> bool:
@@ -609,7 +608,7 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
     (for training the confidence model; not part of the stored record).
     """
     index = DocIndex.of(doc)
-    ctx = DocContext(index=index, mentions=DocMentions.of(doc), open_ie=open_ie)
+    ctx = DocContext(index=index, mentions=DocMentions.of(doc, index.ents), open_ie=open_ie)
     model = model or ConfidenceModel.default()
     out: list[TripleRecord] = []
     for s_index, sent in enumerate(doc.sents):

@@ -210,6 +210,29 @@ def test_document_index_matches_token_level_definitions(nlp):
         assert (span.start, span.end) == _reference_full_span(head), head.text
 
 
+def test_document_index_reads_sentences_as_spacy_does(nlp):
+    """The index's per-sentence entities, commas and quote marks are what spaCy's own
+    ``Span.ents`` and a token walk give, also for an entity that runs past its sentence's end
+    (``Span.ents`` stops at the first such entity)."""
+    from spacy.tokens import Doc
+
+    from kgprep.extract.arguments import DocIndex, in_sentence
+
+    words = ["Ada", "met", "Bob", "in", "New", "York", ".", "City", "Hall", ",", "\"",
+             "Paris", "\"", "and", "Rome", "wait", "."]
+    sent_starts = [True] + [False] * 6 + [True] + [False] * 9
+    ents = ["B-PERSON", "O", "B-PERSON", "O", "B-GPE", "I-GPE", "I-GPE", "I-GPE", "O", "O",
+            "O", "B-GPE", "O", "O", "B-GPE", "O", "O"]
+    doc = Doc(nlp.vocab, words=words, sent_starts=sent_starts, ents=ents)
+    index = DocIndex.of(doc)
+    sentences = list(doc.sents)
+    assert len(sentences) == 2 and doc.ents[2].end > sentences[0].end  # the case under test
+    for sent in sentences:
+        assert index.sentence_ents(sent) == tuple(sent.ents)
+        assert in_sentence(index.commas, sent) == [t.i for t in sent if t.text == ","]
+        assert in_sentence(index.quote_marks, sent) == [t.i for t in sent if t.text == '"']
+
+
 # Graph facts: triples whose arguments both identify something and that the text asserts.
 def facts(triples):
     return [(t["subj"]["key"], t["pred"]["key"], t["obj"]["key"]) for t in triples
