@@ -6,6 +6,7 @@ with a message a user can act on.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import hashlib
 import json
@@ -53,6 +54,8 @@ class InputConfig:
     # least; an empty list keeps every language.
     languages: list[str] = field(default_factory=lambda: ["en"])
     language_min_confidence: float = 0.9
+    # How text and JSON Lines files are decoded (Parquet and save_to_disk hold typed strings).
+    encoding: str = "utf-8"
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,38 @@ def _check_value(dotted: str, value: Any) -> None:
         raise ConfigError("config key 'input.text_field' must name a field, e.g. \"text\"")
     if dotted == "input.split" and not value.strip():
         raise ConfigError("config key 'input.split' must name a split, e.g. \"train\"")
+    if dotted == "input.encoding":
+        _check_encoding_name(value)
+
+
+# Lines are split on these bytes before they are decoded, and JSON's syntax is ASCII: an
+# encoding that writes them otherwise (UTF-16, UTF-32) cannot be read line by line.
+_ASCII_PROBE = "\n\r\t {}[]\":,az AZ 09"
+
+
+def line_codec(encoding: str) -> str:
+    """The codec each line of a text or JSON Lines file is decoded with, and its pieces'
+    bytes counted in (``input.encoding``). UTF-8 with signature reads as UTF-8: the file's
+    one byte order mark is stripped where the file starts, and its encoder would write one
+    before every piece."""
+    name = codecs.lookup(encoding).name
+    return "utf-8" if name == "utf-8-sig" else name
+
+
+def _check_encoding_name(name: str) -> None:
+    try:
+        codec = line_codec(name)
+    except LookupError:
+        raise ConfigError(f"config key 'input.encoding': unknown encoding {name!r} (Python "
+                          "codec names such as \"utf-8\", \"cp1252\", \"latin-1\")") from None
+    try:
+        ascii_compatible = _ASCII_PROBE.encode(codec) == _ASCII_PROBE.encode("ascii")
+    except (UnicodeError, LookupError, TypeError):
+        ascii_compatible = False
+    if not ascii_compatible:
+        raise ConfigError(f"config key 'input.encoding': {name!r} does not write ASCII as "
+                          "ASCII, so its files cannot be read line by line; convert them "
+                          f"first, e.g. iconv -f {codec} -t UTF-8")
 
 
 def _exists(path: str) -> bool:

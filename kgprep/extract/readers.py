@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Generator, Iterator
 from typing import IO, Any
 
-from kgprep.core.config import ConfigError, InputConfig
+from kgprep.core.config import ConfigError, InputConfig, line_codec
 from kgprep.extract.inputs import split_compression
 from kgprep.extract.records import (
     LONE_SURROGATE,
@@ -41,6 +41,14 @@ _FOREIGN_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32 LE"), (b"\x00\x00\xfe\xff", "UTF-
 _ENCODING_SAMPLE = 4096
 
 PARQUET_BATCH_ROWS = 64
+
+
+def undecodable(exc: UnicodeDecodeError, codec: str) -> str:
+    """The reason a line ``codec`` cannot decode is rejected with."""
+    if codec == "utf-8":
+        return (f"invalid UTF-8: {exc.reason} (for a file in another encoding set "
+                "input.encoding, e.g. \"cp1252\")")
+    return f"invalid {codec}: {exc.reason}"
 
 _TEXT_FIELDS = InputConfig(paths=[], text_field="text", id_field="id")
 
@@ -191,10 +199,11 @@ def _json_array_start(first_line: bytes) -> bool:
 
 def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str,
                   location: Location | None = None) -> Document | Reject:
+    codec = line_codec(cfg.encoding)
     try:
-        line = raw_line.decode("utf-8")
+        line = raw_line.decode(codec)
     except UnicodeDecodeError as exc:
-        return Reject(source, position, f"invalid UTF-8: {exc.reason}", repr(raw_line[:200]))
+        return Reject(source, position, undecodable(exc, codec), repr(raw_line[:200]))
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -302,7 +311,7 @@ def text_lines(fh: IO[bytes], chunk_size: int = 1 << 20) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def _read_text(path: str, compression: str | None, source: str,
+def _read_text(path: str, compression: str | None, source: str, encoding: str,
                start: tuple[int, int] = (0, 1)) -> Iterator[Document | Reject]:
     """Plain text: one document per paragraph, paragraphs separated by whitespace-only lines.
 
@@ -313,7 +322,9 @@ def _read_text(path: str, compression: str | None, source: str,
 
     ``start`` = (byte offset, its line number) where a paragraph starts (a paragraph's offset may
     fall inside a line that ``splitlines`` splits further); (0, 1) reads the whole file.
+    ``encoding`` is ``input.encoding``, an ASCII-compatible codec (the config checks it).
     """
+    codec = line_codec(encoding)
 
     def lines() -> Iterator[tuple[int, int, str | Reject]]:
         """(line number, byte offset, the piece of the line or a reject)."""
@@ -326,10 +337,9 @@ def _read_text(path: str, compression: str | None, source: str,
                 if at == 0 and raw_line.startswith(_BOM):
                     raw_line, at = raw_line[len(_BOM):], len(_BOM)
                 try:
-                    decoded = raw_line.decode("utf-8")
+                    decoded = raw_line.decode(codec)
                 except UnicodeDecodeError as exc:
-                    yield line_no, at, Reject(source, f"line {line_no}",
-                                              f"invalid UTF-8: {exc.reason}",
+                    yield line_no, at, Reject(source, f"line {line_no}", undecodable(exc, codec),
                                               repr(raw_line[:200]))
                     continue
                 pieces = decoded.splitlines() or [""]
@@ -339,7 +349,7 @@ def _read_text(path: str, compression: str | None, source: str,
                 # Several pieces in one line: each starts where the one before it ended.
                 for piece, with_end in zip(pieces, decoded.splitlines(keepends=True), strict=True):
                     yield line_no, at, piece
-                    at += len(with_end.encode("utf-8"))
+                    at += len(with_end.encode(codec))
 
     buffer: list[str] = []
     first_line, first_offset = 0, 0
@@ -388,7 +398,7 @@ def read_file(path: str, fmt: str, cfg: InputConfig, source: str,
         return
     readers = {
         "jsonl": lambda: _read_jsonl(path, compression, cfg, source, start),
-        "text": lambda: _read_text(path, compression, source, start),
+        "text": lambda: _read_text(path, compression, source, cfg.encoding, start),
         "parquet": lambda: _read_parquet(path, compression, cfg, source, start[0]),
         "disk": lambda: _read_disk(path, cfg, source, start[0]),
     }

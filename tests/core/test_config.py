@@ -32,6 +32,11 @@ def test_default_pipeline_is_valid():
          "subnets.domains_file"),
         ('name="x"\nwork_dir="w"\n[input]\npaths=["."]\n[extract]\nbatch_size=true\n',
          "extract.batch_size"),
+        # An encoding Python does not know, and one whose lines cannot be split byte-wise.
+        ('name="x"\nwork_dir="w"\n[input]\npaths=["."]\nencoding="latin-9000"\n',
+         "input.encoding"),
+        ('name="x"\nwork_dir="w"\n[input]\npaths=["."]\nencoding="utf-16"\n',
+         "input.encoding"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, body, key):

@@ -1,0 +1,75 @@
+"""``input.encoding``: text and JSON Lines files in another ASCII-compatible encoding are read
+whole, and every document is found again at the byte offset its part records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgprep.core.config import ConfigError, InputConfig, line_codec, load_config
+from kgprep.extract.corpus import iter_records
+from kgprep.extract.readers import read_file
+from kgprep.extract.records import Document, Reject
+from tests.conftest import write_pipeline
+
+# cp1252 bytes UTF-8 cannot decode: é, ï, the euro sign (0x80) and "…" (0x85, which Latin-1
+# would read as NEL, a line break for str.splitlines). A form feed splits a line into pieces,
+# and two of them in a row end a paragraph inside the line.
+TEXT = "Café one .\nnaïve € two … .\n\nThé third\x0c\x0cFourth, après .\n"
+RECORDS = [{"id": "a", "text": "Crème brûlée … is French ."}, {"id": "b", "text": "Plain ."}]
+
+
+def _write(tmp_path):
+    (tmp_path / "old.txt").write_bytes(TEXT.encode("cp1252"))
+    (tmp_path / "old.jsonl").write_bytes(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS).encode("cp1252"))
+    return [str(tmp_path / "old.jsonl"), str(tmp_path / "old.txt")]
+
+
+def test_a_cp1252_corpus_is_read_whole_with_input_encoding(tmp_path):
+    paths = _write(tmp_path)
+    records = list(iter_records(InputConfig(paths=paths, encoding="cp1252"), str(tmp_path)))
+    assert all(isinstance(r, Document) for r in records)
+    assert [r.text for r in records] == [
+        "Crème brûlée … is French .", "Plain .",
+        "Café one .\nnaïve € two … .", "Thé third", "Fourth, après ."]
+
+
+def test_without_it_each_line_utf8_cannot_read_is_a_reject_saying_what_to_set(tmp_path):
+    paths = _write(tmp_path)
+    records = list(iter_records(InputConfig(paths=paths), str(tmp_path)))
+    rejects = [r for r in records if isinstance(r, Reject)]
+    assert [r.position for r in rejects] == ["line 1", "line 1", "line 2", "line 4"]
+    assert all(r.reason.startswith("invalid UTF-8: ") and "set input.encoding" in r.reason
+               for r in rejects)
+    assert [r.text for r in records if isinstance(r, Document)] == ["Plain ."]
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_each_document_is_found_again_at_its_byte_offset(tmp_path, fmt):
+    """A worker reads its part from the offsets the driver recorded: counted in the file's
+    encoding, not in UTF-8 (where "é" is two bytes, not one)."""
+    _write(tmp_path)
+    cfg = InputConfig(paths=[], encoding="cp1252")
+    path = str(tmp_path / ("old.txt" if fmt == "text" else "old.jsonl"))
+    documents = [r for r in read_file(path, fmt, cfg, "s") if isinstance(r, Document)]
+    assert len(documents) == (3 if fmt == "text" else 2)
+    for document in documents:
+        assert document.location is not None
+        start = (document.location.offset, document.location.line)
+        again = next(r for r in read_file(path, fmt, cfg, "s", start)
+                     if isinstance(r, Document))
+        assert (again.doc_id, again.text) == (document.doc_id, document.text)
+
+
+def test_utf8_with_signature_reads_as_utf8_and_names_are_python_codec_names(tmp_path):
+    assert line_codec("UTF8") == line_codec("utf-8-sig") == "utf-8"
+    assert line_codec("latin-1") == "iso8859-1"
+    path = write_pipeline(tmp_path, 'name="x"\nwork_dir="w"\n[input]\npaths=["."]\n'
+                          'encoding="utf-8-sig"\n')
+    assert load_config(path).input.encoding == "utf-8-sig"
+    path = write_pipeline(tmp_path, 'name="x"\nwork_dir="w"\n[input]\npaths=["."]\n'
+                          'encoding="utf-32"\n')
+    with pytest.raises(ConfigError, match="iconv -f utf-32 -t UTF-8"):
+        load_config(path)
