@@ -123,7 +123,7 @@ bench-subnets: $(CORE_STAMP)
 # Extract's peak RSS on one MEMORY_MB document vs ordinary documents (target ratio <= 1.5).
 MEMORY_MB ?= 50
 bench-memory: $(CORE_STAMP)
-	$(BIN)/python -c "import sys; from kgprep.benchmarks.pipeline import bench_long_document; \
+	$(BIN)/python -c "import sys; from kgprep.benchmarks.long_document import bench_long_document; \
 	sys.exit(0 if bench_long_document($(MEMORY_MB)) else 1)"
 
 # 10 million synthetic triples: graph and subnets must stay under 8 GB peak RSS.

@@ -124,7 +124,7 @@ def synthetic_graph(work: Path, base: str, n_facts: int, parts: int = 10) -> Non
     import numpy as np
     import pyarrow as pa
 
-    from kgprep.benchmarks.pipeline import synthetic_part
+    from kgprep.benchmarks.graph_scale import synthetic_part
     from kgprep.core.io import write_bytes, write_json
     from kgprep.graph.rdf import iri
 

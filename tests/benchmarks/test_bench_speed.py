@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kgprep.benchmarks import pipeline
+from kgprep.benchmarks import extract_speed
 from kgprep.core.config import ExtractConfig
 from kgprep.extract.records import Document
 
@@ -20,6 +20,6 @@ def test_paired_chunks_time_both_sides_on_every_chunk(nlp, monkeypatch):
     monkeypatch.setattr(parse, "process_documents", core)
     documents = [Document(f"d{i}", f"Paris is the capital of France {i} times.", "test")
                  for i in range(5)]
-    bare, stage = pipeline.paired_chunks(nlp, documents, ExtractConfig(), chunk=2)
+    bare, stage = extract_speed.paired_chunks(nlp, documents, ExtractConfig(), chunk=2)
     assert bare > 0 and stage > 0
     assert seen == [("core", ["d0", "d1"]), ("core", ["d2", "d3"]), ("core", ["d4"])]
