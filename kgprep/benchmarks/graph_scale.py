@@ -35,6 +35,9 @@ def synthetic_part(rng: Any, n: int, n_entities: int, n_relations: int, first_do
         "pred_key": rel_keys, "pred_label": rel_keys, "obj_key": obj_keys,
         "obj_label": obj_keys, "obj_type": concept,
         "confidence": pa.array(rng.uniform(0.4, 0.95, n)), "negated": pa.array(np.zeros(n, bool)),
+        # Every synthetic triple is a graph fact between two nodes, as in ``flatten_triples``.
+        "fact": pa.array(np.ones(n, bool)), "literal": pa.array(np.zeros(n, bool)),
+        "no_edge_reason": pa.nulls(n, pa.string()),
     })
 
 
