@@ -44,11 +44,12 @@ PARQUET_BATCH_ROWS = 64
 
 
 def undecodable(exc: UnicodeDecodeError, codec: str) -> str:
-    """The reason a line ``codec`` cannot decode is rejected with."""
+    """The reason a line or a binary text value ``codec`` cannot decode is rejected with."""
     if codec == "utf-8":
-        return (f"invalid UTF-8: {exc.reason} (for a file in another encoding set "
+        return (f"invalid UTF-8: {exc.reason} (for text in another encoding set "
                 "input.encoding, e.g. \"cp1252\")")
     return f"invalid {codec}: {exc.reason}"
+
 
 _TEXT_FIELDS = InputConfig(paths=[], text_field="text", id_field="id")
 
@@ -62,6 +63,12 @@ def _make_document(
         return Reject(source, position, f"missing text field '{cfg.text_field}'",
                       short_excerpt(record))
     text = record[cfg.text_field]
+    if isinstance(text, bytes):  # a binary column (Parquet, save_to_disk) of encoded text
+        codec = line_codec(cfg.encoding)
+        try:
+            text = text.decode(codec)
+        except UnicodeDecodeError as exc:
+            return Reject(source, position, undecodable(exc, codec), short_excerpt(record))
     if not isinstance(text, str):
         reason = f"text field '{cfg.text_field}' is {type(text).__name__}, not a string"
         return Reject(source, position, reason, short_excerpt(record))

@@ -73,3 +73,18 @@ def test_utf8_with_signature_reads_as_utf8_and_names_are_python_codec_names(tmp_
                           'encoding="utf-32"\n')
     with pytest.raises(ConfigError, match="iconv -f utf-32 -t UTF-8"):
         load_config(path)
+
+
+def test_a_binary_parquet_text_column_is_decoded_with_input_encoding(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    texts = ["Café one .", "Crème two ."]
+    path = tmp_path / "binary.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": pa.array(
+        [t.encode("cp1252") for t in texts], pa.binary())}), path)
+    records = list(iter_records(InputConfig(paths=[str(path)], encoding="cp1252"),
+                                str(tmp_path)))
+    assert [r.text for r in records if isinstance(r, Document)] == texts
+    records = list(iter_records(InputConfig(paths=[str(path)]), str(tmp_path)))
+    assert [r.reason.split(":")[0] for r in records] == ["invalid UTF-8", "invalid UTF-8"]
