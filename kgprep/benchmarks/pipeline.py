@@ -1,4 +1,5 @@
-"""Benchmarks (``make bench-extract``): quality on CaRB and speed against the bare spaCy parse.
+"""The command line of ``make bench-*``: each benchmark (its module in ``kgprep.benchmarks``)
+by name: CaRB quality and speed against the bare spaCy parse, shards, subnets, graph, pipeline.
 
 Figures are printed as ratios against baselines measured in the same run. Data comes from
 ``../shared`` (or ``--shared``); when it is absent the benchmark says so and exits 0.

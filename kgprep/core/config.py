@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -54,7 +55,7 @@ class InputConfig:
     # least; an empty list keeps every language.
     languages: list[str] = field(default_factory=lambda: ["en"])
     language_min_confidence: float = 0.9
-    # How text and JSON Lines files are decoded (Parquet and save_to_disk hold typed strings).
+    # How text and JSON Lines files, and binary text columns, are decoded.
     encoding: str = "utf-8"
 
 
@@ -284,11 +285,13 @@ def _check_value(dotted: str, value: Any) -> None:
         _check_encoding_name(value)
 
 
-# Lines are split on these bytes before they are decoded, and JSON's syntax is ASCII: an
-# encoding that writes them otherwise (UTF-16, UTF-32) cannot be read line by line.
-_ASCII_PROBE = "\n\r\t {}[]\":,az AZ 09"
+# Lines are split on their bytes before each is decoded on its own, and JSON's syntax is ASCII:
+# an encoding must write and read these as ASCII, with no escapes ("+" in UTF-7, "\\u" in
+# raw_unicode_escape), or lines split mid-character and byte offsets point elsewhere.
+_ASCII_PROBE = "\n\r\t {}[]\":,az AZ 09+-~\\u0041"
 
 
+@functools.cache
 def line_codec(encoding: str) -> str:
     """The codec each line of a text or JSON Lines file is decoded with, and its pieces'
     bytes counted in (``input.encoding``). UTF-8 with signature reads as UTF-8: the file's
@@ -299,19 +302,26 @@ def line_codec(encoding: str) -> str:
 
 
 def _check_encoding_name(name: str) -> None:
+    known = "Python codec names such as \"utf-8\", \"cp1252\", \"latin-1\", \"shift_jis\""
     try:
         codec = line_codec(name)
     except LookupError:
-        raise ConfigError(f"config key 'input.encoding': unknown encoding {name!r} (Python "
-                          "codec names such as \"utf-8\", \"cp1252\", \"latin-1\")") from None
+        raise ConfigError(f"config key 'input.encoding': unknown encoding {name!r} ({known})"
+                          ) from None
+    probe = _ASCII_PROBE.encode("ascii")
     try:
-        ascii_compatible = _ASCII_PROBE.encode(codec) == _ASCII_PROBE.encode("ascii")
-    except (UnicodeError, LookupError, TypeError):
+        ascii_compatible = (_ASCII_PROBE.encode(codec) == probe
+                            and probe.decode(codec) == _ASCII_PROBE)
+    except LookupError:  # rot13, base64, zlib: transforms, not text encodings
+        raise ConfigError(f"config key 'input.encoding': {name!r} is not a text encoding "
+                          f"({known})") from None
+    except (UnicodeError, TypeError):
         ascii_compatible = False
     if not ascii_compatible:
         raise ConfigError(f"config key 'input.encoding': {name!r} does not write ASCII as "
                           "ASCII, so its files cannot be read line by line; convert them "
-                          f"first, e.g. iconv -f {codec} -t UTF-8")
+                          f"first (e.g. iconv -f {codec} -t UTF-8) and leave input.encoding "
+                          "unset")
 
 
 def _exists(path: str) -> bool:

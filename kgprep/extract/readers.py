@@ -110,13 +110,15 @@ def open_stream(path: str, compression: str | None) -> Iterator[IO[bytes]]:
         yield fh
 
 
-def foreign_encoding(head: bytes) -> str | None:
-    """Why a text or JSON Lines file that starts with ``head`` cannot be read as UTF-8, or
-    None."""
-    for mark, name in _FOREIGN_BOMS:
+def foreign_encoding(head: bytes, codec: str = "utf-8") -> str | None:
+    """Why a text or JSON Lines file that starts with ``head`` cannot be read in ``codec``
+    (``input.encoding``), or None."""
+    wanted = "UTF-8" if codec == "utf-8" else codec
+    marks = _FOREIGN_BOMS if codec == "utf-8" else ((_BOM, "UTF-8"), *_FOREIGN_BOMS)
+    for mark, name in marks:
         if head.startswith(mark):
-            return (f"not UTF-8: {name} text (byte order mark {mark.hex(' ').upper()}); "
-                    f"convert it first, e.g. iconv -f {name.replace(' ', '')} -t UTF-8")
+            return (f"not {wanted}: {name} text (byte order mark {mark.hex(' ').upper()}); "
+                    f"convert it first, e.g. iconv -f {name.replace(' ', '')} -t {wanted}")
     # Without a mark: UTF-32 has NULs in the two high bytes of every four (any character
     # below U+10000), and the low byte set; a run of NULs (a crash's unwritten tail) has every
     # byte NUL and is read line by line as usual.
@@ -125,25 +127,25 @@ def foreign_encoding(head: bytes) -> str | None:
         nuls = [head[k:4 * quads:4].count(0) for k in range(4)]
         for name, high, low in (("UTF-32LE", (2, 3), 0), ("UTF-32BE", (0, 1), 3)):
             if all(nuls[k] * 10 >= quads * 9 for k in high) and nuls[low] * 10 <= quads:
-                return (f"not UTF-8: three NULs in every four bytes ({name} without a byte "
-                        f"order mark); convert it first, e.g. iconv -f {name} -t UTF-8")
+                return (f"not {wanted}: three NULs in every four bytes ({name} without a "
+                        f"byte order mark); convert it first, e.g. iconv -f {name} -t {wanted}")
     # Without a mark: NULs in every other byte, the high bytes of ASCII.
     pairs = len(head) // 2
     even, odd = head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)
     if pairs >= 16 and max(even, odd) * 2 >= pairs and min(even, odd) * 10 <= max(even, odd):
         name = "UTF-16LE" if odd > even else "UTF-16BE"
-        return (f"not UTF-8: every other byte is NUL ({name} without a byte order mark); "
-                f"convert it first, e.g. iconv -f {name} -t UTF-8")
+        return (f"not {wanted}: every other byte is NUL ({name} without a byte order mark); "
+                f"convert it first, e.g. iconv -f {name} -t {wanted}")
     return None
 
 
-def _check_encoding(path: str, compression: str | None) -> str | None:
+def _check_encoding(path: str, compression: str | None, codec: str) -> str | None:
     """``foreign_encoding`` of the file's first bytes. A file that cannot be read that far
     (a small truncated .gz) is left to its reader, which keeps the lines before the damage and
     says where reading stopped."""
     try:
         with open_stream(path, compression) as fh:
-            return foreign_encoding(fh.read(_ENCODING_SAMPLE))
+            return foreign_encoding(fh.read(_ENCODING_SAMPLE), codec)
     except _unreadable_errors():
         return None
 
@@ -168,13 +170,14 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
                 start: tuple[int, int] = (0, 1)) -> Iterator[Document | Reject]:
     """From ``start`` = (byte offset, its line number) on; (0, 1) reads the whole file."""
     offset, first_line = start
+    codec = line_codec(cfg.encoding)
     with open_stream(path, compression) as fh:
         _skip_to(fh, offset)
         for line_no, raw_line in enumerate(fh, start=first_line):
             at = offset
             offset += len(raw_line)
             if at == 0:
-                raw_line = raw_line.removeprefix(_BOM)
+                raw_line = raw_line.removeprefix(_BOM)  # in another codec: rejected before
                 if _json_array_start(raw_line):
                     yield Reject(source, "file", "a JSON array, not JSON Lines (one object a "
                                  "line): convert it first, e.g. jq -c '.[]' IN.json > "
@@ -182,7 +185,7 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
                     return
             if not raw_line.strip():
                 continue
-            record = _jsonl_record(raw_line, cfg, source, f"line {line_no}",
+            record = _jsonl_record(raw_line, cfg, codec, source, f"line {line_no}",
                                    Location(path, "jsonl", at, line_no))
             # The line's bytes are not kept while the document is processed (50 MB for a
             # 50 MB document, held until the next line is read).
@@ -204,11 +207,11 @@ def _json_array_start(first_line: bytes) -> bool:
     return isinstance(value, list) and any(isinstance(item, dict) for item in value)
 
 
-def _jsonl_record(raw_line: bytes, cfg: InputConfig, source: str, position: str,
+def _jsonl_record(raw_line: bytes, cfg: InputConfig, codec: str, source: str, position: str,
                   location: Location | None = None) -> Document | Reject:
-    codec = line_codec(cfg.encoding)
     try:
-        line = raw_line.decode(codec)
+        # A byte order mark in another codec (GB18030's) decodes to U+FEFF, which JSON refuses.
+        line = raw_line.decode(codec).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         return Reject(source, position, undecodable(exc, codec), repr(raw_line[:200]))
     try:
@@ -341,14 +344,14 @@ def _read_text(path: str, compression: str | None, source: str, encoding: str,
             for line_no, raw_line in enumerate(text_lines(fh), start=first):
                 at = offset
                 offset += len(raw_line)
-                if at == 0 and raw_line.startswith(_BOM):
-                    raw_line, at = raw_line[len(_BOM):], len(_BOM)
                 try:
                     decoded = raw_line.decode(codec)
                 except UnicodeDecodeError as exc:
                     yield line_no, at, Reject(source, f"line {line_no}", undecodable(exc, codec),
                                               repr(raw_line[:200]))
                     continue
+                if at == 0 and decoded.startswith("\ufeff"):  # the byte order mark, any codec
+                    decoded, at = decoded[1:], len("\ufeff".encode(codec))
                 pieces = decoded.splitlines() or [""]
                 if len(pieces) == 1:
                     yield line_no, at, pieces[0]
@@ -412,7 +415,7 @@ def read_file(path: str, fmt: str, cfg: InputConfig, source: str,
     last = ""
     try:
         if fmt in ("jsonl", "text") and start[0] == 0 \
-                and (reason := _check_encoding(path, compression)):
+                and (reason := _check_encoding(path, compression, line_codec(cfg.encoding))):
             yield Reject(source, "file", reason, "")
             return
         for record in readers[fmt]():

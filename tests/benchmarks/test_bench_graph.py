@@ -21,5 +21,6 @@ def test_synthetic_parts_have_every_column_the_graph_stage_flattens():
 
 
 def test_a_small_synthetic_graph_runs_through_graph_and_subnets(capsys):
-    assert bench_graph(20_000, 2)
-    assert "peak RSS" in capsys.readouterr().out
+    bench_graph(20_000, 2)  # its verdict reads this test process's peak RSS: not asserted
+    out = capsys.readouterr().out
+    assert "20,000 triples (2 parts)" in out and "after pruning" in out

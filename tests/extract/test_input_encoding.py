@@ -46,15 +46,26 @@ def test_without_it_each_line_utf8_cannot_read_is_a_reject_saying_what_to_set(tm
     assert [r.text for r in records if isinstance(r, Document)] == ["Plain ."]
 
 
+@pytest.mark.parametrize("encoding", ["cp1252", "shift_jis", "gb18030"])
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
-def test_each_document_is_found_again_at_its_byte_offset(tmp_path, fmt):
+def test_each_document_is_found_again_at_its_byte_offset(tmp_path, fmt, encoding):
     """A worker reads its part from the offsets the driver recorded: counted in the file's
-    encoding, not in UTF-8 (where "é" is two bytes, not one)."""
-    _write(tmp_path)
-    cfg = InputConfig(paths=[], encoding="cp1252")
+    encoding, not in UTF-8 (where "é" is two bytes, not one). Shift JIS and GB18030 write a
+    character in one to four bytes; GB18030's byte order mark starts the file."""
+    text, records = TEXT, RECORDS
+    if encoding != "cp1252":
+        text = "東京 one .\n京都 two … .\n\n大阪 third\x0c\x0cFourth, 名古屋 .\n"
+        records = [{"id": "a", "text": "東京 is in Japan … ."}, {"id": "b", "text": "Plain ."}]
+    mark = "\ufeff" if encoding == "gb18030" else ""
+    (tmp_path / "old.txt").write_bytes((mark + text).encode(encoding))
+    (tmp_path / "old.jsonl").write_bytes((mark + "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in records)).encode(encoding))
+    cfg = InputConfig(paths=[], encoding=encoding)
     path = str(tmp_path / ("old.txt" if fmt == "text" else "old.jsonl"))
     documents = [r for r in read_file(path, fmt, cfg, "s") if isinstance(r, Document)]
-    assert len(documents) == (3 if fmt == "text" else 2)
+    paragraphs = text.replace("\x0c\x0c", "\n\n").strip().split("\n\n")
+    expected = paragraphs if fmt == "text" else [r["text"] for r in records]
+    assert [d.text for d in documents] == expected
     for document in documents:
         assert document.location is not None
         start = (document.location.offset, document.location.line)
@@ -69,10 +80,30 @@ def test_utf8_with_signature_reads_as_utf8_and_names_are_python_codec_names(tmp_
     path = write_pipeline(tmp_path, 'name="x"\nwork_dir="w"\n[input]\npaths=["."]\n'
                           'encoding="utf-8-sig"\n')
     assert load_config(path).input.encoding == "utf-8-sig"
+
+
+@pytest.mark.parametrize(("encoding", "message"), [
+    ("utf-32", "iconv -f utf-32 -t UTF-8"),  # not ASCII byte for byte
+    ("utf-7", "does not write ASCII as ASCII"),  # "+" starts an escape: offsets would break
+    ("raw_unicode_escape", "does not write ASCII as ASCII"),  # "\\u0041" would read as "A"
+    ("rot13", "is not a text encoding"),
+    ("latin-9000", "unknown encoding"),
+])
+def test_an_encoding_lines_cannot_be_read_in_stops_the_run(tmp_path, encoding, message):
     path = write_pipeline(tmp_path, 'name="x"\nwork_dir="w"\n[input]\npaths=["."]\n'
-                          'encoding="utf-32"\n')
-    with pytest.raises(ConfigError, match="iconv -f utf-32 -t UTF-8"):
+                          f'encoding="{encoding}"\n')
+    with pytest.raises(ConfigError, match=r"config key 'input\.encoding'") as info:
         load_config(path)
+    assert message in str(info.value)
+
+
+def test_a_utf8_file_with_its_byte_order_mark_in_a_cp1252_run_is_one_reject(tmp_path):
+    """Read as cp1252 its text would be mojibake ("CafÃ©"); the mark says what it is."""
+    (tmp_path / "utf8.txt").write_bytes("\ufeffCafé .\n".encode())
+    records = list(iter_records(InputConfig(paths=[str(tmp_path / "utf8.txt")],
+                                            encoding="cp1252"), str(tmp_path)))
+    assert [(r.position, r.reason.split(";")[0]) for r in records] == [
+        ("file", "not cp1252: UTF-8 text (byte order mark EF BB BF)")]
 
 
 def test_a_binary_parquet_text_column_is_decoded_with_input_encoding(tmp_path):

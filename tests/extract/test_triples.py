@@ -216,13 +216,13 @@ def test_document_index_reads_sentences_as_spacy_does(nlp):
     (``Span.ents`` stops at the first such entity)."""
     from spacy.tokens import Doc
 
-    from kgprep.extract.arguments import DocIndex, in_sentence
+    from kgprep.extract.arguments import QUOTE_MARKS, DocIndex, in_sentence
 
-    words = ["Ada", "met", "Bob", "in", "New", "York", ".", "City", "Hall", ",", "\"",
-             "Paris", "\"", "and", "Rome", "wait", "."]
-    sent_starts = [True] + [False] * 6 + [True] + [False] * 9
+    words = ["Ada", "met", "Bob", "in", "New", "York", ".", "City", "Hall", ",", "\u201c",
+             "Paris", "\u201d", "and", "``", "Rome", "''", "wait", "."]
+    sent_starts = [True] + [False] * 6 + [True] + [False] * 11
     ents = ["B-PERSON", "O", "B-PERSON", "O", "B-GPE", "I-GPE", "I-GPE", "I-GPE", "O", "O",
-            "O", "B-GPE", "O", "O", "B-GPE", "O", "O"]
+            "O", "B-GPE", "O", "O", "O", "B-GPE", "O", "O", "O"]
     doc = Doc(nlp.vocab, words=words, sent_starts=sent_starts, ents=ents)
     index = DocIndex.of(doc)
     sentences = list(doc.sents)
@@ -230,7 +230,9 @@ def test_document_index_reads_sentences_as_spacy_does(nlp):
     for sent in sentences:
         assert index.sentence_ents(sent) == tuple(sent.ents)
         assert in_sentence(index.commas, sent) == [t.i for t in sent if t.text == ","]
-        assert in_sentence(index.quote_marks, sent) == [t.i for t in sent if t.text == '"']
+        assert in_sentence(index.quote_marks, sent) == [t.i for t in sent
+                                                        if t.text in QUOTE_MARKS]
+    assert len(index.quote_marks) == 4
 
 
 # Graph facts: triples whose arguments both identify something and that the text asserts.
