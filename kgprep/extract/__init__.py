@@ -318,7 +318,7 @@ class ExtractStage(Stage):
         remove_stale_temporaries(out_dir)
         # The manifest is the commit point: from here until reduce writes this run's, an older
         # run's must not vouch for parts being replaced, nor for this run's rejects.
-        (out_dir / "manifest.json").unlink(missing_ok=True)
+        cfg.workdir.retract(out_dir / "manifest.json")
         inputs = _Inputs()
         results = list(progress(self._schedule(self.input_parts(cfg, inputs), cfg, out_dir,
                                                report.config_hash), None, "extract"))

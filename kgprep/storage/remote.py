@@ -223,6 +223,19 @@ class Mirror:
                       key=_push_order)
         return sum(self._upload(fs, root, rel) for rel in rels)
 
+    def retract(self, paths: Iterable[Path]) -> None:
+        """Delete these mirror files here and on the URL now, not at the next push: a commit
+        point withdrawn before the files it lists are replaced."""
+        fs, root = self.filesystem()
+        local = Path(self.local).resolve()
+        for path in paths:
+            rel = Path(path).resolve().relative_to(local).as_posix()
+            with contextlib.suppress(FileNotFoundError):
+                fs.rm_file(f"{root}/{rel}")
+            _forget_listing(fs, f"{root}/{rel}")
+            (local / rel).unlink(missing_ok=True)
+            self._drop_state(rel)
+
     def push(self) -> SyncStats:
         """Upload local changes (manifests last), then delete what the mirror deleted."""
         fs, root = self.filesystem()

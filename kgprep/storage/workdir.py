@@ -58,6 +58,18 @@ class WorkDir:
         if mirror is not None and paths:
             mirror.push_files(paths)
 
+    def retract(self, *paths: Path) -> None:
+        """Files under ``root`` deleted here and, for a URL, on the URL at once: a manifest
+        withdrawn when its stage starts to replace what it lists, so that no machine reads the
+        old run's commit point over the new run's parts (deletions otherwise wait for the
+        stage's end)."""
+        mirror = self._mirror()
+        if mirror is not None:
+            mirror.retract(paths)
+            return
+        for path in paths:
+            path.unlink(missing_ok=True)
+
     def pull_all(self) -> SyncStats | None:
         """Bring everything that changed on the URL into this machine's mirror (a run's start);
         None for a local work dir."""

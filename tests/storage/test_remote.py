@@ -85,6 +85,26 @@ def test_a_run_killed_mid_extract_resumes_from_the_parts_it_published(tmp_path):
     assert artifacts(remote) == artifacts(tmp_path / "clean" / "work")
 
 
+def test_an_interrupted_extract_leaves_no_manifest_of_the_run_before_on_the_url(
+        tmp_path, monkeypatch, capsys):
+    """The manifest vouches for the parts it lists; a rerun that starts replacing them (here
+    stopped by Ctrl-C) must take it off the URL at once, or another machine would read the old
+    run's commit point over the new run's parts."""
+    remote = tmp_path / "bucket" / "work"
+    pipeline = url_pipeline(tmp_path, f"file://{remote}", workers=1)
+    assert main(["extract", str(pipeline)]) == 0
+    assert (remote / "extract" / "manifest.json").is_file()
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kgprep.extract.ExtractStage._schedule", interrupted)
+    pipeline.write_text(pipeline.read_text().replace("part_size = 64", "part_size = 16"))
+    assert main(["extract", str(pipeline)]) == 130
+    capsys.readouterr()
+    assert not (remote / "extract" / "manifest.json").exists()
+
+
 def test_in_process_memory_filesystem_and_the_loader_reads_urls(sample_run, tmp_path,
                                                                  monkeypatch):
     pytest.importorskip("torch")

@@ -49,6 +49,30 @@ def test_machines_hand_files_over_through_the_url(tmp_path):
     assert driver.shown(str(driver.root / "graph")) == f"{url}/graph"
 
 
+def test_a_retracted_file_is_gone_from_the_url_at_once(tmp_path):
+    """A stage withdraws its old manifest when it starts to replace the parts it lists: gone
+    from the URL now, not when the stage ends, and another machine's mirror drops it too."""
+    url = (tmp_path / "bucket" / "work").as_uri()
+    driver = WorkDir(url, str(tmp_path / "driver-cache"))
+    other = WorkDir(url, str(tmp_path / "other-cache"))
+    manifest = driver.root / "extract" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{}")
+    driver.publish(manifest)
+    assert other.fetch("extract/manifest.json").is_file()
+    driver.retract(manifest)
+    assert not (tmp_path / "bucket" / "work" / "extract" / "manifest.json").exists()
+    assert not manifest.exists()
+    assert not other.fetch("extract/manifest.json").exists()
+    driver.retract(manifest)  # already gone: nothing to do
+
+    local = WorkDir(str(tmp_path / "local"))
+    (local.root / "m.json").parent.mkdir(parents=True)
+    (local.root / "m.json").write_text("{}")
+    local.retract(local.root / "m.json")
+    assert not (local.root / "m.json").exists()
+
+
 def test_stage_code_names_no_storage_backend():
     """Stages reach the work dir only through WorkDir: none names the mirror, pulls or pushes
     it, or lists what a remote worker will need."""
