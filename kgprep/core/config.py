@@ -291,6 +291,12 @@ def _check_value(dotted: str, value: Any) -> None:
 _ASCII_PROBE = "\n\r\t {}[]\":,az AZ 09+-~\\u0041"
 
 
+# ISO-2022 codecs switch character sets with escape and shift bytes whose state lasts across
+# lines (ISO-2022-KR announces its set once, at the file's start).
+_SHIFT_SAMPLE = "é€日本語한국어中文"
+_SHIFTS = (b"\x1b", b"\x0e", b"\x0f")
+
+
 @functools.cache
 def line_codec(encoding: str) -> str:
     """The codec each line of a text or JSON Lines file is decoded with, and its pieces'
@@ -317,6 +323,11 @@ def _check_encoding_name(name: str) -> None:
                           f"({known})") from None
     except (UnicodeError, TypeError):
         ascii_compatible = False
+    if any(shift in _SHIFT_SAMPLE.encode(codec, "ignore") for shift in _SHIFTS):
+        raise ConfigError(f"config key 'input.encoding': {name!r} keeps a shift state across "
+                          "lines (ISO-2022), so its lines cannot be read one by one; convert "
+                          f"them first (e.g. iconv -f {codec} -t UTF-8) and leave "
+                          "input.encoding unset")
     if not ascii_compatible:
         raise ConfigError(f"config key 'input.encoding': {name!r} does not write ASCII as "
                           "ASCII, so its files cannot be read line by line; convert them "

@@ -43,6 +43,15 @@ _ENCODING_SAMPLE = 4096
 PARQUET_BATCH_ROWS = 64
 
 
+def byte_order_mark(codec: str) -> bytes:
+    """U+FEFF as ``codec`` writes it where a file starts (UTF-8's EF BB BF, GB18030's
+    84 31 95 33); empty where the codec has none."""
+    try:
+        return "\ufeff".encode(codec)
+    except UnicodeEncodeError:
+        return b""
+
+
 def undecodable(exc: UnicodeDecodeError, codec: str) -> str:
     """The reason a line or a binary text value ``codec`` cannot decode is rejected with."""
     if codec == "utf-8":
@@ -177,11 +186,11 @@ def _read_jsonl(path: str, compression: str | None, cfg: InputConfig, source: st
             at = offset
             offset += len(raw_line)
             if at == 0:
-                raw_line = raw_line.removeprefix(_BOM)  # in another codec: rejected before
+                raw_line = raw_line.removeprefix(byte_order_mark(codec))
                 if _json_array_start(raw_line):
                     yield Reject(source, "file", "a JSON array, not JSON Lines (one object a "
                                  "line): convert it first, e.g. jq -c '.[]' IN.json > "
-                                 "OUT.jsonl", raw_line[:200].decode("utf-8", "replace"))
+                                 "OUT.jsonl", raw_line[:200].decode(codec, "replace"))
                     return
             if not raw_line.strip():
                 continue
@@ -210,8 +219,7 @@ def _json_array_start(first_line: bytes) -> bool:
 def _jsonl_record(raw_line: bytes, cfg: InputConfig, codec: str, source: str, position: str,
                   location: Location | None = None) -> Document | Reject:
     try:
-        # A byte order mark in another codec (GB18030's) decodes to U+FEFF, which JSON refuses.
-        line = raw_line.decode(codec).removeprefix("\ufeff")
+        line = raw_line.decode(codec)
     except UnicodeDecodeError as exc:
         return Reject(source, position, undecodable(exc, codec), repr(raw_line[:200]))
     try:

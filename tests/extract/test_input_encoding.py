@@ -87,6 +87,7 @@ def test_utf8_with_signature_reads_as_utf8_and_names_are_python_codec_names(tmp_
     ("utf-7", "does not write ASCII as ASCII"),  # "+" starts an escape: offsets would break
     ("raw_unicode_escape", "does not write ASCII as ASCII"),  # "\\u0041" would read as "A"
     ("rot13", "is not a text encoding"),
+    ("iso2022_kr", "keeps a shift state across lines"),  # its set is announced once
     ("latin-9000", "unknown encoding"),
 ])
 def test_an_encoding_lines_cannot_be_read_in_stops_the_run(tmp_path, encoding, message):
@@ -119,3 +120,12 @@ def test_a_binary_parquet_text_column_is_decoded_with_input_encoding(tmp_path):
     assert [r.text for r in records if isinstance(r, Document)] == texts
     records = list(iter_records(InputConfig(paths=[str(path)]), str(tmp_path)))
     assert [r.reason.split(":")[0] for r in records] == ["invalid UTF-8", "invalid UTF-8"]
+
+
+def test_a_json_array_after_a_gb18030_byte_order_mark_is_one_reject(tmp_path):
+    path = tmp_path / "array.jsonl"
+    path.write_bytes('\ufeff[{"text": "東京 ."},\n {"text": "京都 ."}]\n'.encode("gb18030"))
+    records = list(read_file(str(path), "jsonl", InputConfig(paths=[], encoding="gb18030"), "s"))
+    assert [(r.position, r.reason.split(":")[0]) for r in records] == [
+        ("file", "a JSON array, not JSON Lines (one object a line)")]
+    assert "東京" in records[0].excerpt
