@@ -304,6 +304,9 @@ class GraphStage(Stage):
             remove_stale_temporaries(d)
         if self.is_current(cfg):
             return up_to_date(report, work, ("graph", "rdf"))
+        # The manifest is the commit point (the query store's too): from here until reduce
+        # writes this run's, the old run's must not vouch for N-Quads being replaced.
+        cfg.workdir.retract(work / "graph" / "manifest.json")
         # Per part, on the engine: its N-Quads (kept when the part is unchanged), its counts.
         items = self.parts(cfg)
         engine = spec_for_light_parts(cfg.run, [work / "extract" / p["file"]

@@ -179,13 +179,16 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: WorkDir, contex
 
 
 
-def _dated(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """``manifest`` with its creation time: the existing manifest's when nothing else changed,
-    so a rerun that changes no shard leaves the manifest's bytes as they were."""
+def _previous_manifest(path: Path) -> Any:
     try:
-        previous = read_json(path)
+        return read_json(path)
     except (OSError, ValueError):
-        previous = None
+        return None
+
+
+def _dated(previous: Any, manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` with its creation time: the ``previous`` manifest's when nothing else
+    changed, so a rerun that changes no shard leaves the manifest's bytes as they were."""
     if isinstance(previous, dict) and {**previous, "created_utc": ""} == manifest:
         return previous
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -320,7 +323,11 @@ class ShardsStage(Stage):
         items = self.parts(cfg, tok_info.sha256)
         done = {item[0]["part"]: self.done_entries(cfg, item) for item in items}
         todo = [p for p, _ in items if done[p["part"]] is None]
+        previous = _previous_manifest(out_dir / "manifest.json")
         if todo:
+            # The manifest is the commit point (the loader's): from here until reduce writes
+            # this run's, the old run's must not vouch for shards being replaced.
+            cfg.workdir.retract(out_dir / "manifest.json")
             cfg.workdir.publish_all()  # the tokenizer, for workers on other machines
         # Parts are independent: they run on the engine like extract's, in workers that load
         # the tokenizer and graph lookup once, when there is enough work to pay for starting
@@ -335,11 +342,13 @@ class ShardsStage(Stage):
         results = [result for result, _ in progress(
             self.map(engine, (cfg, tok_info, domain_ids), items, (cfg,), skip),
             len(items), "shards")]
-        return self.reduce(cfg, results, report, (tok_info, markup))
+        return self.reduce(cfg, results, report, (tok_info, markup), previous)
 
     def reduce(self, cfg: PipelineConfig, results: list[Any], report: StageReport | None = None,
-               tokenizer: tuple[TokenizerInfo, Markup | None] | None = None) -> StageReport:
-        """Every part's shard entries into manifest.json (written last); stale shards removed."""
+               tokenizer: tuple[TokenizerInfo, Markup | None] | None = None,
+               previous: Any = None) -> StageReport:
+        """Every part's shard entries into manifest.json (written last); stale shards removed.
+        ``previous``: the manifest before this run, read before it was withdrawn."""
         config_hash = stage_config_hash("shards", cfg)
         report = report or StageReport("shards", config_hash, rate_unit="tokens")
         if tokenizer is None:
@@ -386,7 +395,7 @@ class ShardsStage(Stage):
             "totals": totals,
             "shards": entries,
         }
-        write_json(out_dir / "manifest.json", _dated(out_dir / "manifest.json", manifest_out))
+        write_json(out_dir / "manifest.json", _dated(previous, manifest_out))
         report.counts = {"shards": len(entries), "shards_written": rewritten, **totals}
         if totals["rows"] and not totals["triples"]:
             report.warnings = [f"no triple annotated in {amount(totals['rows'], 'row')}: "
