@@ -102,21 +102,3 @@ def test_a_cut_short_or_removed_nquads_part_is_written_again(sample_run, tmp_pat
     assert {path: path.read_bytes() for path in (first, second)} == kept
     stats = json.loads((tmp_path / "work" / "stats" / "graph.json").read_text())
     assert "up_to_date" not in stats["counts"]
-
-
-def test_an_interrupted_graph_run_leaves_no_manifest_of_the_run_before(sample_run, tmp_path,
-                                                                       monkeypatch, capsys):
-    """Its N-Quads parts are replaced one by one, and the query store loads them all under the
-    graph manifest: a run stopped part-way (here by Ctrl-C) must not leave the old one."""
-    shutil.copytree(sample_run, tmp_path / "work")
-    pipeline = sample_pipeline(tmp_path)
-
-    def interrupted(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("kgprep.graph.GraphStage.map", interrupted)
-    assert main(["graph", str(pipeline), "--set", "graph.min_confidence=0.5"]) == 130
-    assert not (tmp_path / "work" / "graph" / "manifest.json").exists()
-    capsys.readouterr()
-    assert main(["subnets", str(pipeline), "--set", "graph.min_confidence=0.5"]) == 3
-    assert "graph" in capsys.readouterr().err

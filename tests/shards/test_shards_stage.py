@@ -143,20 +143,3 @@ def test_linearized_knowledge_markup(sample_run, tmp_path):
     assert all(loss[i] == 1 for i in range(kg))
     assert m["totals"]["tokens"] > json.loads(
         (sample_run / "shards" / "manifest.json").read_text())["totals"]["tokens"]
-
-
-def test_an_interrupted_shards_run_leaves_no_manifest_of_the_run_before(sample_run, tmp_path,
-                                                                        monkeypatch, capsys):
-    """Shards are rewritten under the same names one part at a time, and the loader trusts
-    the manifest: a run stopped part-way (here by Ctrl-C) must not leave the old one."""
-    shutil.copytree(sample_run, tmp_path / "work")
-    pipeline = sample_pipeline(tmp_path)
-
-    def interrupted(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr("kgprep.shards.ShardsStage.map", interrupted)
-    assert main(["shards", str(pipeline), "--set", "shards.seq_len=256"]) == 130
-    assert not (tmp_path / "work" / "shards" / "manifest.json").exists()
-    capsys.readouterr()
-    assert main(["validate", str(tmp_path / "work" / "shards")]) == 3
