@@ -24,7 +24,7 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import RdfFormat, Store
 
-from kgprep.core.io import read_json, sha256_file, work_dir_lock, write_json
+from kgprep.core.io import read_json_or_none, sha256_file, work_dir_lock, write_json
 
 STORE_DIR = ".store"
 MARKER = "built.json"
@@ -61,10 +61,7 @@ def graph_version(work: Path) -> dict[str, Any]:
 def built_version(work: Path) -> dict[str, Any] | None:
     """The marker of the store as built, or None when there is none (or it does not parse)."""
     marker = work / STORE_DIR / MARKER
-    try:
-        recorded = read_json(marker)
-    except (OSError, ValueError):
-        return None
+    recorded = read_json_or_none(marker)
     return recorded if isinstance(recorded, dict) else None
 
 

@@ -74,6 +74,15 @@ def read_json(path: Path) -> Any:
                                ) from exc
 
 
+def read_json_or_none(path: Path) -> Any:
+    """``read_json``, or None for a file that is missing, unreadable or does not parse: a
+    marker or manifest that is absent or damaged vouches for nothing."""
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
 def write_parquet(path: Path, table: pa.Table, metadata: dict[str, str] | None = None) -> None:
     """Write a Parquet file atomically, with no wall-clock or writer-specific bytes in it."""
     if metadata:

@@ -16,6 +16,7 @@ from kgprep import FORMAT_VERSION, __version__
 from kgprep.core.config import PipelineConfig, section_dict, stable_hash
 from kgprep.core.io import (
     read_json,
+    read_json_or_none,
     remove_stale_temporaries,
     sha256_file,
     work_dir_lock,
@@ -346,11 +347,8 @@ def part_ids(indices: list[int]) -> str:
 
 def stage_done(marker: Path, expected: dict[str, Any]) -> bool:
     """True when ``marker`` exists and records exactly ``expected`` (fingerprints, hashes)."""
-    if not marker.is_file():
-        return False
-    try:
-        recorded = read_json(marker)
-    except (OSError, ValueError):
+    recorded = read_json_or_none(marker)
+    if not isinstance(recorded, dict):
         return False
     return all(recorded.get(k) == v for k, v in expected.items())
 

@@ -21,7 +21,7 @@ from kgprep.core.config import PipelineConfig
 from kgprep.core.io import (
     atomic_open,
     atomic_path,
-    read_json,
+    read_json_or_none,
     remove_stale_temporaries,
     sha256_file,
     write_json,
@@ -411,9 +411,8 @@ class ExtractStage(Stage):
         run, reuse, _, stale, _, records = self._status(cfg)
         if run or reuse or stale:
             return False
-        try:
-            manifest = read_json(self.manifest_path(cfg))
-        except (OSError, ValueError):
+        manifest = read_json_or_none(self.manifest_path(cfg))
+        if not isinstance(manifest, dict):
             return False
         return bool(manifest.get("config_hash") == stage_config_hash("extract", cfg)
                     and manifest.get("parts") == records)

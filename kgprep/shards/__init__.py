@@ -24,6 +24,7 @@ from kgprep import FORMAT_VERSION, __version__
 from kgprep.core.config import PipelineConfig
 from kgprep.core.io import (
     read_json,
+    read_json_or_none,
     read_parquet,
     remove_stale_temporaries,
     sha256_file,
@@ -179,13 +180,6 @@ def _build_part(part: dict[str, Any], cfg: PipelineConfig, work: WorkDir, contex
 
 
 
-def _previous_manifest(path: Path) -> Any:
-    try:
-        return read_json(path)
-    except (OSError, ValueError):
-        return None
-
-
 def _dated(previous: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     """``manifest`` with its creation time: the ``previous`` manifest's when nothing else
     changed, so a rerun that changes no shard leaves the manifest's bytes as they were."""
@@ -323,7 +317,7 @@ class ShardsStage(Stage):
         items = self.parts(cfg, tok_info.sha256)
         done = {item[0]["part"]: self.done_entries(cfg, item) for item in items}
         todo = [p for p, _ in items if done[p["part"]] is None]
-        previous = _previous_manifest(out_dir / "manifest.json")
+        previous = read_json_or_none(out_dir / "manifest.json")
         if todo:
             # The manifest is the commit point (the loader's): from here until reduce writes
             # this run's, the old run's must not vouch for shards being replaced.
@@ -413,9 +407,8 @@ class ShardsStage(Stage):
         todo, entries = self._progress(cfg)
         if todo is None or todo:
             return False
-        try:
-            written = read_json(cfg.work_path / "shards" / "manifest.json")
-        except (OSError, ValueError):
+        written = read_json_or_none(cfg.work_path / "shards" / "manifest.json")
+        if not isinstance(written, dict):
             return False
         return (written.get("config_hash") == stage_config_hash("shards", cfg)
                 and written.get("shards") == entries)
