@@ -508,11 +508,16 @@ def _extract_attribute(verb: Token, subj: Argument, noun: Token, b: SentenceBuil
     return False
 
 
+# "routed between Crystal Falls and Iron Mountain": the objects hold together, not one by one.
+COLLECTIVE_PREPS = frozenset({"between", "among", "amongst"})
+
+
 def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Token]],
                        base_tokens: list[Token], base_words: list[str], b: SentenceBuilder) -> None:
-    """"was born in Louisville": the first content prepositional object. Times are objects
-    only when nothing else is, framing phrases ("according to", "in favor of") never; a time
-    then becomes a literal if it names a definite date."""
+    """"was born in Louisville": the first content prepositional object, and the objects
+    coordinated with it ("flows through Vienna and Budapest"). Times are objects only when
+    nothing else is, framing phrases ("according to", "in favor of") never; a time then becomes
+    a literal if it names a definite date."""
     content = [p for p in preps if not _is_temporal(p[1]) and not _frames(*p)]
     dates = [p for p in preps if _is_temporal(p[1]) and p not in content]
     if not content:
@@ -520,13 +525,21 @@ def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Tok
     if not content:
         return
     prep, pobj_head = content[0]
-    obj = make_argument(pobj_head, b.ctx)
-    if obj is None:
-        return
     extras = [p for p in preps if p[0].i != prep.i]
     pred_tokens = [*base_tokens, prep]
     pred_span = pred_tokens if prep.i == max(t.i for t in base_tokens) + 1 else base_tokens
-    b.add("verb_prep", subj, pred_span, " ".join([*base_words, prep.lower_]), obj, verb, extras)
+    relation = " ".join([*base_words, prep.lower_])
+    obj = make_argument(pobj_head, b.ctx)
+    if obj is None:
+        return
+    b.add("verb_prep", subj, pred_span, relation, obj, verb, extras)
+    if obj.mention.kind == "entity" and prep.lower_ not in COLLECTIVE_PREPS:
+        # Its conjuncts follow it in `content` (`_prep_objects`). Names coordinated with a name
+        # are a list; after a concept a "name" is mostly another clause's misread subject.
+        for _, head in [p for p in content[1:] if p[0].i == prep.i]:
+            conjunct = make_argument(head, b.ctx)
+            if conjunct is not None and conjunct.mention.kind == "entity":
+                b.add("verb_prep", subj, pred_span, relation, conjunct, verb, extras)
     if dates and (prep, pobj_head) not in dates:
         # "born in Warsaw on 7 November 1867": the date is a fact of its own, a literal.
         date_prep, date_head = dates[0]
