@@ -84,10 +84,26 @@ def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
             return [], "none"
         heads, _ = _subject_heads(verb.head, ctx)
         return heads, "inherited"
+    if _fronted_participle(verb):
+        heads, _ = _subject_heads(verb.head, ctx)
+        return heads, "fronted"
     if ctx.open_ie and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX"):
         heads, _ = _subject_heads(verb.head, ctx)
         return heads, "adverbial"
     return [], "none"
+
+
+def _fronted_participle(verb: Token) -> bool:
+    """A past participle opening the sentence before a comma, with no subject or conjunction
+    of its own: "Born in Vienna, Karl Popper studied ...", "Founded in 1998, Google is ...". It
+    tells of the main clause's subject, in the passive."""
+    doc = verb.doc
+    after = verb.right_edge.i + 1
+    return (verb.dep_ == "advcl" and verb.tag_ == "VBN" and verb.i < verb.head.i
+            and verb.head.pos_ in ("VERB", "AUX") and verb.left_edge.i == verb.sent.start
+            and after < len(doc) and doc[after].text == ","
+            and not any(c.dep_ in ("mark", "aux", "auxpass", *SUBJECT_DEPS)
+                        for c in verb.children))
 
 
 def _says_what_it_is(noun: Token) -> bool:
@@ -127,7 +143,7 @@ def _passive_form(verb: Token) -> bool:
         return True
     if verb.tag_ != "VBN":
         return False
-    if verb.dep_ == "acl":
+    if verb.dep_ == "acl" or _fronted_participle(verb):
         return True
     own_clause = any(c.dep_ in SUBJECT_DEPS or (c.dep_ == "aux" and c.lemma_ == "have")
                      for c in verb.children)
