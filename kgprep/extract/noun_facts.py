@@ -8,6 +8,7 @@ Each ``extract_*`` adds its triples through the sentence's builder (``kgprep.ext
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -326,3 +327,45 @@ def extract_place_chains(sent: Span, b: SentenceBuilder) -> None:
             container = make_argument(ents[outer_i].root, b.ctx)
             if place is not None and container is not None:
                 b.add("place_in", place, [], "located in", container, None)
+
+
+# A road runs through the places after its "in" ("Interstate 95 in Ewing Township"): it lies in
+# none of them.
+_ROAD_WORDS = frozenset({"interstate", "route", "highway", "parkway", "road", "street", "avenue",
+                         "boulevard", "turnpike", "expressway", "freeway", "motorway", "lane"})
+_COMPASS_WORDS = frozenset({"northern", "southern", "eastern", "western", "central",
+                            "northeastern", "northwestern", "southeastern", "southwestern"})
+
+
+def _lies_along(name: Span) -> bool:
+    words = [t.lower_ for t in name]
+    return bool(_ROAD_WORDS.intersection(words)) or bool(
+        re.fullmatch(r"(i|us|sr|ny|m)-?\s?\d+[a-z]?", name.text.lower()))
+
+
+def extract_places_named_in(sent: Span, b: SentenceBuilder) -> None:
+    """"Madison Square Garden in New York", "Tarrant County in Texas": a place or building named
+    with the place it lies in, the "in" parsed on the name, (Madison Square Garden, located in,
+    New York)."""
+    doc = sent.doc
+    places = {e.root.i: e for e in b.ents if e.label_ in PLACE_LABELS}
+    for inner in b.ents:
+        if inner.label_ not in (*PLACE_LABELS, "FAC") or inner.end >= sent.end:
+            continue
+        prep = doc[inner.end]
+        if prep.lower_ != "in" or prep.head.i != inner.root.i or _lies_along(inner) or (
+                inner.root.dep_ == "pobj" and inner.root.head.lower_ == "of") or any(
+                (c.dep_ == "amod" and c.lower_ in _COMPASS_WORDS)
+                or (c.dep_ == "det" and c.lower_ in ("a", "an")) for c in inner.root.children):
+            # After "of" the place is mostly the noun's ("an opponent of Britain in India",
+            # "Master of the Rolls in Ireland"); a part of a place ("southern China in
+            # Yangjiang") is where, not what lies in it; "a Pint in Ireland" names nothing.
+            continue
+        outer = next((places[c.i] for c in prep.children if c.dep_ == "pobj" and c.i in places),
+                     None)
+        if outer is None:
+            continue
+        place = make_argument(inner.root, b.ctx)
+        container = make_argument(outer.root, b.ctx)
+        if place is not None and container is not None:
+            b.add("place_in", place, [], "located in", container, None)

@@ -46,6 +46,7 @@ from kgprep.extract.noun_facts import (
     extract_appositions,
     extract_copula,
     extract_place_chains,
+    extract_places_named_in,
     extract_roles,
 )
 
@@ -647,6 +648,7 @@ def extract_triples(doc: Doc, open_ie: bool = False, model: ConfidenceModel | No
         extract_appositions(sent, builder)
         if not open_ie:  # open-IE benchmarks count stated relations, not implied places
             extract_place_chains(sent, builder)
+            extract_places_named_in(sent, builder)
             extract_roles(sent, builder)
             extract_lifespans(sent, builder)
         # Subjects become antecedents after the sentence, so pronouns resolve backwards.

@@ -1,0 +1,39 @@
+"""A place or building named with the place it lies in ("the Hanover Gallery in London") is a
+place fact, as a comma chain ("Louisville, Kentucky") is. Sentences written by the team."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.extract.outcomes import reasons
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The painting was shown at the Tate Gallery in London.",
+     ("tate gallery", "located in", "london", None)),
+    ("The highest peak is Mount Whitney in California.",
+     ("mount whitney", "located in", "california", None)),
+    ("The road starts in Hamilton Township in Mercer County.",
+     ("hamilton township", "located in", "mercer county", None)),
+])
+def test_a_place_named_with_its_container(nlp, text, expected):
+    assert expected in reasons(nlp, text)
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    # After "of", the "in" phrase is the noun's: Britain is not in India.
+    ("The sultan was an old opponent of Britain in Southern India.", "britain"),
+    # A part of a place is where the rest happened, not a place inside the other.
+    ("In southern China in Yangjiang, more than 30,000 people evacuated ahead of the storm.",
+     "china"),
+    # "a Pint" is a capitalised word, not a name.
+    ("There are 20 fluid ounces in a Pint in Ireland.", "pint"),
+    # A road runs through places; it lies in none of them.
+    ("The road was built from Trenton to present-day Interstate 95 in Ewing Township.",
+     "interstate 95"),
+    ("The parkway begins at the Garden State Parkway in Dennis Township.",
+     "garden state parkway"),
+])
+def test_no_place_fact_where_the_in_phrase_is_not_the_names(nlp, text, place):
+    assert all(not (subj == place and rel == "located in")
+               for subj, rel, _, _ in reasons(nlp, text))
