@@ -73,7 +73,7 @@ class GraphConfig:
     # default is the shipped model's recommendation: the lowest threshold whose F0.5 on
     # out-of-fold labelled train facts is within 0.01 of the best (python -m
     # kgprep.confidence_train fit).
-    min_confidence: float = 0.6
+    min_confidence: float = 0.55
 
 
 @dataclass(frozen=True)
