@@ -65,33 +65,31 @@ BLEACHED_VERBS = frozenset({"have", "take", "make", "get", "give", "do", "tell",
 HEDGING_MODALS = frozenset({"may", "might", "could", "would"})
 
 
-def _subject_heads(verb: Token, ctx: DocContext) -> tuple[list[Token], str]:
-    """Subject heads of ``verb`` and how they were found."""
+def _subject_heads(verb: Token, ctx: DocContext) -> list[Token]:
+    """Subject heads of ``verb``: its own, those of the noun a relative clause describes, or
+    those of the verb it continues (a conjunct, a complement, a fronted participle)."""
     for child in verb.children:
         if child.dep_ in SUBJECT_DEPS:
             if child.text.lower() in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
-                return _described(verb.head, verb, ctx), "relative"
-            return with_conjuncts(child, ctx), "direct"
+                return _described(verb.head, verb, ctx)
+            return with_conjuncts(child, ctx)
     if verb.dep_ in ("acl", "relcl") and has_infinitive_to(verb) and (
             verb.dep_ == "acl" or not _says_what_it_is(verb.head)):
         # "Specialized's attempt to adopt ...": the attempt adopts nothing; "enlists the Five
         # Lucky Stars to travel to Japan": an aim. ("the first man to walk on the Moon" after
         # "is" stays, below.)
-        return [], "none"
+        return []
     if verb.dep_ == "relcl" or verb.dep_ == "acl":
-        return _described(verb.head, verb, ctx), "relative"
+        return _described(verb.head, verb, ctx)
     if verb.dep_ in ("conj", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         if verb.dep_ == "conj" and edge_checks.clause_has_own_subject(verb):
-            return [], "none"
-        heads, _ = _subject_heads(verb.head, ctx)
-        return heads, "inherited"
+            return []
+        return _subject_heads(verb.head, ctx)
     if _fronted_participle(verb):
-        heads, _ = _subject_heads(verb.head, ctx)
-        return heads, "fronted"
+        return _subject_heads(verb.head, ctx)
     if ctx.open_ie and verb.dep_ == "advcl" and verb.head.pos_ in ("VERB", "AUX"):
-        heads, _ = _subject_heads(verb.head, ctx)
-        return heads, "adverbial"
-    return [], "none"
+        return _subject_heads(verb.head, ctx)
+    return []
 
 
 def _fronted_participle(verb: Token) -> bool:
@@ -449,7 +447,7 @@ def _extract_verb(verb: Token, b: SentenceBuilder) -> None:
         return  # a code the tagger took for a verb: "Kodak AF [5x] OPTICAL LENS"
     if naming_targets(verb):
         return  # "a guy named Joe O'Neill in Midland": the name is the noun's, no relation
-    heads, _ = _subject_heads(verb, b.ctx)
+    heads = _subject_heads(verb, b.ctx)
     heads = [h for h in heads if not b.quoted_apart(verb, h)]
     subjects = [a for a in (make_argument(h, b.ctx) for h in heads) if a is not None]
     if not subjects:
