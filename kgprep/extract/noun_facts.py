@@ -337,6 +337,19 @@ _COMPASS_WORDS = frozenset({"northern", "southern", "eastern", "western", "centr
                             "northeastern", "northwestern", "southeastern", "southwestern"})
 
 
+# An organisation named as an institution has a site: "the University of Iowa in Iowa City".
+# Others are somewhere only by their business there ("Toyota in Europe").
+_SITED_ORGANISATION_WORDS = frozenset({
+    "university", "college", "school", "academy", "institute", "museum", "gallery", "library",
+    "hospital", "church", "cathedral", "abbey", "monastery", "seminary", "stadium", "arena",
+    "theatre", "theater", "zoo", "observatory", "hotel", "prison"})
+
+
+def _has_a_place(name: Span) -> bool:
+    return name.label_ in (*PLACE_LABELS, "FAC") or (
+        name.label_ == "ORG" and any(t.lower_ in _SITED_ORGANISATION_WORDS for t in name))
+
+
 def _lies_along(name: Span) -> bool:
     words = [t.lower_ for t in name]
     return bool(_ROAD_WORDS.intersection(words)) or bool(
@@ -350,7 +363,7 @@ def extract_places_named_in(sent: Span, b: SentenceBuilder) -> None:
     doc = sent.doc
     places = {e.root.i: e for e in b.ents if e.label_ in PLACE_LABELS}
     for inner in b.ents:
-        if inner.label_ not in (*PLACE_LABELS, "FAC") or inner.end >= sent.end:
+        if not _has_a_place(inner) or inner.end >= sent.end:
             continue
         prep = doc[inner.end]
         if prep.lower_ != "in" or prep.head.i != inner.root.i or _lies_along(inner) or (

@@ -37,3 +37,17 @@ def test_a_place_named_with_its_container(nlp, text, expected):
 def test_no_place_fact_where_the_in_phrase_is_not_the_names(nlp, text, place):
     assert all(not (subj == place and rel == "located in")
                for subj, rel, _, _ in reasons(nlp, text))
+
+
+def test_an_institution_has_a_site(nlp):
+    assert ("university of iowa", "located in", "iowa city", None) in reasons(
+        nlp, "Tom Smith studied at the University of Iowa in Iowa City.")
+
+
+@pytest.mark.parametrize("text", [
+    # A company or a charity "in Europe" works there; it does not lie there.
+    "Toyota in Europe sold 500,000 cars last year.",
+    "Amnesty International in Britain criticised the law.",
+])
+def test_other_organisations_have_no_site(nlp, text):
+    assert all(rel != "located in" for _, rel, _, _ in reasons(nlp, text))
