@@ -77,6 +77,11 @@ READ_WHILE_DESIGNING = frozenset({
     # Fourteenth session: its fact ("Deseret Bank has six offices") was labelled in round 23
     # and its parse read while the counted literal's guards were written.
     "carb/dev.txt:416",
+    # Sixteenth session: label round 26 showed "Church of Scientology | located in | Germany /
+    # Washington" wrong before a review's own sentence ("the Church of England in Australia")
+    # took "church" out of the institutions that have a site.
+    "wikitext-2/valid.txt:1704",
+    "wikitext-2/valid.txt:1727",
 })
 
 

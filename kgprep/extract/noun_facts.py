@@ -1,7 +1,8 @@
 """Facts stated by nouns rather than verbs: copulas ("X is the capital of Y"), attributes with
 an owner ("the capital of France is Paris"), appositions ("Barack Obama, the president of the
-United States,"), roles before a name ("Microsoft CEO Satya Nadella") and chains of places
-("Louisville, Kentucky").
+United States,"), roles before a name ("Microsoft CEO Satya Nadella"), chains of places
+("Louisville, Kentucky") and places named with the place they lie in ("the Tate Gallery in
+London").
 
 Each ``extract_*`` adds its triples through the sentence's builder (``kgprep.extract.triples``).
 """
@@ -338,10 +339,11 @@ _COMPASS_WORDS = frozenset({"northern", "southern", "eastern", "western", "centr
 
 
 # An organisation named as an institution has a site: "the University of Iowa in Iowa City".
-# Others are somewhere only by their business there ("Toyota in Europe").
+# Others are somewhere only by their business there ("Toyota in Europe"), and so is a church,
+# which names a denomination as often as a building ("the Church of England in Australia").
 _SITED_ORGANISATION_WORDS = frozenset({
     "university", "college", "school", "academy", "institute", "museum", "gallery", "library",
-    "hospital", "church", "cathedral", "abbey", "monastery", "seminary", "stadium", "arena",
+    "hospital", "cathedral", "abbey", "monastery", "seminary", "stadium", "arena",
     "theatre", "theater", "zoo", "observatory", "hotel", "prison"})
 
 
@@ -356,23 +358,30 @@ def _lies_along(name: Span) -> bool:
         re.fullmatch(r"(i|us|sr|ny|m)-?\s?\d+[a-z]?", name.text.lower()))
 
 
+def _not_where_it_lies(inner: Span, prep: Token) -> bool:
+    """Whether an "in" after a name says something other than where the name lies: it hangs on
+    another word ("Canada defeated Russia in Sweden"), the name runs along places (a road), the
+    name is the object of "of" and the place mostly the noun's ("an opponent of Britain in
+    India", "Master of the Rolls in Ireland"), it is a part of a place ("southern China in
+    Yangjiang": where, not what lies in it) or "a" + a capitalised word ("a Pint in Ireland")."""
+    root = inner.root
+    return prep.lower_ != "in" or prep.head.i != root.i or _lies_along(inner) or (
+        root.dep_ == "pobj" and root.head.lower_ == "of") or any(
+        (c.dep_ == "amod" and c.lower_ in _COMPASS_WORDS)
+        or (c.dep_ == "det" and c.lower_ in ("a", "an")) for c in root.children)
+
+
 def extract_places_named_in(sent: Span, b: SentenceBuilder) -> None:
-    """"Madison Square Garden in New York", "Tarrant County in Texas": a place or building named
-    with the place it lies in, the "in" parsed on the name, (Madison Square Garden, located in,
-    New York)."""
+    """"the Tate Gallery in London", "Tarrant County in Texas": a place, building or
+    institution named with the place it lies in, the "in" parsed on the name, (Tate Gallery,
+    located in, London)."""
     doc = sent.doc
     places = {e.root.i: e for e in b.ents if e.label_ in PLACE_LABELS}
     for inner in b.ents:
         if not _has_a_place(inner) or inner.end >= sent.end:
             continue
         prep = doc[inner.end]
-        if prep.lower_ != "in" or prep.head.i != inner.root.i or _lies_along(inner) or (
-                inner.root.dep_ == "pobj" and inner.root.head.lower_ == "of") or any(
-                (c.dep_ == "amod" and c.lower_ in _COMPASS_WORDS)
-                or (c.dep_ == "det" and c.lower_ in ("a", "an")) for c in inner.root.children):
-            # After "of" the place is mostly the noun's ("an opponent of Britain in India",
-            # "Master of the Rolls in Ireland"); a part of a place ("southern China in
-            # Yangjiang") is where, not what lies in it; "a Pint in Ireland" names nothing.
+        if _not_where_it_lies(inner, prep):
             continue
         outer = next((places[c.i] for c in prep.children if c.dep_ == "pobj" and c.i in places),
                      None)

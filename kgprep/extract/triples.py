@@ -523,6 +523,17 @@ def _extract_attribute(verb: Token, subj: Argument, noun: Token, b: SentenceBuil
     return False
 
 
+def _same_kind(first: Token, other: Token) -> bool:
+    kinds = [("place" if t.ent_type_ in ("GPE", "LOC", "FAC") else t.ent_type_)
+             for t in (first, other)]
+    return kinds[0] == kinds[1]
+
+
+def _joined_by_or(conjunct: Token) -> bool:
+    """"in Vienna or Berlin": one of them, so neither is a fact."""
+    return any(c.dep_ == "cc" and c.lower_ in ("or", "nor") for c in conjunct.head.children)
+
+
 # "routed between Crystal Falls and Iron Mountain": the objects hold together, not one by one.
 COLLECTIVE_PREPS = frozenset({"between", "among", "amongst"})
 
@@ -549,11 +560,13 @@ def _extract_verb_prep(verb: Token, subj: Argument, preps: list[tuple[Token, Tok
         return
     b.add("verb_prep", subj, pred_span, relation, obj, verb, extras)
     if obj.mention.kind == "entity" and prep.lower_ not in COLLECTIVE_PREPS:
-        # Its conjuncts follow it in `content` (`_prep_objects`). Names coordinated with a name
-        # are a list; after a concept a "name" is mostly another clause's misread subject.
+        # Its conjuncts follow it in `content` (`_prep_objects`). Names of one kind joined by
+        # "and" are a list; after a concept, or as a name of another kind, a "name" is mostly
+        # another clause's misread subject ("taught in London and Ernst Gombrich lectured").
         for _, head in [p for p in content[1:] if p[0].i == prep.i]:
             conjunct = make_argument(head, b.ctx)
-            if conjunct is not None and conjunct.mention.kind == "entity":
+            if conjunct is not None and conjunct.mention.kind == "entity" and _same_kind(
+                    pobj_head, head) and not _joined_by_or(head):
                 b.add("verb_prep", subj, pred_span, relation, conjunct, verb, extras)
     if dates and (prep, pobj_head) not in dates:
         # "born in Warsaw on 7 November 1867": the date is a fact of its own, a literal.

@@ -31,3 +31,13 @@ def test_each_coordinated_name_is_an_object(nlp, text, expected):
 ])
 def test_no_object_from_collective_or_misread_coordination(nlp, text, absent):
     assert all(obj != absent for _, _, obj, _ in reasons(nlp, text))
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    # "or": one of them, so the second is no fact.
+    ("Karl Popper studied in Vienna or Berlin.", "berlin"),
+    # A person after a place is the next clause's subject, misread as one more object.
+    ("Karl Popper taught in London and Ernst Gombrich lectured in Oxford.", "ernst gombrich"),
+])
+def test_no_object_from_a_choice_or_a_name_of_another_kind(nlp, text, absent):
+    assert all(obj != absent for _, _, obj, _ in reasons(nlp, text))

@@ -51,3 +51,14 @@ def test_an_institution_has_a_site(nlp):
 ])
 def test_other_organisations_have_no_site(nlp, text):
     assert all(rel != "located in" for _, rel, _, _ in reasons(nlp, text))
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    # The "in" hangs on the verb: where the match was, not where Russia lies.
+    ("Canada defeated Russia in Sweden.", "russia"),
+    # A church names a denomination as often as a building.
+    ("The Church of England in Australia became independent in 1981.", "church of england"),
+])
+def test_no_site_from_an_in_that_is_not_the_names(nlp, text, place):
+    assert all(not (subj == place and rel == "located in")
+               for subj, rel, _, _ in reasons(nlp, text))
