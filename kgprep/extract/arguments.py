@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # spaCy is imported only where documents are parsed
     from spacy.tokens import Doc, Span, Token
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+# Nouns that name a time, not a thing: "in that year", "in the Dark Ages".
+TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "season", "era",
+                        "century", "decade", "age", "moment", "night", "morning", "evening",
+                        "afternoon", "hour", "minute", "date", "occasion", "while"})
 QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "``", "''"})
 
 # Dependents that are not part of an argument's full span when it is split out: of the head,

@@ -9,13 +9,13 @@ Each ``extract_*`` adds its triples through the sentence's builder (``kgprep.ext
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from kgprep.extract import edge_checks
 from kgprep.extract.arguments import (
     SUBJECT_DEPS,
+    TIME_NOUNS,
     Argument,
     DocContext,
     contiguous_range,
@@ -353,9 +353,7 @@ def _has_a_place(name: Span) -> bool:
 
 
 def _lies_along(name: Span) -> bool:
-    words = [t.lower_ for t in name]
-    return bool(_ROAD_WORDS.intersection(words)) or bool(
-        re.fullmatch(r"(i|us|sr|ny|m)-?\s?\d+[a-z]?", name.text.lower()))
+    return any(t.lower_ in _ROAD_WORDS for t in name)
 
 
 def _not_where_it_lies(inner: Span, prep: Token) -> bool:
@@ -385,8 +383,8 @@ def extract_places_named_in(sent: Span, b: SentenceBuilder) -> None:
             continue
         outer = next((places[c.i] for c in prep.children if c.dep_ == "pobj" and c.i in places),
                      None)
-        if outer is None:
-            continue
+        if outer is None or outer.root.lower_.removesuffix("s") in TIME_NOUNS:
+            continue  # "Scotland in the Dark Ages": an era the NER took for a place
         place = make_argument(inner.root, b.ctx)
         container = make_argument(outer.root, b.ctx)
         if place is not None and container is not None:

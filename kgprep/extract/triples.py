@@ -21,6 +21,7 @@ from kgprep.core.records import ExtraArgumentRecord, TripleRecord
 from kgprep.extract import edge_checks
 from kgprep.extract.arguments import (
     SUBJECT_DEPS,
+    TIME_NOUNS,
     Argument,
     DocContext,
     DocIndex,
@@ -52,9 +53,6 @@ from kgprep.extract.noun_facts import (
 
 OBJECT_DEPS = frozenset({"dobj", "obj"})
 TEMPORAL_ENTS = frozenset({"DATE", "TIME"})
-TIME_NOUNS = frozenset({"year", "day", "month", "week", "time", "period", "season", "era",
-                        "century", "decade", "age", "moment", "night", "morning", "evening",
-                        "afternoon", "hour", "minute", "date", "occasion", "while"})
 # Prepositional phrases that frame a statement rather than name its object.
 FRAMING_PREPS = frozenset({"according", "despite", "because", "due", "instead", "unlike",
                            "regardless", "except", "besides", "including", "such", "like"})
@@ -100,7 +98,7 @@ def _fronted_participle(verb: Token) -> bool:
     after = verb.right_edge.i + 1
     return (verb.dep_ == "advcl" and verb.tag_ == "VBN" and verb.i < verb.head.i
             and verb.head.pos_ in ("VERB", "AUX") and verb.left_edge.i == verb.sent.start
-            and after < len(doc) and doc[after].text == ","
+            and after < verb.sent.end and doc[after].text == ","
             and not any(c.dep_ in ("mark", "aux", "auxpass", *SUBJECT_DEPS)
                         for c in verb.children))
 

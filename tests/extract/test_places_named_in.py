@@ -62,3 +62,9 @@ def test_other_organisations_have_no_site(nlp, text):
 def test_no_site_from_an_in_that_is_not_the_names(nlp, text, place):
     assert all(not (subj == place and rel == "located in")
                for subj, rel, _, _ in reasons(nlp, text))
+
+
+def test_an_era_is_no_place(nlp):
+    # The NER takes "the Dark Ages" for a place; it is a time.
+    assert all(rel != "located in" for _, rel, _, _ in
+               reasons(nlp, "Scotland in the Dark Ages had many kings."))
