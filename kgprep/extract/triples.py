@@ -522,13 +522,15 @@ def _extract_attribute(verb: Token, subj: Argument, noun: Token, b: SentenceBuil
 
 
 def _same_kind(first: Token, other: Token) -> bool:
+    """Whether two names are of one kind (places of any NER type count as one)."""
     kinds = [("place" if t.ent_type_ in ("GPE", "LOC", "FAC") else t.ent_type_)
              for t in (first, other)]
     return kinds[0] == kinds[1]
 
 
 def _joined_by_or(conjunct: Token) -> bool:
-    """"in Vienna or Berlin": one of them, so neither is a fact."""
+    """"in Vienna or Berlin": one of them, so the conjunct is no fact. (The first object stays,
+    as it did before conjuncts were read.)"""
     return any(c.dep_ == "cc" and c.lower_ in ("or", "nor") for c in conjunct.head.children)
 
 
