@@ -245,6 +245,7 @@ def extract_roles(sent: Span, b: SentenceBuilder) -> None:
 
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
+SITE_LABELS = PLACE_LABELS | {"FAC"}  # places and buildings: what lies somewhere
 
 
 _LIST_WORDS = frozenset({"and", "or", "&", "etc"})
@@ -303,7 +304,7 @@ def extract_place_chains(sent: Span, b: SentenceBuilder) -> None:
     single comma and parsed as one phrase (each attached to a name before it); a list ("Paris,
     London and Berlin", "London, Paris, Berlin, Tokyo") is no chain."""
     doc = sent.doc
-    ents = [e for e in b.ents if e.label_ in PLACE_LABELS or e.label_ == "FAC"]
+    ents = [e for e in b.ents if e.label_ in SITE_LABELS]
     chains: list[list[int]] = []  # runs of indices into ents, each place inside the next
     conj_links: list[int] = []
     for i, outer in enumerate(ents):
@@ -348,7 +349,7 @@ _SITED_ORGANISATION_WORDS = frozenset({
 
 
 def _has_a_place(name: Span) -> bool:
-    return name.label_ in (*PLACE_LABELS, "FAC") or (
+    return name.label_ in SITE_LABELS or (
         name.label_ == "ORG" and any(t.lower_ in _SITED_ORGANISATION_WORDS for t in name))
 
 

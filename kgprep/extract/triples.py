@@ -44,6 +44,7 @@ from kgprep.extract.mentions import (
     naming_targets,
 )
 from kgprep.extract.noun_facts import (
+    SITE_LABELS,
     extract_appositions,
     extract_copula,
     extract_place_chains,
@@ -523,7 +524,7 @@ def _extract_attribute(verb: Token, subj: Argument, noun: Token, b: SentenceBuil
 
 def _same_kind(first: Token, other: Token) -> bool:
     """Whether two names are of one kind (places of any NER type count as one)."""
-    kinds = [("place" if t.ent_type_ in ("GPE", "LOC", "FAC") else t.ent_type_)
+    kinds = [("place" if t.ent_type_ in SITE_LABELS else t.ent_type_)
              for t in (first, other)]
     return kinds[0] == kinds[1]
 
